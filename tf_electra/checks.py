@@ -1,0 +1,111 @@
+"""Run-time input checks that work eagerly, inside `tf.function`, and under JAX.
+
+Model code calls these instead of backend-specific assertions. Eagerly, a bad
+value raises `InputError` naming the input, the value and its position. In a
+TensorFlow graph the same check runs as a graph assertion (so a SavedModel
+served by TF Serving returns an error rather than garbage). Under a JAX trace,
+values cannot raise; the embedding lookup then turns invalid ids into NaN
+instead of a silent zero vector (see `ElectraEmbeddings`).
+"""
+
+import numpy as np
+from keras import backend
+from keras import ops
+
+
+def _concrete(x):
+    """Returns x as a NumPy array if its value is known now, else None."""
+    if isinstance(x, (np.ndarray, int, list, tuple)):
+        return np.asarray(x)
+    if backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        if isinstance(x, tf.Tensor) and hasattr(x, "numpy") and tf.executing_eagerly():
+            return x.numpy()
+        return None
+    if backend.backend() == "jax":
+        import jax
+
+        if isinstance(x, jax.core.Tracer):
+            return None
+    try:
+        return ops.convert_to_numpy(x)
+    except Exception:  # a symbolic tensor of another backend
+        return None
+
+
+def check_range(x, low, high, name):
+    """Checks low <= x < high everywhere; returns x (with the check attached in a TF graph)."""
+    value = _concrete(x)
+    if value is not None:
+        bad = np.argwhere((value < low) | (value >= high))
+        if bad.size:
+            pos = tuple(int(i) for i in bad[0])
+            from tf_electra.errors import InputError
+
+            raise InputError(
+                f"{name} holds {int(value[pos])} at position {pos}, outside the valid range "
+                f"[{low}, {high}) ({len(bad)} value(s) out of range)"
+            )
+        return x
+    if backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        x = tf.convert_to_tensor(x)
+        msg = f"{name} must lie in [{low}, {high}) (token id out of range for the model's vocabulary/table)"
+        with tf.control_dependencies(
+            [
+                tf.debugging.assert_greater_equal(x, tf.cast(low, x.dtype), message=msg),
+                tf.debugging.assert_less(x, tf.cast(high, x.dtype), message=msg),
+            ]
+        ):
+            return tf.identity(x)
+    return x
+
+
+def check_same_shape(reference, other, ref_name, other_name):
+    """Checks two inputs have the same shape (statically where known, else at run time)."""
+    if other is None:
+        return other
+    from tf_electra.errors import InputError
+
+    a, b = tuple(reference.shape), tuple(other.shape)
+    if len(a) != len(b) or any(x is not None and y is not None and x != y for x, y in zip(a, b)):
+        raise InputError(f"{other_name} has shape {b} but {ref_name} has shape {a}; they must match")
+    if backend.backend() == "tensorflow" and None in a + b:
+        import tensorflow as tf
+
+        if not tf.executing_eagerly():
+            with tf.control_dependencies(
+                [
+                    tf.debugging.assert_equal(
+                        tf.shape(reference),
+                        tf.shape(other),
+                        message=f"{other_name} and {ref_name} must have the same shape",
+                    )
+                ]
+            ):
+                return tf.identity(other)
+    return other
+
+
+def check_max_length(length, maximum, name="input_ids"):
+    """Checks a (possibly dynamic) sequence length is at most `maximum`."""
+    from tf_electra.errors import InputError
+
+    if isinstance(length, int):
+        if length > maximum:
+            raise InputError(
+                f"{name} has sequence length {length}, longer than max_position_embeddings={maximum}; "
+                "truncate the input (e.g. tokenizer(..., truncation=True, max_length=...))"
+            )
+        return None
+    if backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.debugging.assert_less_equal(
+            tf.cast(length, tf.int32),
+            maximum,
+            message=f"{name} is longer than max_position_embeddings={maximum}",
+        )
+    return None

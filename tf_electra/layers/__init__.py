@@ -1,0 +1,1 @@
+"""Keras layers of ELECTRA, named after the original variable scopes."""

@@ -1,0 +1,1 @@
+"""Keras models: the ELECTRA encoder and every task head."""

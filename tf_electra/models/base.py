@@ -1,0 +1,207 @@
+"""TFElectraPreTrainedModel: what every ELECTRA model class shares.
+
+Input handling (keyword arguments or one dict, as `fit` passes them), the
+output object, Hugging Face's losses inside Keras' `compile`/`fit`, Keras
+serialization, and Hugging Face-style loading and saving.
+"""
+
+from collections.abc import Mapping
+
+import keras
+from keras import ops
+
+from tf_electra.configuration import ATTN_IMPLEMENTATIONS
+from tf_electra.configuration import DEFAULT_ATTN_IMPLEMENTATION
+from tf_electra.configuration import ElectraConfig
+from tf_electra.errors import ConfigError
+from tf_electra.layers.main_layer import ElectraMainLayer
+
+INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids", "position_ids", "inputs_embeds")
+FLAG_NAMES = ("output_attentions", "output_hidden_states", "return_dict")
+
+
+class TFElectraPreTrainedModel(keras.Model):
+    """Base class of the ELECTRA models.
+
+    Subclasses create their head in `_create_head`, build it in `_build_head`,
+    and compute their output in `_head_outputs`.
+
+    Args:
+        config: An ElectraConfig (or its dict). Defaults to ElectraConfig().
+        attn_implementation: "eager" or "sdpa"; overrides the config's.
+        **kwargs: keras.Model arguments (name, dtype, trainable).
+    """
+
+    output_class = None
+    label_names = ("labels",)
+    prediction_names = ("logits",)
+
+    def __init__(self, config=None, attn_implementation=None, **kwargs):
+        if config is None:
+            config = ElectraConfig()
+        elif isinstance(config, Mapping):
+            config = ElectraConfig.from_dict(config)
+        super().__init__(**kwargs)
+        impl = attn_implementation or config.attn_implementation or DEFAULT_ATTN_IMPLEMENTATION
+        if impl not in ATTN_IMPLEMENTATIONS:
+            raise ConfigError(f"attn_implementation={impl!r} is not one of {ATTN_IMPLEMENTATIONS}")
+        self.config = config
+        self.attn_implementation = impl
+        self.electra = ElectraMainLayer(config, impl, name="electra", dtype=self.dtype_policy)
+        self._create_head()
+        self.build()
+
+    # Subclass hooks -----------------------------------------------------
+
+    def _create_head(self):
+        pass
+
+    def _build_head(self):
+        pass
+
+    def _head_outputs(self, sequence_output, inputs, training):
+        """Returns a dict of head outputs (logits, ...) for the encoder output [batch, seq, H]."""
+        raise NotImplementedError
+
+    def hf_loss(self, labels, outputs, inputs):
+        """The head's own loss, computed as Hugging Face computes it."""
+        raise NotImplementedError
+
+    # Keras ---------------------------------------------------------------
+
+    def build(self, input_shape=None):
+        self.electra.build()
+        self._build_head()
+
+    def _encoder_inputs(self, inputs):
+        return {name: inputs[name] for name in INPUT_NAMES}
+
+    def call(
+        self,
+        input_ids=None,
+        attention_mask=None,
+        token_type_ids=None,
+        position_ids=None,
+        inputs_embeds=None,
+        output_attentions=None,
+        output_hidden_states=None,
+        return_dict=None,
+        labels=None,
+        training=False,
+        **kwargs,
+    ):
+        """Runs the model, taking Hugging Face's arguments.
+
+        Args:
+            input_ids: int [batch, seq] token ids, or one dict holding any of
+                the arguments below (what `model.fit` passes).
+            attention_mask: [batch, seq], 1 for tokens to attend to, 0 for padding.
+            token_type_ids: int [batch, seq] segment ids.
+            position_ids: int [batch, seq] positions (default 0..seq-1).
+            inputs_embeds: float [batch, seq, E] instead of input_ids.
+            output_attentions: return attention probabilities of every layer.
+            output_hidden_states: return the embedding output and every layer's output.
+            return_dict: return an output object (default) or a tuple.
+            labels: targets; when given, the output has `loss`.
+            training: dropout on.
+
+        Returns:
+            The class's output object (`out.logits`, `out["logits"]`), or a tuple.
+        """
+        inputs = dict(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            position_ids=position_ids,
+            inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+            return_dict=return_dict,
+            labels=labels,
+        )
+        inputs.update(kwargs)
+        if isinstance(input_ids, Mapping):
+            inputs["input_ids"] = None
+            unknown = set(input_ids) - set(inputs)
+            if unknown:
+                raise TypeError(f"unexpected input names {sorted(unknown)}; expected some of {sorted(inputs)}")
+            inputs.update({k: v for k, v in input_ids.items() if v is not None})
+        for name in self.label_names:
+            inputs.setdefault(name, None)
+        output_attentions = bool(inputs["output_attentions"])
+        sequence_output, hidden_states, attentions = self.electra(
+            **self._encoder_inputs(inputs),
+            output_attentions=output_attentions,
+            output_hidden_states=bool(inputs["output_hidden_states"]),
+            training=training,
+        )
+        outputs = self._head_outputs(sequence_output, inputs, training)
+        if self.label_names and all(inputs[name] is not None for name in self.label_names):
+            labels_in = inputs[self.label_names[0]] if len(self.label_names) == 1 else {
+                name: inputs[name] for name in self.label_names
+            }
+            outputs["loss"] = self.hf_loss(labels_in, outputs, inputs)
+        outputs = self.output_class(outputs, hidden_states=hidden_states, attentions=attentions)
+        if inputs["return_dict"] is False:
+            return outputs.to_tuple()
+        return outputs
+
+    def _prediction_for_keras(self, y_pred, y=None):
+        """The head's predictions in the structure a Keras loss or metric expects."""
+        if not isinstance(y_pred, Mapping):
+            return y_pred
+        if len(self.prediction_names) == 1:
+            return y_pred[self.prediction_names[0]]
+        if isinstance(y, Mapping):
+            return {label: y_pred[pred] for label, pred in zip(self.label_names, self.prediction_names)}
+        return tuple(y_pred[name] for name in self.prediction_names)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """With no loss in `compile`, the head's own (Hugging Face) loss; otherwise Keras' on the logits."""
+        if self._compile_loss is not None:
+            return super().compute_loss(x, y, self._prediction_for_keras(y_pred, y), sample_weight, training)
+        losses = []
+        if y is not None:
+            inputs = dict(x) if isinstance(x, Mapping) else {"input_ids": x}
+            for name in INPUT_NAMES:
+                inputs.setdefault(name, None)
+            losses.append(self.hf_loss(y, y_pred, inputs))
+        elif isinstance(y_pred, Mapping) and "loss" in y_pred:
+            losses.append(y_pred["loss"])
+        losses.extend(self._aggregate_additional_loss(loss) for loss in self.losses)
+        if not losses:
+            raise ValueError(
+                "No loss to compute: give the dataset labels (features, labels), put `labels` in the "
+                "feature dict, or pass a `loss` to compile()."
+            )
+        return losses[0] if len(losses) == 1 else ops.sum(ops.stack(losses))
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        return super().compute_metrics(x, y, self._prediction_for_keras(y_pred, y), sample_weight)
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": keras.saving.serialize_keras_object(self.dtype_policy),
+            "config": self.config.to_dict(),
+            "attn_implementation": self.attn_implementation,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("dtype"), Mapping):
+            config["dtype"] = keras.saving.deserialize_keras_object(config["dtype"])
+        return cls(**config)
+
+    # Conveniences -----------------------------------------------------------
+
+    def get_input_embeddings(self):
+        return self.electra.embeddings.word_embeddings
+
+    def dummy_inputs(self, batch=2, length=8):
+        """A small batch of valid inputs (for building graphs and smoke tests)."""
+        ids = ops.arange(batch * length) % self.config.vocab_size
+        ids = ops.cast(ops.reshape(ids, (batch, length)), "int32")
+        return {"input_ids": ids, "attention_mask": ops.ones_like(ids), "token_type_ids": ops.zeros_like(ids)}

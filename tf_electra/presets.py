@@ -1,0 +1,75 @@
+"""The six released Google ELECTRA models, and the original sizing rules.
+
+The rules are those of google-research/electra (`util/training_utils.py`
+`get_bert_config` and `run_pretraining.py` `get_generator_config`); see
+`shared/docs/google_checkpoint_format.md`, section 3.
+"""
+
+# model_size -> (hidden_size, num_hidden_layers)
+MODEL_SIZES = {"small": (256, 12), "base": (768, 12), "large": (1024, 24)}
+
+# Released checkpoints: embedding_size and generator_hidden_size (a fraction
+# of the discriminator's hidden size). The released Small used a generator as
+# wide as its discriminator (E:readme); base used 1/3 and large 1/4.
+RELEASED = {
+    "small": {"embedding_size": 128, "generator_hidden_size": 1.0},
+    "base": {"embedding_size": 768, "generator_hidden_size": 0.33333},
+    "large": {"embedding_size": 1024, "generator_hidden_size": 0.25},
+}
+
+PRESETS = tuple(f"electra-{size}-{net}" for size in MODEL_SIZES for net in ("generator", "discriminator"))
+
+
+def discriminator_sizes(model_size, embedding_size=None, overrides=None):
+    """Sizes of the discriminator for an original `model_size`.
+
+    Args:
+        model_size: "small", "base" or "large".
+        embedding_size: E; None means the original default (128 for small, H otherwise).
+        overrides: `model_hparam_overrides` (applied after the size rule).
+
+    Returns:
+        A dict of ElectraConfig fields.
+    """
+    if model_size not in MODEL_SIZES:
+        raise ValueError(f"model_size={model_size!r} is not one of {sorted(MODEL_SIZES)}")
+    hidden, layers = MODEL_SIZES[model_size]
+    sizes = {
+        "hidden_size": hidden,
+        "num_hidden_layers": layers,
+        "num_attention_heads": max(1, hidden // 64),
+        "intermediate_size": 4 * hidden,
+    }
+    sizes.update(overrides or {})
+    if embedding_size is None:
+        embedding_size = 128 if model_size == "small" else sizes["hidden_size"]
+    sizes["embedding_size"] = embedding_size
+    return sizes
+
+
+def generator_sizes(discriminator, generator_hidden_size=0.25, generator_layers=1.0):
+    """Sizes of the generator from the discriminator's (the original rule).
+
+    Heads and intermediate size are recomputed from the generator width, not
+    inherited from the discriminator's overrides.
+    """
+    hidden = int(round(discriminator["hidden_size"] * generator_hidden_size))
+    return {
+        "hidden_size": hidden,
+        "num_hidden_layers": int(round(discriminator["num_hidden_layers"] * generator_layers)),
+        "num_attention_heads": max(1, hidden // 64),
+        "intermediate_size": 4 * hidden,
+        "embedding_size": discriminator["embedding_size"],
+    }
+
+
+def preset_config_dict(name):
+    """ElectraConfig fields of a released model, e.g. "electra-base-generator"."""
+    short = name.split("/", 1)[1] if name.startswith("google/") else name
+    if short not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    _, size, net = short.split("-")
+    sizes = discriminator_sizes(size, RELEASED[size]["embedding_size"])
+    if net == "generator":
+        sizes = generator_sizes(sizes, RELEASED[size]["generator_hidden_size"])
+    return dict(sizes, vocab_size=30522, max_position_embeddings=512, type_vocab_size=2)
