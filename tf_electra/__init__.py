@@ -31,6 +31,8 @@ from tf_electra.models.pretraining import TFElectraForMaskedLM
 from tf_electra.models.pretraining import TFElectraForPreTraining
 from tf_electra.outputs import TFElectraForPreTrainingOutput
 from tf_electra.presets import PRESETS
+from tf_electra.tokenizer import ElectraTokenizer
+from tf_electra.tokenizer import ElectraTokenizerFast
 
 MODEL_CLASSES = {
     "TFElectraModel": TFElectraModel,
@@ -45,6 +47,8 @@ MODEL_CLASSES = {
 
 __all__ = [
     "ElectraConfig",
+    "ElectraTokenizer",
+    "ElectraTokenizerFast",
     "PRESETS",
     "MODEL_CLASSES",
     "TFElectraPreTrainedModel",

@@ -193,11 +193,18 @@ class ElectraConfig:
 
     @classmethod
     def from_dict(cls, config_dict, **overrides):
-        """Builds a config from a dict such as a parsed config.json."""
+        """Builds a config from a dict such as a parsed config.json, then applies `overrides`.
+
+        Overrides are set as attributes, as transformers applies from_pretrained's
+        keyword arguments: `num_labels=3` replaces the label maps.
+        """
         values = dict(config_dict)
-        values.update(overrides)
         values.pop("model_type", None)
-        return cls(**values)
+        config = cls(**values)
+        for key, value in overrides.items():
+            setattr(config, key, value)
+        config.validate()
+        return config
 
     def to_json_string(self):
         return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
@@ -237,10 +244,7 @@ class ElectraConfig:
             if not os.path.isfile(config_file):
                 raise ConfigError(f"{config_file} does not exist: the model folder has no config.json")
         config = cls.from_json_file(config_file)
-        for key, value in overrides.items():
-            setattr(config, key, value)
-        config.validate()
-        return config
+        return config.copy(**overrides) if overrides else config
 
     def save_pretrained(self, directory):
         os.makedirs(directory, exist_ok=True)

@@ -45,11 +45,26 @@ def hf_variable_map(model):
     return table
 
 
+BASE_PREFIXES = ("embeddings.", "embeddings_project.", "encoder.")
+
+
+def canonical_key(key):
+    """A checkpoint key in our prefixed form: a bare ElectraModel's "encoder.x" is "electra.encoder.x"."""
+    return "electra." + key if key.startswith(BASE_PREFIXES) else key
+
+
 def hf_state_dict(model):
-    """The model's weights as {Hugging Face key: float32 NumPy array in PyTorch layout}."""
+    """The model's weights as {Hugging Face key: float32 NumPy array in PyTorch layout}.
+
+    Keys are those transformers' class of the same name saves: a bare
+    TFElectraModel has no "electra." prefix, a model with a head has one.
+    """
+    strip = getattr(model, "hf_base_model", False)
     out = {}
     for key, (variable, transpose) in hf_variable_map(model).items():
         value = np.asarray(variable.numpy(), dtype=np.float32)
+        if strip and key.startswith("electra."):
+            key = key[len("electra."):]
         out[key] = np.ascontiguousarray(value.T) if transpose else value
     return out
 
@@ -58,38 +73,35 @@ def match_state_dict(model, state_dict, source="state dict"):
     """Pairs checkpoint tensors with model variables; nothing is assigned.
 
     A base checkpoint (keys without "electra.") and a head checkpoint
-    ("electra." prefix) both fit. Returns (assignments, missing, unexpected),
-    where assignments is a list of (variable, array in Keras layout).
+    ("electra." prefix) both fit any model. Returns (assignments, missing,
+    unexpected), where assignments is a list of (variable, array in Keras layout).
 
     Raises:
         WeightsError: a tensor's shape differs from its variable's (naming both shapes).
     """
     table = hf_variable_map(model)
-    keys = list(state_dict)
-    has_prefix = any(k.startswith("electra.") for k in keys)
+    by_key = {canonical_key(k): k for k in state_dict}
     assignments, used = [], set()
     for key, (variable, transpose) in table.items():
-        source_key = key if has_prefix else (key[len("electra."):] if key.startswith("electra.") else None)
-        if source_key is None or source_key not in state_dict:
+        source_key = by_key.get(key)
+        if source_key is None:
             continue
-        value = np.asarray(state_dict[source_key])
-        if transpose:
-            value = value.T
-        if tuple(value.shape) != tuple(variable.shape):
+        stored = np.asarray(state_dict[source_key])
+        expected = tuple(variable.shape)[::-1] if transpose else tuple(variable.shape)
+        if tuple(stored.shape) != expected:
             raise WeightsError(
-                f"{source}: weight {source_key!r} has shape {tuple(np.asarray(state_dict[source_key]).shape)} "
-                f"but the model expects {tuple(variable.shape) if not transpose else tuple(variable.shape)[::-1]}"
-                " (the config's sizes disagree with the weights)"
+                f"{source}: weight {source_key!r} has shape {tuple(stored.shape)} but the model expects "
+                f"{expected}; the config's sizes disagree with the weights"
             )
-        assignments.append((variable, value))
+        assignments.append((variable, stored.T if transpose else stored))
         used.add(source_key)
     assigned = {id(v) for v, _ in assignments}
     missing = [k for k, (v, _) in table.items() if id(v) not in assigned]
-    unexpected = [k for k in keys if k not in used and not TIED_OR_BUFFER.search(k)]
+    unexpected = [k for k in state_dict if k not in used and not TIED_OR_BUFFER.search(k)]
     return assignments, missing, unexpected
 
 
 def assign(assignments):
     """Assigns all matched weights (called only after every shape was checked)."""
     for variable, value in assignments:
-        variable.assign(value.astype(variable.dtype) if hasattr(value, "astype") else value)
+        variable.assign(np.asarray(value).astype(variable.dtype))

@@ -15,12 +15,13 @@ from tf_electra.configuration import DEFAULT_ATTN_IMPLEMENTATION
 from tf_electra.configuration import ElectraConfig
 from tf_electra.errors import ConfigError
 from tf_electra.layers.main_layer import ElectraMainLayer
+from tf_electra.models.pretrained import PretrainedMixin
 
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids", "position_ids", "inputs_embeds")
 FLAG_NAMES = ("output_attentions", "output_hidden_states", "return_dict")
 
 
-class TFElectraPreTrainedModel(keras.Model):
+class TFElectraPreTrainedModel(PretrainedMixin, keras.Model):
     """Base class of the ELECTRA models.
 
     Subclasses create their head in `_create_head`, build it in `_build_head`,

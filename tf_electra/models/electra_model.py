@@ -19,6 +19,7 @@ class TFElectraModel(TFElectraPreTrainedModel):
     """
 
     output_class = TFBaseModelOutput
+    hf_base_model = True  # transformers' ElectraModel keys have no "electra." prefix
     label_names = ()
     prediction_names = ("last_hidden_state",)
 

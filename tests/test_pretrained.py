@@ -1,0 +1,200 @@
+"""Hugging Face interop: from_pretrained / save_pretrained against transformers' own files."""
+
+import json
+import os
+import shutil
+import warnings
+
+import numpy as np
+import pytest
+
+from conftest import hf_model
+from conftest import padded_batch
+from conftest import tiny_config
+from conftest import torch_or_skip
+import tf_electra
+from tf_electra import ConfigError
+from tf_electra import WeightsError
+
+DATA = os.path.join(os.path.dirname(__file__), "data", "hf_tf")
+PT_CLASSES = {name: name[2:] for name in tf_electra.MODEL_CLASSES}
+
+
+@pytest.mark.parametrize("name", sorted(os.listdir(DATA)))
+def test_reads_tf_model_h5_written_by_transformers(name):
+    """Fixtures written by transformers 4.57.6's TF save_pretrained (tools/make_hf_tf_h5_fixture.py)."""
+    expected = dict(np.load(os.path.join(DATA, name, "expected.npz")))
+    inputs = {k: expected.pop(k) for k in ("input_ids", "attention_mask", "token_type_ids")}
+    model = tf_electra.MODEL_CLASSES[name].from_pretrained(os.path.join(DATA, name))
+    out = model(inputs)
+    for key, value in expected.items():
+        np.testing.assert_allclose(np.asarray(out[key]), value, atol=1e-5, err_msg=key)
+
+
+def torch_outputs(model, inputs, torch):
+    with torch.no_grad():
+        return model(**{k: torch.as_tensor(v).long() for k, v in inputs.items()})
+
+
+@pytest.mark.parametrize("name", list(tf_electra.MODEL_CLASSES))
+def test_transformers_loads_our_save_pretrained(name, tmp_path):
+    torch, transformers = torch_or_skip()
+    config = tiny_config()
+    model = tf_electra.MODEL_CLASSES[name](config)
+    model.save_pretrained(tmp_path / "m")
+    assert sorted(os.listdir(tmp_path / "m")) == ["config.json", "model.safetensors"]
+    theirs, info = getattr(transformers, PT_CLASSES[name]).from_pretrained(
+        str(tmp_path / "m"), output_loading_info=True
+    )
+    assert info["missing_keys"] == [] and info["unexpected_keys"] == [], info
+    assert info["mismatched_keys"] == [] and info["error_msgs"] == [], info
+    inputs = padded_batch(config, choices=2 if "MultipleChoice" in name else None)
+    ours = model(inputs)
+    ref = torch_outputs(theirs.eval(), inputs, torch)
+    for key in ours:
+        if key in ref and key != "hidden_states":
+            np.testing.assert_allclose(np.asarray(ours[key]), ref[key].numpy(), atol=1e-5, err_msg=key)
+
+
+@pytest.mark.parametrize("safe", [True, False])
+def test_loads_transformers_pytorch_folders(tmp_path, safe):
+    torch, _ = torch_or_skip()
+    config = tiny_config()
+    theirs = hf_model("ElectraForSequenceClassification", config)
+    theirs.save_pretrained(tmp_path, safe_serialization=safe)
+    assert (tmp_path / ("model.safetensors" if safe else "pytorch_model.bin")).is_file()
+    ours = tf_electra.TFElectraForSequenceClassification.from_pretrained(str(tmp_path))
+    inputs = padded_batch(config)
+    np.testing.assert_allclose(ours(inputs).logits, torch_outputs(theirs, inputs, torch).logits.numpy(), atol=1e-5)
+
+
+def test_loads_sharded_safetensors(tmp_path):
+    torch, _ = torch_or_skip()
+    config = tiny_config()
+    theirs = hf_model("ElectraForMaskedLM", config)
+    theirs.save_pretrained(tmp_path, max_shard_size="20KB")
+    assert (tmp_path / "model.safetensors.index.json").is_file()
+    ours = tf_electra.TFElectraForMaskedLM.from_pretrained(str(tmp_path))
+    inputs = padded_batch(config)
+    np.testing.assert_allclose(ours(inputs).logits, torch_outputs(theirs, inputs, torch).logits.numpy(), atol=1e-5)
+
+
+def test_base_checkpoint_into_a_head_and_cross_loading(tmp_path):
+    torch, _ = torch_or_skip()
+    config = tiny_config()
+    base = hf_model("ElectraModel", config)
+    base.save_pretrained(tmp_path / "base")
+    with pytest.warns(UserWarning, match="newly initialized.*classifier.out_proj") as caught:
+        head = tf_electra.TFElectraForSequenceClassification.from_pretrained(str(tmp_path / "base"), num_labels=3)
+    assert len(caught) == 1
+    assert head.config.num_labels == 3
+    inputs = padded_batch(config)
+    hidden = head.electra(**inputs)[0]
+    np.testing.assert_allclose(hidden, torch_outputs(base, inputs, torch).last_hidden_state.numpy(), atol=1e-5)
+    # The discriminator loads into the MLM head, the generator into the pre-training head.
+    tf_electra.TFElectraForPreTraining(config).save_pretrained(tmp_path / "disc")
+    with pytest.warns(UserWarning, match="generator_lm_head.bias"):
+        tf_electra.TFElectraForMaskedLM.from_pretrained(str(tmp_path / "disc"))
+    tf_electra.TFElectraForMaskedLM(config).save_pretrained(tmp_path / "gen")
+    with pytest.warns(UserWarning, match="were not used.*generator_predictions"):
+        tf_electra.TFElectraForPreTraining.from_pretrained(str(tmp_path / "gen"))
+    # A head checkpoint into the bare model: silent about the encoder, reports the unused head.
+    with pytest.warns(UserWarning, match="discriminator_predictions"):
+        bare = tf_electra.TFElectraModel.from_pretrained(str(tmp_path / "disc"))
+    assert bare.hf_base_model
+
+
+def test_identical_weights_load_without_warnings(tmp_path):
+    model = tf_electra.TFElectraForTokenClassification(tiny_config())
+    model.save_pretrained(tmp_path / "m")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = tf_electra.TFElectraForTokenClassification.from_pretrained(str(tmp_path / "m"))
+    inputs = padded_batch(model.config)
+    np.testing.assert_array_equal(model(inputs).logits, again(inputs).logits)
+
+
+@pytest.mark.parametrize("dtype", ["mixed_bfloat16", "bfloat16", "float16", "mixed_float16", "float32"])
+def test_dtype_policies(tmp_path, dtype):
+    tf_electra.TFElectraForPreTraining(tiny_config()).save_pretrained(tmp_path / "m")
+    model = tf_electra.TFElectraForPreTraining.from_pretrained(str(tmp_path / "m"), dtype=dtype, attn_implementation="sdpa")
+    assert model.electra.compute_dtype == dtype.replace("mixed_", "")
+    assert model.attn_implementation == "sdpa"
+    out = model(padded_batch(model.config))
+    assert out.logits.dtype == "float32"
+    assert np.isfinite(np.asarray(out.logits)).all()
+    with pytest.raises(ValueError, match="dtype"):
+        tf_electra.TFElectraForPreTraining.from_pretrained(str(tmp_path / "m"), dtype="int8")
+
+
+def test_hub_ids_resolve_from_the_local_cache_only(tmp_path, monkeypatch):
+    model = tf_electra.TFElectraForPreTraining(tiny_config())
+    snapshot = tmp_path / "hub" / "models--google--electra-tiny" / "snapshots" / "abc123"
+    model.save_pretrained(snapshot)
+    (tmp_path / "hub" / "models--google--electra-tiny" / "refs").mkdir()
+    (tmp_path / "hub" / "models--google--electra-tiny" / "refs" / "main").write_text("abc123")
+    monkeypatch.setenv("HF_HOME", str(tmp_path))
+    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
+    loaded = tf_electra.TFElectraForPreTraining.from_pretrained("google/electra-tiny")
+    assert loaded.config.hidden_size == 16
+    with pytest.raises(WeightsError, match="never downloads.*google/electra-unknown"):
+        tf_electra.TFElectraForPreTraining.from_pretrained("google/electra-unknown")
+
+
+def test_bad_folders_name_the_file(tmp_path):
+    model = tf_electra.TFElectraForPreTraining(tiny_config())
+    good = tmp_path / "good"
+    model.save_pretrained(good)
+
+    no_config = tmp_path / "no_config"
+    shutil.copytree(good, no_config)
+    os.remove(no_config / "config.json")
+    with pytest.raises(ConfigError, match="config.json"):
+        tf_electra.TFElectraForPreTraining.from_pretrained(str(no_config))
+
+    no_weights = tmp_path / "no_weights"
+    shutil.copytree(good, no_weights)
+    os.remove(no_weights / "model.safetensors")
+    with pytest.raises(WeightsError, match="no weights"):
+        tf_electra.TFElectraForPreTraining.from_pretrained(str(no_weights))
+
+    truncated = tmp_path / "truncated"
+    shutil.copytree(good, truncated)
+    data = (good / "model.safetensors").read_bytes()
+    (truncated / "model.safetensors").write_bytes(data[: len(data) // 2])
+    with pytest.raises(WeightsError, match=r"truncated/model.safetensors.*corrupted or truncated"):
+        tf_electra.TFElectraForPreTraining.from_pretrained(str(truncated))
+
+    garbage = tmp_path / "garbage"
+    shutil.copytree(good, garbage)
+    (garbage / "model.safetensors").write_bytes(b"\x00garbage" * 10)
+    with pytest.raises(WeightsError, match="garbage/model.safetensors"):
+        tf_electra.TFElectraForPreTraining.from_pretrained(str(garbage))
+
+    wrong_sizes = tmp_path / "wrong_sizes"
+    shutil.copytree(good, wrong_sizes)
+    cfg = json.loads((good / "config.json").read_text())
+    cfg["intermediate_size"] = 32
+    (wrong_sizes / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(WeightsError, match=r"intermediate.dense.weight.*\(24, 16\).*\(32, 16\)"):
+        tf_electra.TFElectraForPreTraining.from_pretrained(str(wrong_sizes))
+
+    broken_h5 = tmp_path / "broken_h5"
+    broken_h5.mkdir()
+    shutil.copy(good / "config.json", broken_h5)
+    (broken_h5 / "tf_model.h5").write_bytes(b"not hdf5")
+    with pytest.raises(WeightsError, match="tf_model.h5"):
+        tf_electra.TFElectraForPreTraining.from_pretrained(str(broken_h5))
+
+
+def test_save_pretrained_refuses_a_non_empty_folder_and_writes_nothing(tmp_path):
+    model = tf_electra.TFElectraForPreTraining(tiny_config())
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / "notes.txt").write_text("keep me")
+    with pytest.raises(FileExistsError, match="not empty"):
+        model.save_pretrained(target)
+    assert os.listdir(target) == ["notes.txt"]
+    assert [p for p in os.listdir(tmp_path) if p != "out"] == []  # no temporary folder left behind
+    model.save_pretrained(target, overwrite=True, keras_weights=True)
+    assert sorted(os.listdir(target)) == ["config.json", "model.safetensors", "model.weights.h5"]

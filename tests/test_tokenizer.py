@@ -1,0 +1,180 @@
+"""ElectraTokenizer against transformers' ElectraTokenizerFast on the same vocab file."""
+
+import json
+import unicodedata
+
+import numpy as np
+import pytest
+
+from conftest import torch_or_skip
+from tf_electra.tokenizer import ElectraTokenizer
+from tf_electra.tokenizer import ElectraTokenizerFast
+from tf_electra.tokenizer import TokenizerError
+
+TEXTS = [
+    "Hello, world! ELECTRA pre-trains text encoders as discriminators.",
+    "Crème brûlée à la façon de Zoë; naïve café résumé.",  # accents
+    "中文分词测试，日本語のテキスト、한국어 문장.",  # CJK
+    "emoji 😀👍🏽 and flags 🇩🇪 in text",  # emoji
+    "control\tchars\x0b\x0cand\x1b escapes\r\nnew line",  # control characters
+    "nul\x00byte and replacement \ufffd char",  # NUL and U+FFFD
+    "Ｆｕｌｌ－ｗｉｄｔｈ ＡＢＣ １２３",  # full-width letters
+    "ligatures: ﬁne ﬂow œuvre Æsop straße",  # ligatures, ß
+    "long " + "x" * 101 + " word and " + "abc" * 40,  # words longer than 100 characters
+    "special [CLS] tokens [SEP] typed [MASK] in [PAD] the [UNK] text [mask]",  # special tokens in text
+    "",  # empty
+    "   \t\n  ",  # whitespace only
+    "Ünïcödé ÀÉÎÕÜ ñ ç ø å",
+    "don't stop; it's 3.14 o'clock — “quotes” and ‘single’",
+]
+PAIRS = [(TEXTS[i], TEXTS[(i + 3) % len(TEXTS)]) for i in range(len(TEXTS))]
+
+
+def make_vocab(path, texts=TEXTS, lower=True):
+    """A vocab covering the test texts: whole words, single characters and ##-pieces."""
+    tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    words, chars = set(), set()
+    for text in texts:
+        norm = text.lower() if lower else text
+        norm = "".join(c for c in unicodedata.normalize("NFD", norm) if unicodedata.category(c) != "Mn")
+        for word in norm.split():
+            words.add(word.strip(".,;!?:"))
+            chars.update(word)
+    tokens += sorted(w for w in words if w and len(w) < 8)[::2]  # half the words whole
+    tokens += sorted(chars) + ["##" + c for c in sorted(chars)]
+    tokens += ["##ing", "##ed", "##s", "pre", "##train"]
+    path.write_text("".join(t + "\n" for t in dict.fromkeys(tokens)), encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def vocab_file(tmp_path_factory):
+    return make_vocab(tmp_path_factory.mktemp("vocab") / "vocab.txt")
+
+
+def both(vocab_file, **kwargs):
+    _, transformers = torch_or_skip()
+    theirs = transformers.ElectraTokenizerFast(vocab_file=vocab_file, model_max_length=512, **kwargs)
+    return ElectraTokenizer(vocab_file, **kwargs), theirs
+
+
+def assert_same(ours, theirs):
+    assert set(ours) == set(theirs), (set(ours), set(theirs))
+    for key in theirs:
+        a, b = ours[key], theirs[key]
+        if hasattr(b, "numpy") or isinstance(b, np.ndarray):
+            a, b = np.asarray(a), np.asarray(b)
+            assert a.dtype == b.dtype, (key, a.dtype, b.dtype)
+            np.testing.assert_array_equal(a, b, err_msg=key)
+        else:
+            assert json.loads(json.dumps(a)) == json.loads(json.dumps(b)), key
+
+
+EXTRAS = dict(return_offsets_mapping=True, return_special_tokens_mask=True)
+
+
+@pytest.mark.parametrize("options", [{}, {"do_lower_case": False}, {"strip_accents": False}, {"tokenize_chinese_chars": False}])
+def test_single_texts_identical(vocab_file, options):
+    ours, theirs = both(vocab_file, **options)
+    for text in TEXTS:
+        assert_same(ours(text, **EXTRAS), theirs(text, **EXTRAS))
+        assert ours.tokenize(text) == theirs.tokenize(text)
+
+
+def test_pairs_identical(vocab_file):
+    ours, theirs = both(vocab_file)
+    for a, b in PAIRS:
+        assert_same(ours(a, b, **EXTRAS), theirs(a, b, **EXTRAS))
+
+
+@pytest.mark.parametrize("padding", [False, True, "longest", "max_length"])
+@pytest.mark.parametrize("truncation", [False, True, "longest_first", "only_first", "only_second"])
+def test_batches_with_every_padding_and_truncation_mode(vocab_file, padding, truncation):
+    ours, theirs = both(vocab_file)
+    firsts, seconds = [a for a, _ in PAIRS], [b for _, b in PAIRS]
+    kwargs = dict(padding=padding, truncation=truncation, max_length=24, **EXTRAS)
+    for pairs in (None, seconds):
+        try:
+            expected = theirs(firsts, pairs, **kwargs)
+        except Exception:  # e.g. a sequence too short to truncate: both must refuse
+            with pytest.raises(TokenizerError, match="truncat"):
+                ours(firsts, pairs, **kwargs)
+            continue
+        assert_same(ours(firsts, pairs, **kwargs), expected)
+
+
+def test_tensors_identical(vocab_file):
+    ours, theirs = both(vocab_file)
+    kwargs = dict(padding=True, truncation=True, max_length=16)
+    expected = theirs(TEXTS, return_tensors="np", **kwargs)
+    assert_same(ours(TEXTS, return_tensors="np", **kwargs), expected)
+    # transformers' "tf" tensors are tf.constant of the same lists (int32); its TF side is not
+    # importable next to Keras 3, so compare against its NumPy output.
+    as_tf = ours(TEXTS, return_tensors="tf", **kwargs)
+    for key, value in expected.items():
+        assert as_tf[key].dtype.name == "int32"
+        np.testing.assert_array_equal(as_tf[key].numpy(), value)
+
+
+def test_overflow_with_stride_and_pad_to_multiple(vocab_file):
+    ours, theirs = both(vocab_file)
+    kwargs = dict(
+        truncation="only_second", max_length=20, stride=4, return_overflowing_tokens=True,
+        padding="max_length", **EXTRAS,
+    )
+    questions = ["what is it?", "who?"]
+    contexts = [TEXTS[0] + " " + TEXTS[1], TEXTS[2]]
+    assert_same(ours(questions, contexts, **kwargs), theirs(questions, contexts, **kwargs))
+    kwargs = dict(padding=True, pad_to_multiple_of=8)
+    assert_same(ours(TEXTS[:4], **kwargs), theirs(TEXTS[:4], **kwargs))
+
+
+def test_decode_and_conversions(vocab_file):
+    ours, theirs = both(vocab_file)
+    for text in TEXTS:
+        ids = theirs(text)["input_ids"]
+        assert ours.decode(ids) == theirs.decode(ids)
+        assert ours.decode(ids, skip_special_tokens=True) == theirs.decode(ids, skip_special_tokens=True)
+        tokens = theirs.convert_ids_to_tokens(ids)
+        assert ours.convert_ids_to_tokens(ids) == tokens
+        assert ours.convert_tokens_to_ids(tokens) == theirs.convert_tokens_to_ids(tokens)
+    batch = theirs(TEXTS[:3], padding=True)["input_ids"]
+    assert ours.batch_decode(batch, skip_special_tokens=True) == theirs.batch_decode(batch, skip_special_tokens=True)
+    assert ours.convert_tokens_to_ids("not-in-vocab") == theirs.unk_token_id
+    for name in ("cls_token_id", "sep_token_id", "pad_token_id", "unk_token_id", "mask_token_id", "vocab_size"):
+        assert getattr(ours, name) == getattr(theirs, name), name
+    assert len(ours) == len(theirs)
+    assert sorted(ours.all_special_ids) == sorted(theirs.all_special_ids)
+
+
+def test_save_and_load_round_trip_and_transformers_reads_it(vocab_file, tmp_path):
+    _, transformers = torch_or_skip()
+    ours = ElectraTokenizerFast(vocab_file, do_lower_case=True)
+    ours.save_pretrained(tmp_path)
+    for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        assert (tmp_path / name).is_file(), name
+    again = ElectraTokenizer.from_pretrained(str(tmp_path))
+    theirs = transformers.ElectraTokenizerFast.from_pretrained(str(tmp_path))
+    for text in TEXTS:
+        assert_same(again(text, **EXTRAS), theirs(text, **EXTRAS))
+        assert again(text)["input_ids"] == ours(text)["input_ids"]
+    theirs.save_pretrained(tmp_path / "hf")
+    from_hf = ElectraTokenizer.from_pretrained(str(tmp_path / "hf"))
+    assert from_hf(TEXTS[1])["input_ids"] == ours(TEXTS[1])["input_ids"]
+
+
+def test_bad_inputs(vocab_file, tmp_path):
+    with pytest.raises(TokenizerError, match="does not exist"):
+        ElectraTokenizer(str(tmp_path / "missing.txt"))
+    (tmp_path / "v.txt").write_text("a\nb\n")
+    with pytest.raises(TokenizerError, match=r"v.txt.*\[UNK\]"):
+        ElectraTokenizer(str(tmp_path / "v.txt"))
+    tok = ElectraTokenizer(vocab_file)
+    with pytest.raises(TokenizerError, match="different lengths"):
+        tok(["a", "a b c"], return_tensors="np")
+    with pytest.raises(TokenizerError, match="padding"):
+        tok("a", padding="sideways")
+    with pytest.raises(TokenizerError, match="outside the vocabulary"):
+        tok.decode([1, 10**6])
+    with pytest.raises(TokenizerError, match="int"):
+        tok(5)

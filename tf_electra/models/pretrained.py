@@ -1,0 +1,101 @@
+"""Hugging Face-style `from_pretrained` / `save_pretrained` for every model class."""
+
+import os
+import warnings
+
+from tf_electra import hf_io
+from tf_electra import weights
+from tf_electra.configuration import ElectraConfig
+from tf_electra.errors import WeightsError
+from tf_electra.utils.files import atomic_directory
+from tf_electra.utils.hub import resolve_model_dir
+
+KERAS_WEIGHTS = "model.weights.h5"
+DTYPE_POLICIES = ("float32", "bfloat16", "float16", "mixed_bfloat16", "mixed_float16")
+
+
+class PretrainedMixin:
+    """Loading from and saving to Hugging Face model folders."""
+
+    @classmethod
+    def from_pretrained(cls, path, config=None, dtype=None, attn_implementation=None, **config_overrides):
+        """Builds the model and loads weights from a Hugging Face model folder.
+
+        Args:
+            path: A folder with config.json and weights (model.safetensors, a
+                sharded safetensors index, tf_model.h5 or pytorch_model.bin), or a
+                hub id ("google/electra-small-discriminator") present in the local
+                Hugging Face cache. Nothing is downloaded.
+            config: An ElectraConfig to use instead of the folder's config.json.
+            dtype: A Keras dtype policy name: "float32", "bfloat16", "float16",
+                "mixed_bfloat16" or "mixed_float16" (the Keras form of
+                transformers' `torch_dtype`).
+            attn_implementation: "eager" or "sdpa".
+            **config_overrides: Config fields to change (e.g. num_labels=3).
+
+        Returns:
+            The model. Weights the checkpoint lacks (e.g. a new task head) are
+            newly initialised; both those and checkpoint weights the model does
+            not use are reported in one warning.
+
+        Raises:
+            WeightsError: no weights, a corrupted file, or a weight whose shape
+                disagrees with the config (nothing is loaded then).
+            ConfigError: missing or invalid config.json.
+        """
+        directory = resolve_model_dir(path)
+        if config is None:
+            config = ElectraConfig.from_pretrained(directory)
+        if config_overrides:
+            config = config.copy(**config_overrides)
+        if dtype is not None and dtype not in DTYPE_POLICIES:
+            raise ValueError(f"dtype={dtype!r} is not one of {DTYPE_POLICIES}")
+        weights_file = hf_io.find_weights_file(directory)
+        state_dict = hf_io.read_state_dict(weights_file)
+        model = cls(config, attn_implementation=attn_implementation, **({"dtype": dtype} if dtype else {}))
+        assignments, missing, unexpected = weights.match_state_dict(model, state_dict, source=weights_file)
+        if not assignments:
+            raise WeightsError(f"{weights_file} holds no ELECTRA weights for {cls.__name__}")
+        weights.assign(assignments)
+        report_unmatched(cls.__name__, weights_file, missing, unexpected)
+        return model
+
+    def save_pretrained(self, directory, tokenizer=None, keras_weights=False, overwrite=False):
+        """Writes config.json and model.safetensors in Hugging Face's PyTorch naming.
+
+        transformers' `ElectraFor*.from_pretrained(directory)` loads the folder
+        with no missing or unexpected keys. The folder is written under a
+        temporary name and renamed into place.
+
+        Args:
+            directory: The folder to create.
+            tokenizer: Optionally an ElectraTokenizer, saved into the same folder.
+            keras_weights: Also write Keras-native weights (model.weights.h5).
+            overwrite: Replace an existing non-empty folder (refused otherwise).
+        """
+        with atomic_directory(directory, overwrite=overwrite) as tmp:
+            config = self.config.copy(architectures=[type(self).__name__[2:]])
+            config.save_pretrained(tmp)
+            hf_io.write_safetensors(weights.hf_state_dict(self), os.path.join(tmp, hf_io.SAFETENSORS))
+            if keras_weights:
+                self.save_weights(os.path.join(tmp, KERAS_WEIGHTS))
+            if tokenizer is not None:
+                tokenizer.save_pretrained(tmp)
+        return directory
+
+
+def report_unmatched(class_name, source, missing, unexpected):
+    """One warning listing newly initialised and unused weights, as transformers reports them."""
+    lines = []
+    if unexpected:
+        lines.append(
+            f"Some weights of the checkpoint at {source} were not used when initializing {class_name}: "
+            f"{sorted(unexpected)}"
+        )
+    if missing:
+        lines.append(
+            f"Some weights of {class_name} were not initialized from the checkpoint at {source} and are newly "
+            f"initialized: {sorted(missing)}. You should probably train this model on a down-stream task."
+        )
+    if lines:
+        warnings.warn("\n".join(lines), UserWarning, stacklevel=3)
