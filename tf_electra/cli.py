@@ -1,7 +1,30 @@
 """The `tf-electra` command line tool. It parses arguments and calls library functions."""
 
 import argparse
+import json
+import os
 import sys
+
+MODEL_CLASS_NAMES = (
+    "TFElectraModel",
+    "TFElectraForPreTraining",
+    "TFElectraForMaskedLM",
+    "TFElectraForCausalLM",
+    "TFElectraForSequenceClassification",
+    "TFElectraForMultipleChoice",
+    "TFElectraForTokenClassification",
+    "TFElectraForQuestionAnswering",
+)
+
+
+def _progress(label):
+    """A one-line progress display on stderr: label done/total (percent)."""
+
+    def show(done, total):
+        end = "\n" if done == total else ""
+        print(f"\r{label}: {done}/{total} ({100 * done // max(total, 1)}%)", end=end, file=sys.stderr, flush=True)
+
+    return show
 
 
 def _summary(args):
@@ -11,8 +34,7 @@ def _summary(args):
     from tf_electra import ElectraConfig
 
     config = ElectraConfig.from_preset(args.preset)
-    model_class = MODEL_CLASSES[args.model_class]
-    model = model_class(config, attn_implementation=args.attn_implementation)
+    model = MODEL_CLASSES[args.model_class](config, attn_implementation=args.attn_implementation)
     model.summary()
     rng = np.random.default_rng(0)
     ids = rng.integers(1000, config.vocab_size, (2, args.length)).astype("int32")
@@ -26,20 +48,89 @@ def _summary(args):
     return 0
 
 
+def _import_google(args):
+    from tf_electra.errors import CheckpointError
+    from tf_electra.google_checkpoint import load_google_checkpoint
+    from tf_electra.google_checkpoint import resolve_prefix
+    from tf_electra.tokenizer import ElectraTokenizer
+
+    prefix = resolve_prefix(args.checkpoint)
+    if os.path.isdir(args.output) and os.listdir(args.output) and not args.overwrite:
+        raise FileExistsError(f"{args.output} exists and is not empty; pass --overwrite to replace it")
+    vocab = args.vocab
+    if vocab is None and os.path.isfile(os.path.join(os.path.dirname(prefix), "vocab.txt")):
+        vocab = os.path.join(os.path.dirname(prefix), "vocab.txt")
+    tokenizer = ElectraTokenizer(vocab, do_lower_case=not args.cased) if vocab else None
+    print(f"reading the {args.model} from {prefix}", file=sys.stderr)
+    model, config = load_google_checkpoint(
+        prefix, args.model, hparams=args.hparams, progress=_progress(f"loading {args.model} tensors")
+    )
+    if tokenizer is not None and tokenizer.vocab_size != config.vocab_size:
+        raise CheckpointError(
+            f"{vocab} has {tokenizer.vocab_size} tokens but the checkpoint's word embeddings have "
+            f"{config.vocab_size} rows; pass the vocab.txt the model was trained with (--vocab)"
+        )
+    model.save_pretrained(args.output, tokenizer=tokenizer, overwrite=args.overwrite)
+    params = sum(int(w.numpy().size) for w in model.weights)
+    print(
+        f"wrote {type(model).__name__} ({params:,} parameters; hidden {config.hidden_size}, "
+        f"{config.num_hidden_layers} layers, {config.num_attention_heads} heads, embedding {config.embedding_size})"
+        f" to {args.output}" + (" with its tokenizer" if tokenizer else " (no vocab.txt found: no tokenizer)")
+    )
+    return 0
+
+
+def _inspect(args):
+    from tf_electra.google_checkpoint import inspect_google_checkpoint
+
+    report = inspect_google_checkpoint(args.checkpoint)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"checkpoint: {report['prefix']}")
+    print(f"layout:     {report['layout']}")
+    print(f"model variables (without Adam slots and global_step): {report['variables']}")
+    fields = ("vocab_size", "embedding_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
+              "intermediate_size", "max_position_embeddings")
+    for network, info in report["networks"].items():
+        sizes = ", ".join(f"{f}={info['config'][f]}" for f in fields)
+        print(f"{network}: {info['parameters']:,} parameters; {sizes}")
+    print("(head counts follow the original rule max(1, hidden // 64); pass --hparams to import-google if the run "
+          "overrode them)")
+    return 0
+
+
 def build_parser():
-    from tf_electra import MODEL_CLASSES
-    from tf_electra import PRESETS
+    from tf_electra.presets import PRESETS
 
     parser = argparse.ArgumentParser(
         prog="tf-electra", description="ELECTRA for Keras 3 and TensorFlow: build, convert, fine-tune, export."
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
     summary = sub.add_parser("summary", help="build a model from a preset, print its summary and run a forward pass")
     summary.add_argument("preset", choices=PRESETS, help="released model sizes")
-    summary.add_argument("--model-class", default="TFElectraForPreTraining", choices=sorted(MODEL_CLASSES))
+    summary.add_argument("--model-class", default="TFElectraForPreTraining", choices=MODEL_CLASS_NAMES)
     summary.add_argument("--attn-implementation", choices=("eager", "sdpa"), default=None)
     summary.add_argument("--length", type=int, default=16, help="sequence length of the demo batch")
     summary.set_defaults(func=_summary)
+
+    imp = sub.add_parser(
+        "import-google", help="convert an original google-research/electra checkpoint to a model folder"
+    )
+    imp.add_argument("checkpoint", help="checkpoint prefix (.../model.ckpt-1000000) or its folder")
+    imp.add_argument("--model", choices=("discriminator", "generator"), required=True)
+    imp.add_argument("--output", required=True, help="folder to write (config.json, model.safetensors, tokenizer)")
+    imp.add_argument("--hparams", help="run_pretraining.py's --hparams: JSON or a JSON file")
+    imp.add_argument("--vocab", help="vocab.txt (default: the one beside the checkpoint, if any)")
+    imp.add_argument("--cased", action="store_true", help="the vocabulary is cased (no lower-casing)")
+    imp.add_argument("--overwrite", action="store_true", help="replace a non-empty output folder")
+    imp.set_defaults(func=_import_google)
+
+    insp = sub.add_parser("inspect", help="print a Google checkpoint's layout, inferred configs and sizes")
+    insp.add_argument("checkpoint")
+    insp.add_argument("--json", action="store_true")
+    insp.set_defaults(func=_inspect)
     return parser
 
 
@@ -53,7 +144,7 @@ def main(argv=None):
 
     try:
         return args.func(args)
-    except (ElectraError, FileExistsError, FileNotFoundError) as e:
+    except (ElectraError, FileExistsError, FileNotFoundError, PermissionError) as e:
         print(f"tf-electra {args.command}: error: {e}", file=sys.stderr)
         return 1
 

@@ -1,0 +1,260 @@
+"""Original Google Research checkpoints: every layout, checked against transformers' own loader."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
+
+from conftest import padded_batch  # noqa: E402
+from conftest import torch_or_skip  # noqa: E402
+from google_checkpoint_writer import checkpoint_shapes  # noqa: E402
+from google_checkpoint_writer import write_checkpoint  # noqa: E402
+from google_checkpoint_writer import write_vocab  # noqa: E402
+import tf_electra  # noqa: E402
+from tf_electra import CheckpointError  # noqa: E402
+from tf_electra.google_checkpoint import inspect_google_checkpoint  # noqa: E402
+from tf_electra.google_checkpoint import load_google_checkpoint  # noqa: E402
+
+TOL = 5e-5
+# Tiny sizes: discriminator H=128 (2 heads by the //64 rule), generator H_g=64 (1 head).
+BASE = dict(
+    model_size="small",
+    embedding_size=32,
+    model_hparam_overrides={"hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 2,
+                            "intermediate_size": 160},
+    generator_hidden_size=0.5,
+    vocab_size=60,
+    max_position=24,
+)
+LAYOUTS = {
+    "shared_embeddings_with_both_projections": {},
+    "no_discriminator_projection": {"embedding_size": 128},  # E == H, E != H_g
+    "no_generator_projection": {"embedding_size": 64},  # E == H_g, E != H
+    "untied_generator_embeddings": {"untied_generator_embeddings": True},
+    "tied_generator": {"untied_generator": False},
+}
+# What transformers' loader needs to read each layout (section 6 of the format notes).
+HF_GENERATOR_REWRITE = {
+    "untied_generator_embeddings": {"drop": ("electra/",)},
+    "tied_generator": {"rename": ("electra/", "generator/")},
+}
+
+
+def hparams_for(layout):
+    hp = dict(BASE)
+    hp.update(LAYOUTS[layout])
+    return hp
+
+
+def shape_kwargs(hp):
+    return {k: v for k, v in hp.items()}
+
+
+def write(folder, layout, **kwargs):
+    hp = hparams_for(layout)
+    shapes = checkpoint_shapes(**shape_kwargs(hp))
+    # std 0.1 at width 128 keeps logits O(1), so 5e-5 is far above float32 rounding yet any mapping error shows.
+    kwargs.setdefault("std", 0.1)
+    write_checkpoint(os.path.join(folder, "model.ckpt-100"), shapes, **kwargs)
+    return hp
+
+
+def oracle(prefix, network, config, inputs):
+    """transformers' PyTorch ELECTRA loaded with its own load_tf_weights_in_electra."""
+    torch, transformers = torch_or_skip()
+    from transformers.models.electra.modeling_electra import load_tf_weights_in_electra
+
+    hf_config = transformers.ElectraConfig(**{k: v for k, v in config.to_dict().items() if k != "attn_implementation"})
+    cls = transformers.ElectraForPreTraining if network == "discriminator" else transformers.ElectraForMaskedLM
+    model = cls(hf_config)
+    load_tf_weights_in_electra(model, hf_config, prefix, discriminator_or_generator=network)
+    model.eval()
+    with torch.no_grad():
+        return model(**{k: torch.as_tensor(v).long() for k, v in inputs.items()}).logits.numpy()
+
+
+@pytest.mark.parametrize("network", ["discriminator", "generator"])
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_every_layout_matches_transformers(tmp_path, layout, network):
+    hp = write(tmp_path / "ckpt", layout)
+    model, config = load_google_checkpoint(str(tmp_path / "ckpt"), network)
+    inputs = padded_batch(config, batch=3, length=10)
+    ours = np.asarray(model(inputs).logits)
+    prefix = str(tmp_path / "ckpt" / "model.ckpt-100")
+    if network == "generator" and layout in HF_GENERATOR_REWRITE:
+        # transformers gets this layout wrong; give it a rewritten copy it can read.
+        write(tmp_path / "hf", layout, **HF_GENERATOR_REWRITE[layout])
+        prefix = str(tmp_path / "hf" / "model.ckpt-100")
+    expected = oracle(prefix, network, config, inputs)
+    assert ours.shape == expected.shape
+    assert np.max(np.abs(ours - expected)) < TOL  # every position, padded ones included
+    # The inferred sizes follow the original rules.
+    if network == "generator" and layout != "tied_generator":
+        assert (config.hidden_size, config.num_attention_heads, config.intermediate_size) == (64, 1, 256)
+        assert config.embedding_size == (64 if layout == "untied_generator_embeddings" else hp["embedding_size"])
+    else:
+        assert (config.hidden_size, config.num_attention_heads) == (128, 2)
+
+
+def test_transformers_loader_really_fails_on_the_two_layouts(tmp_path):
+    """The reason for the rewritten copies above: the original files break transformers' loader."""
+    torch, transformers = torch_or_skip()
+    from transformers.models.electra.modeling_electra import load_tf_weights_in_electra
+
+    write(tmp_path / "untied", "untied_generator_embeddings")
+    _, config = load_google_checkpoint(str(tmp_path / "untied"), "generator")
+    hf_config = transformers.ElectraConfig(**{k: v for k, v in config.to_dict().items() if k != "attn_implementation"})
+    with pytest.raises(ValueError):
+        load_tf_weights_in_electra(
+            transformers.ElectraForMaskedLM(hf_config), hf_config, str(tmp_path / "untied" / "model.ckpt-100"), "generator"
+        )
+
+
+def test_hparams_json_string_and_file(tmp_path):
+    hp = write(tmp_path / "ckpt", "shared_embeddings_with_both_projections")
+    run_hparams = {k: hp[k] for k in ("model_size", "embedding_size", "model_hparam_overrides", "generator_hidden_size",
+                                      "vocab_size")}
+    run_hparams["learning_rate"] = 5e-4  # training hparams are accepted and ignored
+    _, from_string = load_google_checkpoint(str(tmp_path / "ckpt"), "generator", hparams=json.dumps(run_hparams))
+    path = tmp_path / "hparams.json"
+    path.write_text(json.dumps(run_hparams))
+    _, from_file = load_google_checkpoint(str(tmp_path / "ckpt"), "discriminator", hparams=str(path))
+    assert from_string.num_attention_heads == 1 and from_file.num_attention_heads == 2
+    # hparams that contradict the shapes name the field.
+    wrong = dict(run_hparams, generator_hidden_size=0.25)
+    with pytest.raises(CheckpointError, match="hidden_size=32.*hidden_size=64"):
+        load_google_checkpoint(str(tmp_path / "ckpt"), "generator", hparams=wrong)
+    # An explicit config overrides both (here: 4 heads instead of the rule's 2).
+    config = from_file.copy(num_attention_heads=4)
+    model, used = load_google_checkpoint(str(tmp_path / "ckpt"), "discriminator", config=config)
+    assert used.num_attention_heads == 4 and model.config.num_attention_heads == 4
+
+
+def test_adam_slots_and_global_step_are_never_read(tmp_path, monkeypatch):
+    write(tmp_path / "ckpt", "shared_embeddings_with_both_projections")
+    read = []
+    original = tf.train.load_checkpoint
+
+    class Recorder:
+        def __init__(self, reader):
+            self.reader = reader
+
+        def get_variable_to_shape_map(self):
+            return self.reader.get_variable_to_shape_map()
+
+        def get_tensor(self, name):
+            read.append(name)
+            return self.reader.get_tensor(name)
+
+    monkeypatch.setattr(tf.train, "load_checkpoint", lambda p: Recorder(original(p)))
+    model, _ = load_google_checkpoint(str(tmp_path / "ckpt"), "discriminator")
+    assert read and not [n for n in read if "adam" in n or n == "global_step"]
+    assert len(read) == len(model.weights)
+
+
+def test_missing_networks_and_wrong_model(tmp_path):
+    write(tmp_path / "disc_only", "shared_embeddings_with_both_projections", drop=("generator",))
+    with pytest.raises(CheckpointError, match="no generator.*discriminator-only"):
+        load_google_checkpoint(str(tmp_path / "disc_only"), "generator")
+    model, _ = load_google_checkpoint(str(tmp_path / "disc_only"), "discriminator")
+    assert isinstance(model, tf_electra.TFElectraForPreTraining)
+    hp = dict(BASE, electra_objective=False)
+    write_checkpoint(str(tmp_path / "mlm_only" / "model.ckpt-5"), checkpoint_shapes(**hp))
+    with pytest.raises(CheckpointError, match="no discriminator"):
+        load_google_checkpoint(str(tmp_path / "mlm_only"), "discriminator")
+    generator, config = load_google_checkpoint(str(tmp_path / "mlm_only"), "generator")
+    assert config.hidden_size == 128
+
+
+def test_missing_and_unexpected_variables_are_listed(tmp_path):
+    write(tmp_path / "ckpt", "shared_embeddings_with_both_projections",
+          drop=("electra/encoder/layer_1/output/LayerNorm/gamma",))
+    with pytest.raises(CheckpointError, match=r"missing \(1\): electra/encoder/layer_1/output/LayerNorm/gamma"):
+        load_google_checkpoint(str(tmp_path / "ckpt"), "discriminator")
+    _, config = load_google_checkpoint(str(tmp_path / "ckpt"), "generator")
+    with pytest.raises(CheckpointError, match=r"unexpected \(not used\).*electra/encoder/layer_1"):
+        load_google_checkpoint(str(tmp_path / "ckpt"), "discriminator", config=config.copy(
+            hidden_size=128, intermediate_size=160, num_attention_heads=2, num_hidden_layers=1))
+
+
+def test_corrupted_and_truncated_files(tmp_path):
+    write(tmp_path / "ckpt", "shared_embeddings_with_both_projections")
+    folder = tmp_path / "ckpt"
+    data = next(p for p in os.listdir(folder) if ".data-" in p)
+    truncated = tmp_path / "truncated"
+    shutil.copytree(folder, truncated)
+    size = os.path.getsize(truncated / data)
+    with open(truncated / data, "r+b") as f:
+        f.truncate(size // 3)
+    with pytest.raises(CheckpointError, match="corrupted or truncated"):
+        load_google_checkpoint(str(truncated), "discriminator")
+    broken = tmp_path / "broken"
+    shutil.copytree(folder, broken)
+    (broken / "model.ckpt-100.index").write_bytes(b"garbage" * 20)
+    with pytest.raises(CheckpointError, match="model.ckpt-100.index"):
+        load_google_checkpoint(str(broken), "discriminator")
+    with pytest.raises(CheckpointError, match="no checkpoint"):
+        load_google_checkpoint(str(tmp_path), "discriminator")
+
+
+def test_folder_resolution_picks_the_newest(tmp_path):
+    shapes = checkpoint_shapes(**BASE)
+    write_checkpoint(str(tmp_path / "model.ckpt-10"), shapes, seed=1)
+    write_checkpoint(str(tmp_path / "model.ckpt-200"), shapes, seed=2)
+    os.remove(tmp_path / "checkpoint")
+    report = inspect_google_checkpoint(str(tmp_path))
+    assert report["prefix"].endswith("model.ckpt-200")
+    assert set(report["networks"]) == {"discriminator", "generator"}
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "tf_electra.cli", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_cli_import_google_and_inspect(tmp_path):
+    torch, transformers = torch_or_skip()
+    write(tmp_path / "release", "shared_embeddings_with_both_projections")
+    write_vocab(str(tmp_path / "release" / "vocab.txt"), BASE["vocab_size"])
+    result = run_cli("inspect", str(tmp_path / "release"))
+    assert result.returncode == 0, result.stderr
+    assert "separate generator/ network sharing electra/embeddings" in result.stdout
+    assert "generator:" in result.stdout and "discriminator:" in result.stdout
+    out = tmp_path / "out"
+    result = run_cli("import-google", str(tmp_path / "release"), "--model", "generator", "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "loading generator tensors" in result.stderr
+    assert sorted(os.listdir(out)) == ["config.json", "model.safetensors", "special_tokens_map.json",
+                                       "tokenizer.json", "tokenizer_config.json", "vocab.txt"]
+    ours = tf_electra.TFElectraForMaskedLM.from_pretrained(str(out))
+    theirs = transformers.ElectraForMaskedLM.from_pretrained(str(out)).eval()
+    inputs = padded_batch(ours.config)
+    with torch.no_grad():
+        ref = theirs(**{k: torch.as_tensor(v).long() for k, v in inputs.items()}).logits.numpy()
+    np.testing.assert_allclose(ours(inputs).logits, ref, atol=TOL)
+    # Refuses to overwrite; --overwrite replaces.
+    result = run_cli("import-google", str(tmp_path / "release"), "--model", "generator", "--output", str(out))
+    assert result.returncode == 1 and "not empty" in result.stderr
+    result = run_cli("import-google", str(tmp_path / "release"), "--model", "discriminator", "--output", str(out),
+                     "--overwrite")
+    assert result.returncode == 0, result.stderr
+    assert json.loads((out / "config.json").read_text())["architectures"] == ["ElectraForPreTraining"]
+
+
+def test_cli_errors_write_nothing(tmp_path):
+    write(tmp_path / "disc_only", "shared_embeddings_with_both_projections", drop=("generator",))
+    out = tmp_path / "out"
+    result = run_cli("import-google", str(tmp_path / "disc_only"), "--model", "generator", "--output", str(out))
+    assert result.returncode == 1 and "no generator" in result.stderr
+    write_vocab(str(tmp_path / "vocab.txt"), 77)
+    result = run_cli("import-google", str(tmp_path / "disc_only"), "--model", "discriminator", "--output", str(out),
+                     "--vocab", str(tmp_path / "vocab.txt"))
+    assert result.returncode == 1 and "77 tokens" in result.stderr and "60 rows" in result.stderr
+    assert not out.exists()
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".out")]
