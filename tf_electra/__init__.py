@@ -30,6 +30,9 @@ from tf_electra.models.pretraining import TFElectraForCausalLM
 from tf_electra.models.pretraining import TFElectraForMaskedLM
 from tf_electra.models.pretraining import TFElectraForPreTraining
 from tf_electra.outputs import TFElectraForPreTrainingOutput
+from tf_electra.export import export_saved_model
+from tf_electra.google_checkpoint import inspect_google_checkpoint
+from tf_electra.google_checkpoint import load_google_checkpoint
 from tf_electra.presets import PRESETS
 from tf_electra.tokenizer import ElectraTokenizer
 from tf_electra.tokenizer import ElectraTokenizerFast
@@ -47,6 +50,9 @@ MODEL_CLASSES = {
 
 __all__ = [
     "ElectraConfig",
+    "export_saved_model",
+    "load_google_checkpoint",
+    "inspect_google_checkpoint",
     "ElectraTokenizer",
     "ElectraTokenizerFast",
     "PRESETS",

@@ -100,6 +100,24 @@ def _inspect(args):
     return 0
 
 
+def _export(args):
+    from tf_electra.export import export_saved_model
+    from tf_electra.export import load_model_dir
+
+    model = load_model_dir(args.model_dir)
+    tokenizer = None
+    if args.with_tokenizer:
+        from tf_electra.tokenizer import ElectraTokenizer
+
+        tokenizer = ElectraTokenizer.from_pretrained(args.model_dir)
+    path = export_saved_model(
+        model, args.output, version=args.version, tokenizer=tokenizer, warmup=args.warmup,
+        text_signatures=args.with_tokenizer, max_length=args.max_length,
+    )
+    print(f"exported {type(model).__name__} for TF Serving to {path}")
+    return 0
+
+
 def build_parser():
     from tf_electra.presets import PRESETS
 
@@ -131,6 +149,15 @@ def build_parser():
     insp.add_argument("checkpoint")
     insp.add_argument("--json", action="store_true")
     insp.set_defaults(func=_inspect)
+    exp = sub.add_parser("export", help="export a model folder as a TF Serving SavedModel version")
+    exp.add_argument("model_dir", help="a folder written by save_pretrained / import-google / finetune")
+    exp.add_argument("--output", required=True, help="base folder (TF Serving's --model_base_path)")
+    exp.add_argument("--version", type=int, help="version number (default: highest existing + 1)")
+    exp.add_argument("--with-tokenizer", action="store_true",
+                     help="add signatures that take raw UTF-8 text (needs tensorflow-text)")
+    exp.add_argument("--max-length", type=int, default=512, help="truncation length of the text signatures")
+    exp.add_argument("--warmup", action="store_true", help="write assets.extra/tf_serving_warmup_requests")
+    exp.set_defaults(func=_export)
     return parser
 
 

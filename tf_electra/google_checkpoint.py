@@ -273,12 +273,17 @@ def load_google_checkpoint(path, model="discriminator", hparams=None, config=Non
             if items:
                 parts.append(f"  {title} ({len(items)}): " + ", ".join(items[:12]) + (" ..." if len(items) > 12 else ""))
         raise CheckpointError("\n".join(parts))
+    dtypes = reader.get_variable_to_dtype_map()
     for done, (name, variable) in enumerate(plan, 1):
         try:
-            value = reader.get_tensor(name)
-        except (tf.errors.OpError, ValueError, IndexError) as e:  # IndexError: "Read less bytes than requested"
+            # One tensor at a time, straight into a TF tensor (no NumPy copy): peak memory stays
+            # near the model's own size even for ELECTRA-Large with its Adam slots on disk.
+            (value,) = tf.raw_ops.RestoreV2(
+                prefix=prefix, tensor_names=[name], shape_and_slices=[""], dtypes=[dtypes[name]]
+            )
+        except (tf.errors.OpError, ValueError, IndexError) as e:
             raise CheckpointError(f"{prefix}.data-*: cannot read {name} (corrupted or truncated file): {e}") from e
-        variable.assign(value.astype(variable.dtype) if value.dtype != variable.dtype else value)
+        variable.assign(tf.cast(value, variable.dtype) if value.dtype != variable.dtype else value)
         del value
         if progress is not None:
             progress(done, len(plan))

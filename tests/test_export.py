@@ -1,0 +1,274 @@
+"""SavedModel export, checked the way TF Serving runs it, in processes that never import tf_electra."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+from conftest import padded_batch
+from conftest import tiny_config
+import tf_electra
+from tf_electra.errors import ExportError
+from tf_electra.export import export_saved_model
+
+README = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
+SAVED_MODEL_CLI = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
+
+# Runs in a fresh interpreter: loads the export with the TF1 session loader (TF Serving's
+# execution model) and with tf.saved_model.load, and prints both outputs as JSON.
+CLIENT = r"""
+import json, sys
+import numpy as np
+import tensorflow as tf
+assert "tf_electra" not in sys.modules
+export_dir, inputs_file = sys.argv[1], sys.argv[2]
+inputs = {k: np.asarray(v) for k, v in json.load(open(inputs_file)).items()}
+signature = sys.argv[3] if len(sys.argv) > 3 else "serving_default"
+results = {}
+with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
+    meta = tf.compat.v1.saved_model.loader.load(sess, ["serve"], export_dir)
+    sig = meta.signature_def[signature]
+    assert sig.method_name == "tensorflow/serving/predict", sig.method_name
+    feed = {sig.inputs[k].name: v for k, v in inputs.items()}
+    names = sorted(sig.outputs)
+    values = sess.run([sig.outputs[k].name for k in names], feed_dict=feed)
+    results["session"] = {k: (v.astype(str).tolist() if v.dtype.kind in "OSU" else v.tolist()) for k, v in zip(names, values)}
+loaded = tf.saved_model.load(export_dir)
+out = loaded.signatures[signature](**{k: tf.constant(v) for k, v in inputs.items()})
+results["load"] = {k: (v.numpy().astype(str).tolist() if v.dtype == tf.string else v.numpy().tolist()) for k, v in out.items()}
+print("RESULT" + json.dumps(results))
+"""
+
+
+def client(export_dir, inputs, tmp_path, signature="serving_default"):
+    path = tmp_path / "inputs.json"
+    path.write_text(json.dumps({k: np.asarray(v).tolist() for k, v in inputs.items()}))
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    proc = subprocess.run([sys.executable, "-c", CLIENT, export_dir, str(path), signature],
+                          capture_output=True, text=True, env=env, timeout=300)
+    if proc.returncode != 0:
+        return None, proc.stderr
+    line = next(l for l in proc.stdout.splitlines() if l.startswith("RESULT"))
+    return json.loads(line[len("RESULT"):]), proc.stderr
+
+
+EXPECTED_OUTPUTS = {
+    "TFElectraModel": {"last_hidden_state"},
+    "TFElectraForPreTraining": {"logits", "probabilities"},
+    "TFElectraForMaskedLM": {"logits"},
+    "TFElectraForCausalLM": {"logits"},
+    "TFElectraForSequenceClassification": {"logits", "probabilities", "label"},
+    "TFElectraForMultipleChoice": {"logits", "probabilities"},
+    "TFElectraForTokenClassification": {"logits", "probabilities", "label"},
+    "TFElectraForQuestionAnswering": {"start_logits", "end_logits"},
+}
+
+
+@pytest.mark.parametrize("name", list(tf_electra.MODEL_CLASSES))
+def test_every_head_serves_the_keras_outputs(name, tmp_path):
+    config = tiny_config(num_labels=3, id2label={0: "neg", 1: "neutral", 2: "pos"}) if "QuestionAnswering" not in name else tiny_config()
+    model = tf_electra.MODEL_CLASSES[name](config)
+    path = export_saved_model(model, tmp_path / "serving")
+    assert path == str(tmp_path / "serving" / "1")
+    inputs = {k: v.astype("int64") for k, v in padded_batch(config, choices=2 if "MultipleChoice" in name else None).items()}
+    results, err = client(path, inputs, tmp_path)
+    assert results is not None, err[-3000:]
+    expected = model(inputs)
+    for how in ("session", "load"):
+        assert set(results[how]) == EXPECTED_OUTPUTS[name], (how, set(results[how]))
+        for key in expected:
+            if key in results[how]:
+                np.testing.assert_allclose(np.asarray(results[how][key]), np.asarray(expected[key]), atol=1e-5,
+                                           err_msg=f"{how} {key}")
+    if "label" in results["session"]:
+        best = np.argmax(np.asarray(expected["logits"]), axis=-1)
+        names = np.array(["neg", "neutral", "pos"])[best]
+        assert np.asarray(results["session"]["label"]).tolist() == names.tolist()
+    assert (tmp_path / "serving" / "1" / "assets" / "labels.txt").read_text().split("\n")[0] in ("neg", "LABEL_0")
+
+
+def test_saved_model_cli_shows_what_tf_serving_needs(tmp_path):
+    model = tf_electra.TFElectraForSequenceClassification(tiny_config())
+    path = export_saved_model(model, tmp_path / "serving")
+    proc = subprocess.run([SAVED_MODEL_CLI, "show", "--dir", path, "--all"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = proc.stdout
+    assert "MetaGraphDef with tag-set: 'serve'" in out
+    default = out[out.index("signature_def['serving_default']"):]
+    for name in ("input_ids", "attention_mask", "token_type_ids"):
+        block = re.search(rf"inputs\['{name}'\] tensor_info:\s+dtype: (\S+)\s+shape: (\(.*?\))", default)
+        assert block, name
+        assert block.groups() == ("DT_INT64", "(-1, -1)"), (name, block.groups())
+    assert "tensorflow/serving/predict" in default
+    for signature in ("ids_only", "ids_and_mask"):
+        assert f"signature_def['{signature}']" in out
+
+
+def test_optional_inputs_signatures(tmp_path):
+    config = tiny_config()
+    model = tf_electra.TFElectraForSequenceClassification(config)
+    path = export_saved_model(model, tmp_path / "serving")
+    inputs = padded_batch(config)
+    ids_only, err = client(path, {"input_ids": inputs["input_ids"]}, tmp_path, "ids_only")
+    assert ids_only is not None, err[-2000:]
+    np.testing.assert_allclose(ids_only["load"]["logits"], model(inputs["input_ids"]).logits, atol=1e-5)
+    with_mask, err = client(path, {"input_ids": inputs["input_ids"], "attention_mask": inputs["attention_mask"]},
+                            tmp_path, "ids_and_mask")
+    assert with_mask is not None, err[-2000:]
+    np.testing.assert_allclose(
+        with_mask["session"]["logits"], model(inputs["input_ids"], attention_mask=inputs["attention_mask"]).logits,
+        atol=1e-5,
+    )
+
+
+def test_mixed_precision_model_exports(tmp_path):
+    config = tiny_config()
+    model = tf_electra.TFElectraForTokenClassification(config, dtype="mixed_bfloat16")
+    assert model.electra.compute_dtype == "bfloat16"
+    path = export_saved_model(model, tmp_path / "serving")
+    inputs = padded_batch(config)
+    results, err = client(path, inputs, tmp_path)
+    assert results is not None, err[-2000:]
+    np.testing.assert_allclose(results["load"]["logits"], model(inputs).logits, atol=1e-5)
+
+
+def readme_requests():
+    text = open(README, encoding="utf-8").read()
+    bodies = re.findall(r"```json\n(.*?)```", text, flags=re.S)
+    return [json.loads(b) for b in bodies if '"instances"' in b or '"inputs"' in b]
+
+
+def rest_to_tensors(body, signature_inputs):
+    """TF Serving's REST conversion: row format ("instances") or columnar ("inputs")."""
+    if "instances" in body:
+        rows = body["instances"]
+        return {name: np.array([row[name] for row in rows], dtype=np.int64) for name in rows[0]}
+    return {name: np.array(value, dtype=np.int64) for name, value in body["inputs"].items()}
+
+
+def test_readme_rest_requests_match_the_signature(tmp_path):
+    bodies = readme_requests()
+    assert {("instances" in b) for b in bodies} == {True, False}, "README must show both request formats"
+    config = tiny_config(vocab_size=30522, max_position_embeddings=64)
+    model = tf_electra.TFElectraForSequenceClassification(config)
+    path = export_saved_model(model, tmp_path / "serving")
+    for body in bodies:
+        inputs = rest_to_tensors(body, ("input_ids", "attention_mask", "token_type_ids"))
+        signature = body.get("signature_name", "serving_default")
+        results, err = client(path, inputs, tmp_path, signature)
+        assert results is not None, err[-2000:]
+        np.testing.assert_allclose(results["load"]["logits"], model(inputs).logits, atol=1e-5)
+
+
+def test_out_of_vocabulary_request_is_an_error(tmp_path):
+    config = tiny_config()
+    path = export_saved_model(tf_electra.TFElectraForSequenceClassification(config), tmp_path / "serving")
+    inputs = padded_batch(config)
+    inputs["input_ids"][0, 1] = config.vocab_size + 5
+    results, err = client(path, inputs, tmp_path)
+    assert results is None
+    assert "input_ids must lie in [0, 64)" in err
+
+
+def test_versions_and_bad_destinations(tmp_path):
+    model = tf_electra.TFElectraForPreTraining(tiny_config())
+    base = tmp_path / "serving"
+    assert export_saved_model(model, base).endswith("/1")
+    assert export_saved_model(model, base, version=7).endswith("/7")
+    assert export_saved_model(model, base).endswith("/8")
+    with pytest.raises(ExportError, match="already exists"):
+        export_saved_model(model, base, version=7)
+    assert sorted(os.listdir(base)) == ["1", "7", "8"]  # nothing half-written left behind
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ExportError, match="not a folder"):
+        export_saved_model(model, tmp_path / "file")
+    with pytest.raises(ExportError, match="cannot create"):
+        export_saved_model(model, tmp_path / "file" / "sub")
+    with pytest.raises(ExportError, match="tf_electra model"):
+        export_saved_model(keras.Sequential([keras.layers.Dense(1)]), base)
+
+
+def test_warmup_requests_are_valid_prediction_logs(tmp_path):
+    import tensorflow as tf
+    from google.protobuf import descriptor_pb2
+    from google.protobuf import descriptor_pool
+    from google.protobuf import message_factory
+
+    config = tiny_config()
+    path = export_saved_model(tf_electra.TFElectraForPreTraining(config), tmp_path / "serving", warmup=True)
+    records = list(tf.data.TFRecordDataset(os.path.join(path, "assets.extra", "tf_serving_warmup_requests")))
+    assert len(records) == 3
+    # Decode with descriptors of tensorflow_serving's PredictionLog built here (an independent parser).
+    fdp = descriptor_pb2.FileDescriptorProto(name="warmup_test.proto", package="tensorflow.serving")
+    fdp.dependency.append("tensorflow/core/framework/tensor.proto")
+    spec = fdp.message_type.add(name="ModelSpec")
+    spec.field.add(name="name", number=1, type=9, label=1)
+    spec.field.add(name="signature_name", number=3, type=9, label=1)
+    request = fdp.message_type.add(name="PredictRequest")
+    request.field.add(name="model_spec", number=1, type=11, label=1, type_name=".tensorflow.serving.ModelSpec")
+    entry = request.nested_type.add(name="InputsEntry")
+    entry.field.add(name="key", number=1, type=9, label=1)
+    entry.field.add(name="value", number=2, type=11, label=1, type_name=".tensorflow.TensorProto")
+    entry.options.map_entry = True
+    request.field.add(name="inputs", number=2, type=11, label=3, type_name=".tensorflow.serving.PredictRequest.InputsEntry")
+    log = fdp.message_type.add(name="PredictLog")
+    log.field.add(name="request", number=1, type=11, label=1, type_name=".tensorflow.serving.PredictRequest")
+    top = fdp.message_type.add(name="PredictionLog")
+    top.field.add(name="predict_log", number=6, type=11, label=1, type_name=".tensorflow.serving.PredictLog")
+    pool = descriptor_pool.DescriptorPool()
+    from tensorflow.core.framework import tensor_pb2
+
+    added = set()
+
+    def add_with_dependencies(file_descriptor):
+        if file_descriptor.name in added:
+            return
+        for dependency in file_descriptor.dependencies:
+            add_with_dependencies(dependency)
+        proto = descriptor_pb2.FileDescriptorProto()
+        file_descriptor.CopyToProto(proto)
+        pool.Add(proto)
+        added.add(file_descriptor.name)
+
+    add_with_dependencies(tensor_pb2.DESCRIPTOR)
+    pool.Add(fdp)
+    PredictionLog = message_factory.GetMessageClass(pool.FindMessageTypeByName("tensorflow.serving.PredictionLog"))
+    signatures = set()
+    loaded = tf.saved_model.load(path)
+    for record in records:
+        message = PredictionLog.FromString(record.numpy())
+        req = message.predict_log.request
+        signatures.add(req.model_spec.signature_name)
+        inputs = {k: tf.make_ndarray(v) for k, v in req.inputs.items()}
+        assert all(v.dtype == np.int64 for v in inputs.values())
+        loaded.signatures[req.model_spec.signature_name](**{k: tf.constant(v) for k, v in inputs.items()})
+    assert signatures == {"serving_default", "ids_only", "ids_and_mask"}
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "tf_electra.cli", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_cli_export(tmp_path):
+    config = tiny_config(num_labels=2, id2label={0: "no", 1: "yes"})
+    model = tf_electra.TFElectraForSequenceClassification(config)
+    model.save_pretrained(tmp_path / "model")
+    result = run_cli("export", str(tmp_path / "model"), "--output", str(tmp_path / "serving"), "--warmup")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "exported TFElectraForSequenceClassification" in result.stdout
+    assert (tmp_path / "serving" / "1" / "assets.extra" / "tf_serving_warmup_requests").is_file()
+    assert (tmp_path / "serving" / "1" / "assets" / "labels.txt").read_text() == "no\nyes\n"
+    result = run_cli("export", str(tmp_path / "model"), "--output", str(tmp_path / "serving"), "--version", "1")
+    assert result.returncode == 1 and "already exists" in result.stderr
+    result = run_cli("export", str(tmp_path / "serving"), "--output", str(tmp_path / "other"))
+    assert result.returncode == 1 and "not a model folder" in result.stderr
+    assert not (tmp_path / "other").exists() or os.listdir(tmp_path / "other") == []
+    inputs = padded_batch(config)
+    results, err = client(str(tmp_path / "serving" / "1"), inputs, tmp_path)
+    assert results is not None, err[-2000:]
+    np.testing.assert_allclose(results["session"]["logits"], model(inputs).logits, atol=1e-5)
