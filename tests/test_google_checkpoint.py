@@ -10,13 +10,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
-
 from conftest import padded_batch  # noqa: E402
 from conftest import torch_or_skip  # noqa: E402
-from google_checkpoint_writer import checkpoint_shapes  # noqa: E402
-from google_checkpoint_writer import write_checkpoint  # noqa: E402
-from google_checkpoint_writer import write_vocab  # noqa: E402
+from tf_electra.synthetic import checkpoint_shapes  # noqa: E402
+from tf_electra.synthetic import write_checkpoint  # noqa: E402
+from tf_electra.synthetic import write_vocab  # noqa: E402
 import tf_electra  # noqa: E402
 from tf_electra import CheckpointError  # noqa: E402
 from tf_electra.google_checkpoint import inspect_google_checkpoint  # noqa: E402

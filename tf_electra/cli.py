@@ -20,9 +20,17 @@ MODEL_CLASS_NAMES = (
 def _progress(label):
     """A one-line progress display on stderr: label done/total (percent)."""
 
+    interactive = sys.stderr.isatty()
+    shown = set()
+
     def show(done, total):
-        end = "\n" if done == total else ""
-        print(f"\r{label}: {done}/{total} ({100 * done // max(total, 1)}%)", end=end, file=sys.stderr, flush=True)
+        percent = 100 * done // max(total, 1)
+        if interactive:
+            end = "\n" if done == total else ""
+            print(f"\r{label}: {done}/{total} ({percent}%)", end=end, file=sys.stderr, flush=True)
+        elif percent // 25 not in shown:  # a log file gets a line per quarter
+            shown.add(percent // 25)
+            print(f"{label}: {done}/{total} ({percent}%)", file=sys.stderr, flush=True)
 
     return show
 
@@ -109,13 +117,56 @@ def _export(args):
     if args.with_tokenizer:
         from tf_electra.tokenizer import ElectraTokenizer
 
-        tokenizer = ElectraTokenizer.from_pretrained(args.model_dir)
+        from tf_electra.export import model_folder
+
+        tokenizer = ElectraTokenizer.from_pretrained(model_folder(args.model_dir))
     path = export_saved_model(
         model, args.output, version=args.version, tokenizer=tokenizer, warmup=args.warmup,
         text_signatures=args.with_tokenizer, max_length=args.max_length,
     )
     print(f"exported {type(model).__name__} for TF Serving to {path}")
     return 0
+
+
+def _finetune(args):
+    from tf_electra.training.finetune import finetune
+
+    columns = {}
+    for pair in args.column or []:
+        if "=" not in pair:
+            raise ValueError(f"--column expects NAME=VALUE (e.g. text_column=sentence), got {pair!r}")
+        key, value = pair.split("=", 1)
+        columns[key] = value
+    history = finetune(
+        args.model_dir, args.task, args.train, args.output, validation=args.validation, preset=args.preset,
+        learning_rate=args.learning_rate, epochs=args.epochs, batch_size=args.batch_size,
+        layer_decay=args.layer_decay, warmup_ratio=args.warmup_ratio, weight_decay=args.weight_decay,
+        max_length=args.max_length, mixed_precision="bfloat16" if args.mixed_precision else None,
+        jit_compile=args.jit_compile, strategy=args.strategy, columns=columns, seed=args.seed,
+        overwrite=args.overwrite, verbose=0 if args.quiet else (1 if sys.stdout.isatty() else 2),
+    )
+    best = history.get("best", {})
+    print(f"fine-tuned on {history['train_examples']} examples; best epoch {history.get('best_epoch')}: "
+          + ", ".join(f"{k} {v:.4f}" for k, v in best.items()) + f"; model in {args.output}/best")
+    return 0
+
+
+def _predict(args):
+    from tf_electra.training.finetune import predict_file
+
+    records = predict_file(args.model_dir, args.input, output=args.output, batch_size=args.batch_size)
+    if args.output is None:
+        for record in records:
+            print(json.dumps(record, ensure_ascii=False))
+    else:
+        print(f"wrote {len(records)} predictions to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _demo(args):
+    from tf_electra.demo import run_demo
+
+    return run_demo(args.workdir, keep=args.keep)
 
 
 def build_parser():
@@ -158,6 +209,43 @@ def build_parser():
     exp.add_argument("--max-length", type=int, default=512, help="truncation length of the text signatures")
     exp.add_argument("--warmup", action="store_true", help="write assets.extra/tf_serving_warmup_requests")
     exp.set_defaults(func=_export)
+
+    from tf_electra.training.tasks import TASKS
+
+    fin = sub.add_parser("finetune", help="fine-tune a model folder on a task with the paper's recipe")
+    fin.add_argument("model_dir")
+    fin.add_argument("--task", required=True, choices=TASKS)
+    fin.add_argument("--train", required=True, help=".csv/.tsv/.jsonl (SQuAD: .json)")
+    fin.add_argument("--validation")
+    fin.add_argument("--output", required=True, help="folder for best/ (the model), metrics.json and logs/")
+    fin.add_argument("--preset", choices=("small", "base", "large"), help="default: from the model's width")
+    fin.add_argument("--learning-rate", type=float)
+    fin.add_argument("--epochs", type=int)
+    fin.add_argument("--batch-size", type=int)
+    fin.add_argument("--layer-decay", type=float)
+    fin.add_argument("--warmup-ratio", type=float)
+    fin.add_argument("--weight-decay", type=float)
+    fin.add_argument("--max-length", type=int, default=128)
+    fin.add_argument("--mixed-precision", action="store_true", help="mixed_bfloat16")
+    fin.add_argument("--jit-compile", action="store_true", help="XLA")
+    fin.add_argument("--strategy", choices=("default", "mirrored", "multi-worker"), default="default")
+    fin.add_argument("--column", action="append", help="encoder column name, e.g. text_column=sentence")
+    fin.add_argument("--seed", type=int, default=0)
+    fin.add_argument("--overwrite", action="store_true")
+    fin.add_argument("--quiet", action="store_true", help="no progress bar")
+    fin.set_defaults(func=_finetune)
+
+    pred = sub.add_parser("predict", help="predict a data file with a fine-tuned model; JSON Lines with label names")
+    pred.add_argument("model_dir")
+    pred.add_argument("--input", required=True)
+    pred.add_argument("--output", help="JSON Lines file (default: standard output)")
+    pred.add_argument("--batch-size", type=int, default=32)
+    pred.set_defaults(func=_predict)
+
+    demo = sub.add_parser("demo", help="the whole pipeline on synthetic data: import, fine-tune, evaluate, export, serve")
+    demo.add_argument("--workdir", default="tf-electra-demo")
+    demo.add_argument("--keep", action="store_true", help="reuse/keep an existing work folder")
+    demo.set_defaults(func=_demo)
     return parser
 
 

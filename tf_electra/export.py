@@ -224,12 +224,22 @@ def _add_text_endpoints(archive, tokenizer, max_length, run):
     archive.add_endpoint("tokenize_text_pair", tokenize_text_pair, input_signature=[text, pair])
 
 
+def model_folder(path):
+    """A model folder: the path itself, or its `best/` (a `tf-electra finetune` output folder)."""
+    from tf_electra.utils.hub import resolve_model_dir
+
+    directory = resolve_model_dir(path)
+    nested = os.path.join(directory, "best")
+    if not os.path.isfile(os.path.join(directory, "config.json")) and os.path.isfile(os.path.join(nested, "config.json")):
+        return nested
+    return directory
+
+
 def load_model_dir(model_dir, dtype=None):
     """A tf_electra model from a save_pretrained folder, of the class its config's `architectures` names."""
     from tf_electra import MODEL_CLASSES
-    from tf_electra.utils.hub import resolve_model_dir
 
-    directory = resolve_model_dir(model_dir)
+    directory = model_folder(model_dir)
     config_file = os.path.join(directory, "config.json")
     if not os.path.isfile(config_file):
         raise ExportError(f"{directory} is not a model folder: it has no config.json (write one with save_pretrained)")

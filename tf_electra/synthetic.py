@@ -1,4 +1,6 @@
-"""Writes random checkpoints in the variable layout of google-research/electra's run_pretraining.py.
+"""Synthetic checkpoints and data: for the tests, the benchmarks and the README's demo pipeline.
+
+Checkpoints: random tensors in the variable layout of google-research/electra's run_pretraining.py.
 
 Every layout of `shared/docs/google_checkpoint_format.md` can be written: shared
 or untied generator embeddings, tied generator (no `generator/` scope),
@@ -8,20 +10,21 @@ Tensors are written with `tf.raw_ops.SaveV2` under their original names; no
 TF1 graph is needed. Used by the tests, the import benchmark and the README's
 main job.
 
-    python tools/google_checkpoint_writer.py OUT_DIR --model-size small --vocab-size 30522
+Data: `word_order_sentiment`, short reviews whose label depends on word order
+("the film was good , not bad" vs "the film was bad , not good": the same
+words, opposite labels), so a bag-of-words model cannot solve it.
+
+    python -m tf_electra.synthetic OUT_DIR --model-size small --vocab 30522
 """
 
 import argparse
 import json
 import os
-import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from tf_electra.presets import discriminator_sizes  # noqa: E402
-from tf_electra.presets import generator_sizes  # noqa: E402
+from tf_electra.presets import discriminator_sizes
+from tf_electra.presets import generator_sizes
 
 
 def layer_shapes(scope, hidden, intermediate, layers):
@@ -150,6 +153,49 @@ def write_checkpoint(prefix, shapes, seed=0, std=0.3, adam=True, global_step=100
     return values
 
 
+SUBJECTS = ("the film", "the movie", "this show", "the plot", "the acting", "the ending", "the story", "the music")
+POSITIVE = ("good", "great", "fun", "clever", "moving", "brilliant")
+NEGATIVE = ("bad", "awful", "boring", "dull", "weak", "silly")
+TEMPLATES = ("{s} was {a} , not {b}", "{s} was not {b} but {a}", "not {b} , {s} was really {a}", "{s} : {a} and never {b}")
+DEMO_WORDS = sorted({w for t in SUBJECTS for w in t.split()} | set(POSITIVE) | set(NEGATIVE)
+                    | {"was", "not", "but", "really", "and", "never", ",", ":"})
+
+
+def word_order_sentiment(count, seed=0):
+    """Rows {"text", "label"} ("positive"/"negative") whose label depends on word order.
+
+    The sentiment is that of the adjective that is *not* negated; swapping the
+    two adjectives keeps the words and flips the label.
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for _ in range(count):
+        positive = bool(rng.integers(2))
+        good, bad = str(rng.choice(POSITIVE)), str(rng.choice(NEGATIVE))
+        a, b = (good, bad) if positive else (bad, good)
+        template = str(rng.choice(TEMPLATES))
+        rows.append({"text": template.format(s=str(rng.choice(SUBJECTS)), a=a, b=b),
+                     "label": "positive" if positive else "negative"})
+    return rows
+
+
+def write_vocab(path, size):
+    """A BERT-style vocab.txt of `size` tokens: specials, the demo words, characters, word pieces, fillers."""
+    specials = ["[PAD]"] + [f"[unused{i}]" for i in range(max(0, min(99, size - 104)))] + ["[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tokens = list(specials)
+    words = "the a of and to in is was it for on with as be by this that at from".split() + DEMO_WORDS
+    tokens += [w for w in dict.fromkeys(words) if w not in tokens]
+    letters = "abcdefghijklmnopqrstuvwxyz0123456789.,!?'-"
+    tokens += [c for c in letters if c not in tokens] + ["##" + c for c in letters]
+    i = 0
+    while len(tokens) < size:
+        tokens.append(f"tok{i}")
+        i += 1
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("".join(t + "\n" for t in tokens[:size]))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out_dir")
@@ -161,27 +207,13 @@ def main():
                         type=int)
     args = parser.parse_args()
     hparams = json.loads(args.hparams)
+    if args.vocab:
+        write_vocab(os.path.join(args.out_dir, "vocab.txt"), args.vocab)
+        hparams = dict(hparams, vocab_size=args.vocab)
     shapes = checkpoint_shapes(args.model_size, **hparams)
     write_checkpoint(os.path.join(args.out_dir, f"model.ckpt-{args.step}"), shapes, adam=not args.no_adam,
                      global_step=args.step)
-    if args.vocab:
-        write_vocab(os.path.join(args.out_dir, "vocab.txt"), args.vocab)
     print(f"wrote {len(shapes)} model variables to {args.out_dir}")
-
-
-def write_vocab(path, size):
-    specials = ["[PAD]"] + [f"[unused{i}]" for i in range(max(0, min(99, size - 104)))] + ["[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    tokens = list(specials)
-    words = "the a of and to in is was it for on with as be by this that at from movie film good bad great not".split()
-    tokens += [w for w in words if w not in tokens]
-    letters = "abcdefghijklmnopqrstuvwxyz0123456789.,!?'-"
-    tokens += [c for c in letters if c not in tokens] + ["##" + c for c in letters]
-    i = 0
-    while len(tokens) < size:
-        tokens.append(f"tok{i}")
-        i += 1
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("".join(t + "\n" for t in tokens[:size]))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,129 @@
+"""The fine-tuning recipe: schedule, weight-decay exclusions, clipping, layer-wise learning rates."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from conftest import padded_batch
+from conftest import tiny_config
+import tf_electra
+from tf_electra.training.optimization import ElectraAdamW
+from tf_electra.training.optimization import WarmupLinearDecay
+from tf_electra.training.optimization import create_optimizer
+from tf_electra.training.optimization import layer_depth
+from tf_electra.training.optimization import recipe
+from tf_electra.training.optimization import uses_weight_decay
+
+
+def test_schedule_warms_up_then_decays_to_zero_and_serializes():
+    schedule = WarmupLinearDecay(1e-3, total_steps=100, warmup_steps=10)
+    values = [float(schedule(step)) for step in (0, 5, 10, 55, 100, 150)]
+    np.testing.assert_allclose(values, [0.0, 1e-3 * 0.95 * 0.5, 1e-3 * 0.9, 1e-3 * 0.45, 0.0, 0.0], rtol=1e-6)
+    again = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(schedule))
+    assert float(again(37)) == pytest.approx(float(schedule(37)))
+
+
+def test_presets_are_the_papers():
+    assert (recipe("small")["learning_rate"], recipe("small")["layer_decay"]) == (3e-4, 0.8)
+    assert (recipe("base")["learning_rate"], recipe("base")["layer_decay"]) == (1e-4, 0.8)
+    assert (recipe("large")["learning_rate"], recipe("large")["layer_decay"]) == (5e-5, 0.9)
+    assert recipe("base")["warmup_ratio"] == 0.1 and recipe("base")["batch_size"] == 32
+    assert recipe("base")["epochs"] == 3 and recipe("base", "rte")["epochs"] == 10
+    assert recipe("large", "sts")["epochs"] == 10 and recipe("small", "squad")["epochs"] == 2
+
+
+def test_depths_and_decay_exclusions():
+    assert layer_depth("m/electra/embeddings/word_embeddings/embeddings", 12) == 0
+    assert layer_depth("m/electra/embeddings_project/kernel", 12) == 0
+    assert layer_depth("m/electra/encoder/layer_11/output/dense/kernel", 12) == 12
+    assert layer_depth("m/classifier/out_proj/kernel", 12) == 13
+    assert layer_depth("m/classifier/out_proj/kernel", 12, original_depths=True) == 14
+    assert not uses_weight_decay("m/electra/encoder/layer_0/output/LayerNorm/gamma")
+    assert not uses_weight_decay("m/electra/encoder/layer_0/output/dense/bias")
+    assert not uses_weight_decay("m/generator_lm_head/bias")
+    assert uses_weight_decay("m/electra/encoder/layer_0/output/dense/kernel")
+    assert uses_weight_decay("m/electra/embeddings/word_embeddings/embeddings")
+
+
+def one_step_updates(model, optimizer):
+    """|update| per variable after one Adam step (Adam's first step moves each element by ~lr)."""
+    inputs = padded_batch(model.config, batch=4)
+    labels = np.array([0, 1, 1, 0], "int32")
+    before = {v.path: v.numpy().copy() for v in model.trainable_variables}
+    with tf.GradientTape() as tape:
+        loss = model(inputs, labels=labels, training=False).loss
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return {
+        v.path: (np.abs(v.numpy() - before[v.path]), np.abs(tf.convert_to_tensor(g).numpy()))
+        for v, g in zip(model.trainable_variables, grads)
+    }
+
+
+@pytest.mark.parametrize("original_depths", [False, True])
+def test_each_layers_update_has_the_intended_size(original_depths):
+    config = tiny_config(num_hidden_layers=3, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    model = tf_electra.TFElectraForSequenceClassification(config)
+    lr, decay = 1e-3, 0.5
+    optimizer = ElectraAdamW(learning_rate=lr, weight_decay_rate=0.0, num_layers=3, layer_decay=decay,
+                             original_depths=original_depths, global_clipnorm=None)
+    top = 3 + (2 if original_depths else 1)
+    expected_depth = {"embeddings": 0, "layer_0": 1, "layer_1": 2, "layer_2": 3, "classifier": top}
+    for path, (update, grad) in one_step_updates(model, optimizer).items():
+        key = next(k for k in expected_depth if f"/{k}/" in path or f"electra/{k}" in path)
+        steep = grad > 1e-4  # where |g| >> epsilon, Adam's first step is lr * sign(g)
+        if not steep.any():
+            continue
+        measured = float(np.median(update[steep]))
+        assert measured == pytest.approx(lr * decay ** (top - expected_depth[key]), rel=0.02), path
+    if original_depths:
+        # the original mapping: the top encoder layer gets decay ** 2
+        assert top - expected_depth["layer_2"] == 2
+
+
+def test_weight_decay_skips_layernorm_and_biases_and_scales_with_the_layer_rate():
+    config = tiny_config(num_hidden_layers=2)
+    model = tf_electra.TFElectraForSequenceClassification(config)
+    optimizer = ElectraAdamW(learning_rate=0.1, weight_decay_rate=0.5, num_layers=2, layer_decay=0.5,
+                             global_clipnorm=None)
+    optimizer.build(model.trainable_variables)
+    before = {v.path: v.numpy().copy() for v in model.trainable_variables}
+    zeros = [tf.zeros_like(v) for v in model.trainable_variables]  # zero gradients: only decay moves weights
+    optimizer.apply_gradients(zip(zeros, model.trainable_variables))
+    for v in model.trainable_variables:
+        ratio = v.numpy() / np.where(before[v.path] == 0, 1, before[v.path])
+        if uses_weight_decay(v.path):
+            expected = 1 - 0.5 * 0.1 * optimizer.multiplier(v)
+            np.testing.assert_allclose(ratio[before[v.path] != 0], expected, rtol=1e-5, err_msg=v.path)
+        else:
+            np.testing.assert_array_equal(v.numpy(), before[v.path], err_msg=v.path)
+
+
+def test_global_norm_clipping_and_serialization():
+    optimizer = create_optimizer(tf_electra.TFElectraForSequenceClassification(tiny_config()), total_steps=100,
+                                 model_size="small")
+    assert optimizer.global_clipnorm == 1.0
+    assert optimizer.layer_decay == 0.8 and optimizer.num_layers == 2
+    restored = keras.optimizers.deserialize(keras.optimizers.serialize(optimizer))
+    assert isinstance(restored, ElectraAdamW)
+    schedule = restored.get_config()["learning_rate"]
+    assert restored.layer_decay == 0.8 and schedule["class_name"] == "WarmupLinearDecay"
+    assert schedule["config"]["warmup_steps"] == 10 and schedule["config"]["total_steps"] == 100
+
+
+@pytest.mark.parametrize("policy,jit", [("mixed_bfloat16", False), ("float32", True), ("mixed_float16", False)])
+def test_recipe_with_mixed_precision_and_xla(policy, jit):
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        config = tiny_config()
+        model = tf_electra.TFElectraForSequenceClassification(config)
+        model.compile(optimizer=create_optimizer(model, total_steps=8, learning_rate=1e-3, warmup_ratio=0.25),
+                      jit_compile=jit, metrics=["accuracy"])
+        inputs = padded_batch(config, batch=8)
+        labels = (inputs["input_ids"][:, 0] % 2).astype("int32")
+        data = tf.data.Dataset.from_tensor_slices((inputs, labels)).batch(4)
+        history = model.fit(data, epochs=2, verbose=0)
+        assert np.isfinite(history.history["loss"]).all()
+    finally:
+        keras.mixed_precision.set_global_policy("float32")

@@ -1,0 +1,202 @@
+"""Task data pipelines: labels round-trip, per-batch padding, clear errors for malformed rows."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+import tf_electra
+from tf_electra.synthetic import word_order_sentiment
+from tf_electra.synthetic import write_vocab
+from tf_electra.training.metrics import squad_metrics
+from tf_electra.training.readers import DataError
+from tf_electra.training.squad import encode_question_answering
+from tf_electra.training.squad import postprocess_predictions
+from tf_electra.training.tasks import encode_classification
+from tf_electra.training.tasks import encode_multiple_choice
+from tf_electra.training.tasks import encode_token_classification
+
+
+@pytest.fixture(scope="module")
+def tokenizer(tmp_path_factory):
+    path = tmp_path_factory.mktemp("vocab") / "vocab.txt"
+    write_vocab(str(path), 300)
+    return tf_electra.ElectraTokenizer(str(path))
+
+
+ROWS = [
+    {"text": "the film was good , not bad", "label": "positive"},
+    {"text": "the film was bad", "label": "negative"},
+    {"text": "not good", "label": "negative"},
+    {"text": "the movie was really fun and never dull", "label": "positive"},
+    {"text": "bad", "label": "neutral"},
+]
+
+
+def write_table(path, rows, delimiter):
+    import csv
+
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]), delimiter=delimiter)
+        writer.writeheader()
+        writer.writerows(rows)
+    return str(path)
+
+
+@pytest.mark.parametrize("fmt", ["list", "csv", "tsv", "jsonl"])
+def test_classification_labels_round_trip(tokenizer, tmp_path, fmt):
+    if fmt == "list":
+        source = ROWS
+    elif fmt == "jsonl":
+        source = tmp_path / "d.jsonl"
+        source.write_text("".join(json.dumps(r) + "\n" for r in ROWS))
+    else:
+        source = write_table(tmp_path / f"d.{fmt}", ROWS, "," if fmt == "csv" else "\t")
+    data = encode_classification(source, tokenizer)
+    assert data.label2id == {"negative": 0, "neutral": 1, "positive": 2}
+    id2label = {i: n for n, i in data.label2id.items()}
+    batches = list(data.dataset(batch_size=2))
+    labels = np.concatenate([np.asarray(y) for _, y in batches])
+    assert [id2label[int(i)] for i in labels] == [r["label"] for r in ROWS]
+    for features, _ in batches:  # padded to the longest in the batch, not to a fixed maximum
+        mask = np.asarray(features["attention_mask"])
+        assert mask.shape[1] == mask.sum(axis=1).max()
+    decoded = tokenizer.decode(np.asarray(batches[0][0]["input_ids"])[0], skip_special_tokens=True)
+    assert decoded == "the film was good, not bad"  # the WordPiece decoder joins punctuation
+
+
+def test_text_pairs_and_regression(tokenizer):
+    rows = [{"text": "the film", "text_pair": "was good", "label": "4.5"}, {"text": "bad", "text_pair": "dull", "label": 0.5}]
+    data = encode_classification(rows, tokenizer, regression=True)
+    features, labels = next(iter(data.dataset(batch_size=2)))
+    np.testing.assert_allclose(np.asarray(labels), [4.5, 0.5])
+    assert np.asarray(features["token_type_ids"])[0].tolist().count(1) == 3  # "was good [SEP]"
+
+
+def test_training_batches_bucket_by_length_and_cover_every_example(tokenizer):
+    rows = [{"text": " ".join(["good"] * n), "label": str(n % 2)} for n in range(1, 41)]
+    data = encode_classification(rows, tokenizer)
+    dataset = data.dataset(batch_size=4, shuffle=True, seed=3)
+    seen, widths = [], []
+    for epoch in range(2):
+        epoch_ids = []
+        for features, _ in dataset:
+            ids = np.asarray(features["input_ids"])
+            widths.append((ids == 0).sum(axis=1).min())  # padding of the longest row
+            epoch_ids += [tuple(r[r != 0]) for r in ids]
+        seen.append(epoch_ids)
+    assert sorted(seen[0]) == sorted(seen[1]) and len(seen[0]) == 40
+    assert seen[0] != seen[1]  # reshuffled every epoch
+    assert max(widths) == 0  # every batch is as wide as its longest member
+    assert int(dataset.cardinality()) == 10
+
+
+def test_token_classification_aligns_to_the_first_piece(tokenizer):
+    rows = [{"tokens": ["the", "zxq", "film"], "tags": ["O", "B-X", "O"]}]
+    data = encode_token_classification(rows, tokenizer)
+    tokens = tokenizer.convert_ids_to_tokens(data.features["input_ids"][0])
+    labels = data.labels[0]
+    id2label = {i: n for n, i in data.label2id.items()}
+    assert tokens[0] == "[CLS]" and labels[0] == -100 and labels[-1] == -100
+    first_pieces = [i for i, w in enumerate(data.extra["word_ids"][0]) if w is not None
+                    and (i == 0 or data.extra["word_ids"][0][i - 1] != w)]
+    assert [id2label[labels[i]] for i in first_pieces] == ["O", "B-X", "O"]
+    assert len(tokens) > 5 and all(labels[i] == -100 for i in range(len(labels)) if i not in first_pieces)
+
+
+SQUAD = {"data": [{"paragraphs": [{
+    "context": "the film was good , not bad . the music was fun and the ending was really clever .",
+    "qas": [
+        {"id": "q1", "question": "how was the music ?", "answers": [{"text": "fun", "answer_start": 44}]},
+        {"id": "q2", "question": "how was the ending ?", "answers": [{"text": "really clever", "answer_start": 67}]},
+        {"id": "q3", "question": "who was in it ?", "answers": [], "is_impossible": True},
+    ],
+}]}]}
+
+
+def test_question_answering_positions_map_back_to_the_answer_text(tokenizer):
+    data = encode_question_answering(SQUAD, tokenizer, max_length=24, doc_stride=8)
+    examples = data.extra["examples"]
+    assert len(data) > len(examples)  # the long context was split into several features
+    found = {}
+    for feature, (start, end) in enumerate(data.labels):
+        example = examples[data.extra["feature_to_example"][feature]]
+        if (start, end) != (0, 0):
+            offsets = data.extra["offsets"][feature]
+            found[example["id"]] = example["context"][offsets[start][0] : offsets[end][1]]
+    assert found == {"q1": "fun", "q2": "really clever"}
+    # n-best post-processing: one-hot logits on the gold positions give back the answers.
+    starts, ends = [], []
+    for start, end in data.labels:
+        length = len(data.features["input_ids"][len(starts)])
+        s, e = np.full(length, -10.0), np.full(length, -10.0)
+        s[start], e[end] = 10.0, 10.0
+        starts.append(s)
+        ends.append(e)
+    answers, _ = postprocess_predictions(data, starts, ends, version_2_with_negative=True)
+    assert answers == {"q1": "fun", "q2": "really clever", "q3": ""}
+    assert squad_metrics(examples, answers) == {"exact_match": 100.0, "f1": 100.0}
+    assert squad_metrics(examples, {"q1": "fun", "q2": "clever", "q3": "x"})["exact_match"] == pytest.approx(100 / 3)
+
+
+def test_multiple_choice(tokenizer):
+    rows = [{"context": "the film was good", "choices": ["so it was fun", "so it was bad", "not"], "label": 0},
+            {"question": "how was it ?", "choices": ["good", "bad", "dull"], "label": 2}]
+    data = encode_multiple_choice(rows, tokenizer)
+    features, labels = next(iter(data.dataset(batch_size=2)))
+    assert np.asarray(features["input_ids"]).shape[:2] == (2, 3)
+    assert np.asarray(labels).tolist() == [0, 2]
+    model = tf_electra.TFElectraForMultipleChoice(tf_electra.ElectraConfig(
+        vocab_size=300, embedding_size=8, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+        intermediate_size=16))
+    assert model(features).logits.shape == (2, 3)
+
+
+def test_malformed_rows_name_the_file_and_line(tokenizer, tmp_path):
+    csv = tmp_path / "train.csv"
+    csv.write_text("text,label\nthe film,positive\nbad film\n")
+    with pytest.raises(DataError, match=r"train.csv:3: 1 fields"):
+        encode_classification(str(csv), tokenizer)
+    jsonl = tmp_path / "train.jsonl"
+    jsonl.write_text(json.dumps({"text": "a", "label": "x"}) + "\n" + json.dumps({"text": "b"}) + "\n")
+    with pytest.raises(DataError, match=r"train.jsonl:2: missing column 'label'"):
+        encode_classification(str(jsonl), tokenizer)
+    jsonl.write_text(json.dumps({"text": "a", "label": "maybe"}) + "\n")
+    with pytest.raises(DataError, match=r"train.jsonl:1: label 'maybe' is not in the label set"):
+        encode_classification(str(jsonl), tokenizer, label2id={"yes": 0, "no": 1})
+    bad_span = {"data": [{"paragraphs": [{"context": "short", "qas": [
+        {"id": "x", "question": "q", "answers": [{"text": "missing", "answer_start": 2}]}]}]}]}
+    with pytest.raises(DataError, match=r"id 'x'.*outside the context"):
+        encode_question_answering(bad_span, tokenizer)
+    with pytest.raises(DataError, match=r"item 0: 2 words but 1 tags"):
+        encode_token_classification([{"tokens": ["a", "b"], "tags": ["O"]}], tokenizer)
+    with pytest.raises(DataError, match=r"label 5 is outside the 2 choices"):
+        encode_multiple_choice([{"context": "c", "choices": ["a", "b"], "label": 5}], tokenizer)
+    (tmp_path / "train.xml").write_text("<rows/>")
+    with pytest.raises(DataError, match="unknown data format"):
+        encode_classification(str(tmp_path / "train.xml"), tokenizer)
+
+
+def test_a_tiny_model_learns_word_order_and_bfloat16_agrees(tokenizer):
+    """Plain compile/fit on a task a bag of words cannot solve; then the same weights under mixed_bfloat16."""
+    from tf_electra.training.optimization import create_optimizer
+
+    keras.utils.set_random_seed(0)
+    train = encode_classification(word_order_sentiment(3000, seed=1), tokenizer)
+    held_out = encode_classification(word_order_sentiment(600, seed=2), tokenizer, label2id=train.label2id)
+    config = tf_electra.ElectraConfig(vocab_size=300, embedding_size=64, hidden_size=64, num_hidden_layers=2,
+                                      num_attention_heads=4, intermediate_size=256, max_position_embeddings=64)
+    model = tf_electra.TFElectraForSequenceClassification(config)
+    model.compile(optimizer=create_optimizer(model, total_steps=94 * 6, learning_rate=1e-3, layer_decay=1.0),
+                  metrics=["accuracy"])
+    model.fit(train.dataset(32, shuffle=True), epochs=6, verbose=0)
+    result = model.evaluate(held_out.dataset(64), return_dict=True, verbose=0)
+    assert result["accuracy"] >= 0.97, result
+    # Same weights, mixed_bfloat16: the same predictions on at least 99% of held-out examples.
+    bf16 = tf_electra.TFElectraForSequenceClassification(config, dtype="mixed_bfloat16")
+    bf16.set_weights(model.get_weights())
+    agree = []
+    for features, _ in held_out.dataset(64):
+        agree += list(np.argmax(model(features).logits, -1) == np.argmax(bf16(features).logits, -1))
+    assert np.mean(agree) >= 0.99

@@ -1,0 +1,1 @@
+"""Fine-tuning: the paper's optimizer recipe, task data pipelines, metrics, and the fit loop."""

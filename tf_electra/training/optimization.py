@@ -1,0 +1,210 @@
+"""The ELECTRA fine-tuning recipe as Keras objects.
+
+* `WarmupLinearDecay`: the original code's schedule, lr = peak * (1 - step/total)
+  * min(1, step/warmup) (polynomial decay to 0 with power 1, times linear warmup).
+* `ElectraAdamW`: Adam with decoupled weight decay that skips LayerNorm and bias
+  weights, global-norm gradient clipping, and layer-wise learning-rate decay.
+  Keras optimizers have one learning rate; Adam is invariant to gradient scale,
+  so scaling gradients cannot emulate per-layer rates. Instead each variable's
+  update step runs with `learning_rate * multiplier(variable)`, where the
+  multiplier is decay ** (depth from the top): task head 1, top encoder layer
+  decay, ..., embeddings decay ** (L + 1). `original_depths=True` reproduces
+  google-research/electra's mapping (head depth L + 2), where the top layer gets
+  decay ** 2 and the embeddings decay ** (L + 2).
+* `FINETUNE_PRESETS` / `recipe`: the paper's hyperparameters per model size.
+"""
+
+import re
+
+import keras
+from keras import ops
+
+# The paper's fine-tuning hyperparameters (Clark et al. 2020, appendix; google-research/electra).
+FINETUNE_PRESETS = {
+    "small": {"learning_rate": 3e-4, "layer_decay": 0.8},
+    "base": {"learning_rate": 1e-4, "layer_decay": 0.8},
+    "large": {"learning_rate": 5e-5, "layer_decay": 0.9},
+}
+COMMON = {
+    "warmup_ratio": 0.1,
+    "batch_size": 32,
+    "epochs": 3,
+    "weight_decay": 0.01,
+    "adam_epsilon": 1e-6,
+    "beta_1": 0.9,
+    "beta_2": 0.999,
+    "clipnorm": 1.0,
+}
+# Tasks whose number of epochs differs from 3.
+TASK_EPOCHS = {"rte": 10, "sts": 10, "stsb": 10, "sts-b": 10, "squad": 2}
+
+_LAYER = re.compile(r"(?:^|/)electra/encoder/layer_(\d+)/")
+_EMBEDDINGS = re.compile(r"(?:^|/)electra/(?:embeddings|embeddings_project)/")
+_NO_DECAY = re.compile(r"(?:^|/)(?:LayerNorm|layer_norm)/|(?:^|/)(?:bias|beta|gamma)$")
+
+
+def recipe(model_size, task=None, **overrides):
+    """The paper's fine-tuning hyperparameters for "small", "base" or "large" (and a GLUE/SQuAD task name)."""
+    if model_size not in FINETUNE_PRESETS:
+        raise ValueError(f"unknown model size {model_size!r}; choose one of {sorted(FINETUNE_PRESETS)}")
+    values = dict(COMMON, **FINETUNE_PRESETS[model_size])
+    if task is not None:
+        values["epochs"] = TASK_EPOCHS.get(task.lower(), values["epochs"])
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return values
+
+
+@keras.saving.register_keras_serializable(package="tf_electra")
+class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """lr(step) = peak * max(0, 1 - step / total_steps) * min(1, step / warmup_steps).
+
+    Args:
+        peak_learning_rate: The rate at the end of warm-up (before decay).
+        total_steps: Steps until the rate reaches 0.
+        warmup_steps: Steps of linear warm-up (0: none).
+    """
+
+    def __init__(self, peak_learning_rate, total_steps, warmup_steps=0):
+        if total_steps <= 0:
+            raise ValueError(f"total_steps must be positive, got {total_steps}")
+        self.peak_learning_rate = float(peak_learning_rate)
+        self.total_steps = int(total_steps)
+        self.warmup_steps = int(warmup_steps)
+
+    def __call__(self, step):
+        step = ops.cast(step, "float32")
+        decayed = self.peak_learning_rate * ops.maximum(0.0, 1.0 - step / float(self.total_steps))
+        if self.warmup_steps > 0:
+            decayed = decayed * ops.minimum(1.0, step / float(self.warmup_steps))
+        return decayed
+
+    def get_config(self):
+        return {
+            "peak_learning_rate": self.peak_learning_rate,
+            "total_steps": self.total_steps,
+            "warmup_steps": self.warmup_steps,
+        }
+
+
+def layer_depth(path, num_layers, original_depths=False):
+    """Depth of a variable from the bottom: embeddings 0, encoder layer i -> i + 1, heads on top."""
+    match = _LAYER.search(path)
+    if match:
+        return int(match.group(1)) + 1
+    if _EMBEDDINGS.search(path):
+        return 0
+    return num_layers + (2 if original_depths else 1)
+
+
+def learning_rate_multiplier(path, num_layers, layer_decay, original_depths=False):
+    """decay ** (depth from the top) for one variable path."""
+    top = num_layers + (2 if original_depths else 1)
+    return float(layer_decay) ** (top - layer_depth(path, num_layers, original_depths))
+
+
+def uses_weight_decay(path):
+    """Weight decay applies to every weight except LayerNorm parameters and biases."""
+    return _NO_DECAY.search(path) is None
+
+
+@keras.saving.register_keras_serializable(package="tf_electra")
+class ElectraAdamW(keras.optimizers.Adam):
+    """Adam with decoupled weight decay (LayerNorm and biases excluded) and layer-wise learning rates.
+
+    Args:
+        learning_rate: A float or a LearningRateSchedule (e.g. WarmupLinearDecay).
+        weight_decay_rate: Decoupled weight decay, scaled by each variable's learning rate.
+        num_layers: The encoder's number of layers (for layer-wise decay).
+        layer_decay: Per-layer learning-rate decay (1.0: off).
+        original_depths: Use google-research/electra's depth mapping.
+        global_clipnorm: Clip gradients by their global norm (1.0 by default).
+        **kwargs: keras.optimizers.Adam arguments (beta_1, beta_2, epsilon, ...).
+    """
+
+    def __init__(
+        self,
+        learning_rate=1e-4,
+        weight_decay_rate=0.01,
+        num_layers=12,
+        layer_decay=1.0,
+        original_depths=False,
+        global_clipnorm=1.0,
+        epsilon=1e-6,
+        name="electra_adamw",
+        **kwargs,
+    ):
+        super().__init__(learning_rate=learning_rate, epsilon=epsilon, global_clipnorm=global_clipnorm, name=name,
+                         **kwargs)
+        self.weight_decay_rate = float(weight_decay_rate)
+        self.num_layers = int(num_layers)
+        self.layer_decay = float(layer_decay)
+        self.original_depths = bool(original_depths)
+
+    def build(self, var_list):
+        # The backend may hand update_step its own variable objects, which lack Keras paths:
+        # resolve each variable's rate multiplier and decay flag here, keyed like the slots.
+        self._per_variable = {
+            self._var_key(v): (
+                learning_rate_multiplier(v.path, self.num_layers, self.layer_decay, self.original_depths),
+                uses_weight_decay(v.path),
+            )
+            for v in var_list
+        }
+        super().build(var_list)
+
+    def multiplier(self, variable):
+        """The learning-rate multiplier of a variable (after build)."""
+        return self._per_variable[self._var_key(variable)][0]
+
+    def update_step(self, gradient, variable, learning_rate):
+        if hasattr(gradient, "indices"):
+            # Embedding gradients arrive as IndexedSlices with repeated rows; Keras' sparse Adam then
+            # accumulates the squares of the pieces instead of the square of their sum. Sum them first,
+            # as the original (dense) optimizer did.
+            import tensorflow as tf  # only the TensorFlow backend produces IndexedSlices
+
+            gradient = tf.convert_to_tensor(gradient)
+        multiplier, decays = self._per_variable[self._var_key(variable)]
+        learning_rate = ops.cast(learning_rate, variable.dtype) * multiplier
+        if self.weight_decay_rate and decays:
+            self.assign_sub(variable, variable * ops.cast(self.weight_decay_rate, variable.dtype) * learning_rate)
+        super().update_step(gradient, variable, learning_rate)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            weight_decay_rate=self.weight_decay_rate,
+            num_layers=self.num_layers,
+            layer_decay=self.layer_decay,
+            original_depths=self.original_depths,
+        )
+        return config
+
+
+def create_optimizer(model, total_steps, model_size=None, task=None, original_depths=False, **overrides):
+    """The paper's optimizer for a model: ElectraAdamW with WarmupLinearDecay.
+
+    Args:
+        model: The model to fine-tune (its config gives the number of layers).
+        total_steps: Training steps in all (epochs x steps per epoch).
+        model_size: "small", "base" or "large" preset (default: from hidden size).
+        task: Optional task name for the preset's epochs (not used here).
+        original_depths: google-research/electra's layer-depth mapping.
+        **overrides: learning_rate, layer_decay, warmup_ratio, weight_decay,
+            clipnorm, adam_epsilon, beta_1, beta_2.
+    """
+    if model_size is None:
+        model_size = {256: "small", 768: "base", 1024: "large"}.get(model.config.hidden_size, "base")
+    hp = recipe(model_size, task, **overrides)
+    schedule = WarmupLinearDecay(hp["learning_rate"], total_steps, int(round(hp["warmup_ratio"] * total_steps)))
+    return ElectraAdamW(
+        learning_rate=schedule,
+        weight_decay_rate=hp["weight_decay"],
+        num_layers=model.config.num_hidden_layers,
+        layer_decay=hp["layer_decay"],
+        original_depths=original_depths,
+        global_clipnorm=hp["clipnorm"],
+        epsilon=hp["adam_epsilon"],
+        beta_1=hp["beta_1"],
+        beta_2=hp["beta_2"],
+    )
