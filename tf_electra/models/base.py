@@ -162,13 +162,15 @@ class TFElectraPreTrainedModel(PretrainedMixin, keras.Model):
         if self._compile_loss is not None:
             return super().compute_loss(x, y, self._prediction_for_keras(y_pred, y), sample_weight, training)
         losses = []
+        # Aggregated like Keras' additional losses: under tf.distribute the per-replica mean is
+        # divided by the number of replicas, since gradients are summed across them.
         if y is not None:
             inputs = dict(x) if isinstance(x, Mapping) else {"input_ids": x}
             for name in INPUT_NAMES:
                 inputs.setdefault(name, None)
-            losses.append(self.hf_loss(y, y_pred, inputs))
+            losses.append(self._aggregate_additional_loss(self.hf_loss(y, y_pred, inputs)))
         elif isinstance(y_pred, Mapping) and "loss" in y_pred:
-            losses.append(y_pred["loss"])
+            losses.append(self._aggregate_additional_loss(y_pred["loss"]))
         losses.extend(self._aggregate_additional_loss(loss) for loss in self.losses)
         if not losses:
             raise ValueError(
@@ -177,8 +179,32 @@ class TFElectraPreTrainedModel(PretrainedMixin, keras.Model):
             )
         return losses[0] if len(losses) == 1 else ops.sum(ops.stack(losses))
 
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras' TensorFlow trainer builds a distributed model from a batch averaged with
+        # strategy.reduce, which MultiWorkerMirroredStrategy cannot do for a dict of inputs.
+        # Building needs only shapes and dtypes: use this worker's first replica's batch.
+        if iterator is not None and getattr(self, "_distribute_strategy", None) is not None:
+            import tensorflow as tf
+
+            for _, _, batches in iterator:
+                batch = next(batches)
+                data_batch = keras.tree.map_structure(
+                    lambda v: self._distribute_strategy.experimental_local_results(v)[0]
+                    if isinstance(v, tf.distribute.DistributedValues) else v,
+                    batch,
+                )
+                break
+            iterator = None
+        return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
-        return super().compute_metrics(x, y, self._prediction_for_keras(y_pred, y), sample_weight)
+        results = super().compute_metrics(x, y, self._prediction_for_keras(y_pred, y), sample_weight)
+        strategy = getattr(self, "_distribute_strategy", None)
+        if strategy is not None and type(strategy).__name__.startswith(("MultiWorkerMirrored", "CollectiveAllReduce")):
+            # Keras averages step results across workers with reduce(..., axis=0), which needs a
+            # batch axis: give each scalar one (the average over workers is then a scalar again).
+            results = {k: ops.reshape(v, (1,)) for k, v in results.items()}
+        return results
 
     def get_config(self):
         return {

@@ -42,9 +42,10 @@ def read_squad(source):
     return examples
 
 
-def encode_question_answering(source, tokenizer, max_length=384, doc_stride=128, with_labels=True):
+def encode_question_answering(source, tokenizer, max_length=384, doc_stride=None, with_labels=True):
     """Tokenizes (question, context) pairs; long contexts become several features overlapping by doc_stride.
 
+    doc_stride defaults to 128 (the usual SQuAD setting), or a third of max_length when that is smaller.
     Each feature's label is the (start, end) token of the answer, or (0, 0) (the
     [CLS] token) when the answer is not inside that feature or the question has none.
 
@@ -52,6 +53,7 @@ def encode_question_answering(source, tokenizer, max_length=384, doc_stride=128,
         DataError: an answer whose text is not at answer_start in its context.
     """
     examples = read_squad(source)
+    doc_stride = min(128, max_length // 3) if doc_stride is None else doc_stride
     for e in examples:
         for answer in e["answers"]:
             start, text = answer.get("answer_start"), answer.get("text")

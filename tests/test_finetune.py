@@ -1,0 +1,142 @@
+"""`tf-electra finetune` / `predict` and the library's finetune(): every task, outputs, crash safety."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import tf_electra
+from tf_electra.synthetic import word_order_sentiment
+from tf_electra.synthetic import write_vocab
+from tf_electra.training.finetune import FinetuneError
+from tf_electra.training.finetune import finetune
+from tf_electra.training.finetune import predict_file
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    """A tiny "pre-trained" folder: config, weights and tokenizer, as import-google writes it."""
+    folder = tmp_path_factory.mktemp("pretrained") / "model"
+    vocab = folder.parent / "vocab.txt"
+    write_vocab(str(vocab), 300)
+    tokenizer = tf_electra.ElectraTokenizer(str(vocab))
+    config = tf_electra.ElectraConfig(vocab_size=300, embedding_size=32, hidden_size=32, num_hidden_layers=2,
+                                      num_attention_heads=2, intermediate_size=64, max_position_embeddings=128)
+    tf_electra.TFElectraForPreTraining(config).save_pretrained(folder, tokenizer=tokenizer)
+    return str(folder)
+
+
+def write_jsonl(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return str(path)
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "tf_electra.cli", *args], capture_output=True, text=True,
+                          timeout=600, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
+
+
+def test_cli_finetune_predict_export(model_dir, tmp_path):
+    train = write_jsonl(tmp_path / "train.jsonl", word_order_sentiment(400, seed=1))
+    val = write_jsonl(tmp_path / "val.jsonl", word_order_sentiment(100, seed=2))
+    out = tmp_path / "run"
+    result = run_cli("finetune", model_dir, "--task", "classification", "--train", train, "--validation", val,
+                     "--output", str(out), "--epochs", "2", "--batch-size", "16", "--learning-rate", "1e-3")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "best epoch" in result.stdout
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert [e["epoch"] for e in metrics["epochs"]] == [1, 2]
+    assert set(metrics["best"]) == {"accuracy", "f1", "matthews_correlation"}
+    assert metrics["hyperparameters"]["layer_decay"] == 0.8 and metrics["hyperparameters"]["warmup_ratio"] == 0.1
+    assert any(name.startswith("events.out.tfevents") for _, _, files in os.walk(out / "logs") for name in files)
+    model = tf_electra.TFElectraForSequenceClassification.from_pretrained(str(out / "best"))
+    assert model.config.id2label == {0: "negative", 1: "positive"}
+    # predict writes JSON Lines with label names
+    result = run_cli("predict", str(out), "--input", val, "--output", str(tmp_path / "pred.jsonl"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    records = [json.loads(line) for line in (tmp_path / "pred.jsonl").read_text().splitlines()]
+    assert len(records) == 100 and {r["label"] for r in records} <= {"negative", "positive"}
+    assert all(abs(sum(r["probabilities"]) - 1) < 1e-5 for r in records)
+    # the output folder exports as is
+    result = run_cli("export", str(out), "--output", str(tmp_path / "serving"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    # a non-empty output is refused
+    result = run_cli("finetune", model_dir, "--task", "classification", "--train", train, "--output", str(out))
+    assert result.returncode == 1 and "not empty" in result.stderr
+
+
+TOKEN_ROWS = [{"tokens": ["the", "film", "was", "good"], "tags": ["O", "B-OBJ", "O", "B-ADJ"]},
+              {"tokens": ["this", "show", "was", "dull"], "tags": ["O", "B-OBJ", "O", "B-ADJ"]}] * 20
+QA = {"data": [{"paragraphs": [{"context": "the film was good , not bad . the music was fun .", "qas": [
+    {"id": f"q{i}", "question": "how was the music ?", "answers": [{"text": "fun", "answer_start": 44}]}
+    for i in range(16)]}]}]}
+CHOICE_ROWS = [{"context": "the film was good", "choices": ["it was good", "it was bad"], "label": 0},
+               {"context": "the film was bad", "choices": ["it was good", "it was bad"], "label": 1}] * 16
+
+
+@pytest.mark.parametrize("task,train,main", [
+    ("regression", [{"text": r["text"], "label": float(r["label"] == "positive")} for r in word_order_sentiment(64)],
+     "pearson"),
+    ("token-classification", TOKEN_ROWS, "entity_f1"),
+    ("question-answering", QA, "f1"),
+    ("multiple-choice", CHOICE_ROWS, "accuracy"),
+])
+def test_every_task_trains_evaluates_and_predicts(model_dir, tmp_path, task, train, main):
+    history = finetune(model_dir, task, train, str(tmp_path / "out"), validation=train, epochs=2, batch_size=8,
+                       learning_rate=1e-3, max_length=64, verbose=0)
+    assert main in history["best"] and np.isfinite(history["best"][main])
+    best = tmp_path / "out" / "best"
+    config = json.loads((best / "config.json").read_text())
+    assert config["finetuning_task"] == task
+    if task == "token-classification":
+        assert sorted(config["id2label"].values()) == ["B-ADJ", "B-OBJ", "O"]
+    records = predict_file(str(tmp_path / "out"), train, max_length=64)
+    if task == "question-answering":
+        assert {r["id"] for r in records} == {f"q{i}" for i in range(16)}
+    elif task == "token-classification":
+        assert records[0]["tokens"] == TOKEN_ROWS[0]["tokens"] and len(records[0]["tags"]) == 4
+        assert set(records[0]["tags"]) <= {"B-ADJ", "B-OBJ", "O"}
+    elif task == "regression":
+        assert isinstance(records[0]["prediction"], float)
+    else:
+        assert records[0]["label"] in (0, 1)
+
+
+def test_an_interrupted_run_leaves_a_consistent_folder(model_dir, tmp_path, monkeypatch):
+    import keras
+
+    calls = {"n": 0}
+    original = keras.Model.fit
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    def fit_then_interrupt(self, *args, callbacks=None, **kwargs):
+        calls["n"] += 1
+        return original(self, *args, callbacks=list(callbacks) + [Interrupt()], **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", fit_then_interrupt)
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        finetune(model_dir, "classification", word_order_sentiment(64), str(out), validation=word_order_sentiment(32),
+                 epochs=5, batch_size=16, verbose=0)
+    assert calls["n"] == 1
+    assert sorted(os.listdir(out)) == ["best", "logs", "metrics.json"]  # no temporary folders left
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert len(metrics["epochs"]) == 2
+    tf_electra.TFElectraForSequenceClassification.from_pretrained(str(out / "best"))
+
+
+def test_bad_arguments(model_dir, tmp_path):
+    with pytest.raises(FinetuneError, match="unknown task"):
+        finetune(model_dir, "translation", [], str(tmp_path / "x"))
+    rows = [{"text": "a", "label": "x"}, {"text": "b"}]
+    from tf_electra.training.readers import DataError
+
+    with pytest.raises(DataError, match="item 1: missing column 'label'"):
+        finetune(model_dir, "classification", rows, str(tmp_path / "y"))
