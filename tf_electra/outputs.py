@@ -135,3 +135,13 @@ def register_with_jax():
             )
         except ValueError:
             pass
+
+
+def _register_with_jax_if_active():
+    import keras
+
+    if keras.backend.backend() == "jax":
+        register_with_jax()
+
+
+_register_with_jax_if_active()
