@@ -5,6 +5,7 @@ import numpy as np
 from keras import ops
 
 from tf_electra import checks
+from tf_electra.errors import InputError
 from tf_electra.layers.attention import dense
 from tf_electra.layers.embeddings import ElectraEmbeddings
 from tf_electra.layers.transformer import ElectraEncoder
@@ -71,7 +72,7 @@ class ElectraMainLayer(keras.layers.Layer):
         reference = input_ids if input_ids is not None else inputs_embeds[..., 0]
         ref_name = "input_ids" if input_ids is not None else "inputs_embeds[..., 0]"
         if len(reference.shape) != 2:
-            raise checks_error(f"{ref_name} must have shape [batch, seq], got {tuple(reference.shape)}")
+            raise InputError(f"{ref_name} must have shape [batch, seq], got {tuple(reference.shape)}")
         attention_mask = checks.check_same_shape(reference, attention_mask, ref_name, "attention_mask")
         token_type_ids = checks.check_same_shape(reference, token_type_ids, ref_name, "token_type_ids")
         position_ids = checks.check_same_shape(reference, position_ids, ref_name, "position_ids")
@@ -90,8 +91,3 @@ class ElectraMainLayer(keras.layers.Layer):
             training=training,
         )
 
-
-def checks_error(message):
-    from tf_electra.errors import InputError
-
-    return InputError(message)

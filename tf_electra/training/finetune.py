@@ -164,9 +164,22 @@ def finetune(
         raise FinetuneError(f"unknown task {task!r}; choose one of {TASKS}")
     output = os.path.abspath(output)
     chief = _is_chief()
-    if chief and os.path.isdir(output) and os.listdir(output) and not overwrite:
-        raise FinetuneError(f"{output} exists and is not empty; choose another --output or pass --overwrite")
+    if chief and os.path.isdir(output) and os.listdir(output):
+        if not overwrite:
+            raise FinetuneError(f"{output} exists and is not empty; choose another --output or pass --overwrite")
+        # Remove the artifacts of the earlier run, so logs and metrics of two runs never mix.
+        import shutil
+
+        for name in ("best", "logs", "metrics.json"):
+            path = os.path.join(output, name)
+            if os.path.isdir(path):
+                shutil.rmtree(path)
+            elif os.path.exists(path):
+                os.remove(path)
     keras.utils.set_random_seed(seed)
+    from tf_electra.export import model_folder
+
+    model_dir = model_folder(model_dir)  # a finetune output folder continues from its best/
     tokenizer = ElectraTokenizer.from_pretrained(model_dir)
     train_data = encode(task, train, tokenizer, max_length, columns=columns)
     val_data = None
