@@ -11,15 +11,14 @@ import json
 import os
 
 import numpy as np
-from tokenizers import AddedToken
 from tokenizers import Tokenizer
-from tokenizers import decoders
-from tokenizers import normalizers
-from tokenizers import pre_tokenizers
-from tokenizers import processors
-from tokenizers.models import WordPiece
 
-from tf_electra.errors import ElectraError
+from tf_electra.tokenization_utils import BatchEncoding
+from tf_electra.tokenization_utils import TokenizerError
+from tf_electra.tokenization_utils import build_backend
+from tf_electra.tokenization_utils import clean_up_tokenization
+from tf_electra.tokenization_utils import load_vocab
+from tf_electra.tokenization_utils import to_tensors
 from tf_electra.utils.files import atomic_write_text
 
 VOCAB_NAME = "vocab.txt"
@@ -29,108 +28,6 @@ SPECIAL_TOKENS_MAP = "special_tokens_map.json"
 SPECIAL_NAMES = ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
 TRUNCATION_STRATEGIES = ("longest_first", "only_first", "only_second")
 PADDING_STRATEGIES = ("longest", "max_length")
-
-
-class TokenizerError(ElectraError, ValueError):
-    """A vocabulary or tokenizer file cannot be used, or an encoding request is invalid."""
-
-
-def load_vocab(vocab_file):
-    """Reads vocab.txt into {token: id}; the id is the line number."""
-    if not os.path.isfile(vocab_file):
-        raise TokenizerError(f"{vocab_file} does not exist (expected a vocab.txt with one token per line)")
-    vocab = {}
-    with open(vocab_file, encoding="utf-8") as f:
-        for index, line in enumerate(f):
-            vocab[line.rstrip("\n")] = index
-    if not vocab:
-        raise TokenizerError(f"{vocab_file} is empty")
-    return vocab
-
-
-def build_backend(vocab, do_lower_case, strip_accents, tokenize_chinese_chars, special_tokens, vocab_file="vocab"):
-    """A `tokenizers.Tokenizer` identical to transformers' ElectraTokenizerFast for this vocab."""
-    for name, token in special_tokens.items():
-        if token not in vocab:
-            raise TokenizerError(f"{vocab_file}: the {name} {token!r} is not in the vocabulary")
-    tokenizer = Tokenizer(WordPiece(vocab, unk_token=special_tokens["unk_token"], max_input_chars_per_word=100))
-    tokenizer.normalizer = normalizers.BertNormalizer(
-        clean_text=True,
-        handle_chinese_chars=tokenize_chinese_chars,
-        strip_accents=strip_accents,
-        lowercase=do_lower_case,
-    )
-    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    cls, sep = special_tokens["cls_token"], special_tokens["sep_token"]
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single=f"{cls}:0 $A:0 {sep}:0",
-        pair=f"{cls}:0 $A:0 {sep}:0 $B:1 {sep}:1",
-        special_tokens=[(cls, vocab[cls]), (sep, vocab[sep])],
-    )
-    tokenizer.decoder = decoders.WordPiece(prefix="##")
-    # Special tokens typed in the text are matched before normalization, as transformers does.
-    order = ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
-    tokenizer.add_special_tokens([AddedToken(special_tokens[n], special=True, normalized=False) for n in order])
-    return tokenizer
-
-
-class BatchEncoding(dict):
-    """Encoder output: a dict of lists or tensors, with the backend encodings for alignment.
-
-    `enc["input_ids"]`, `enc.input_ids`, `enc.word_ids(i)`, `enc.sequence_ids(i)`.
-    """
-
-    def __init__(self, data, encodings=None):
-        super().__init__(data)
-        self.encodings = encodings or []
-
-    def __getattr__(self, name):
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def word_ids(self, batch_index=0):
-        return self.encodings[batch_index].word_ids
-
-    def sequence_ids(self, batch_index=0):
-        return self.encodings[batch_index].sequence_ids
-
-    def char_to_token(self, batch_index, char_index, sequence_index=0):
-        return self.encodings[batch_index].char_to_token(char_index, sequence_index)
-
-    def token_to_chars(self, batch_index, token_index):
-        return self.encodings[batch_index].token_to_chars(token_index)
-
-
-def _to_tensors(data, return_tensors):
-    if return_tensors is None:
-        return data
-    if return_tensors not in ("np", "tf"):
-        raise TokenizerError(f"return_tensors={return_tensors!r} is not supported; use None, 'np' or 'tf'")
-    out = {}
-    for key, value in data.items():
-        lengths = {len(v) for v in value} if value and isinstance(value[0], (list, tuple)) else None
-        if lengths is not None and len(lengths) > 1:
-            raise TokenizerError(
-                f"cannot make a tensor of {key}: the sequences have different lengths {sorted(lengths)}; "
-                "pass padding=True (and truncation=True) to get equal lengths"
-            )
-        array = np.array(value)
-        if return_tensors == "tf":
-            import tensorflow as tf
-
-            array = tf.constant(value)
-        out[key] = array
-    return out
-
-
-def clean_up_tokenization(text):
-    """Removes spaces before punctuation and contractions, as transformers' decode does."""
-    for before, after in ((" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
-                          (" 'm", "'m"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")):
-        text = text.replace(before, after)
-    return text
 
 
 class ElectraTokenizer:
@@ -373,7 +270,7 @@ class ElectraTokenizer:
             data["overflow_to_sample_mapping"] = mapping
         if not batched and return_tensors is None and not return_overflowing_tokens:
             data = {key: value[0] for key, value in data.items()}
-        return BatchEncoding(_to_tensors(data, return_tensors), flat)
+        return BatchEncoding(to_tensors(data, return_tensors), flat)
 
     def encode(self, text, text_pair=None, add_special_tokens=True, **kwargs):
         """Token ids of one text (or pair)."""
