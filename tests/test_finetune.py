@@ -88,6 +88,7 @@ def test_every_task_trains_evaluates_and_predicts(model_dir, tmp_path, task, tra
     history = finetune(model_dir, task, train, str(tmp_path / "out"), validation=train, epochs=2, batch_size=8,
                        learning_rate=1e-3, max_length=64, verbose=0)
     assert main in history["best"] and np.isfinite(history["best"][main])
+    assert history["hyperparameters"]["epochs"] == 2  # explicit epochs win over the preset
     best = tmp_path / "out" / "best"
     config = json.loads((best / "config.json").read_text())
     assert config["finetuning_task"] == task
@@ -103,6 +104,16 @@ def test_every_task_trains_evaluates_and_predicts(model_dir, tmp_path, task, tra
         assert isinstance(records[0]["prediction"], float)
     else:
         assert records[0]["label"] in (0, 1)
+
+
+def test_the_papers_epochs_per_dataset(model_dir, tmp_path):
+    rows = word_order_sentiment(16)
+    history = finetune(model_dir, "classification", rows, str(tmp_path / "rte"), dataset="rte", batch_size=16,
+                       verbose=0)
+    assert history["hyperparameters"]["epochs"] == 10 and len(history["epochs"]) == 10
+    qa = finetune(model_dir, "question-answering", QA, str(tmp_path / "squad"), batch_size=16, max_length=64,
+                  verbose=0)
+    assert qa["dataset"] == "squad" and qa["hyperparameters"]["epochs"] == 2 and len(qa["epochs"]) == 2
 
 
 def test_an_interrupted_run_leaves_a_consistent_folder(model_dir, tmp_path, monkeypatch):

@@ -144,6 +144,7 @@ def _finetune(args):
         max_length=args.max_length, mixed_precision="bfloat16" if args.mixed_precision else None,
         jit_compile=args.jit_compile, strategy=args.strategy, columns=columns, seed=args.seed,
         overwrite=args.overwrite, verbose=0 if args.quiet else (1 if sys.stdout.isatty() else 2),
+        dataset=args.dataset,
     )
     best = history.get("best", {})
     print(f"fine-tuned on {history['train_examples']} examples; best epoch {history.get('best_epoch')}: "
@@ -219,6 +220,7 @@ def build_parser():
     fin.add_argument("--validation")
     fin.add_argument("--output", required=True, help="folder for best/ (the model), metrics.json and logs/")
     fin.add_argument("--preset", choices=("small", "base", "large"), help="default: from the model's width")
+    fin.add_argument("--dataset", help="GLUE/SQuAD name for the paper's epochs (rte, sts: 10; squad: 2; else 3)")
     fin.add_argument("--learning-rate", type=float)
     fin.add_argument("--epochs", type=int)
     fin.add_argument("--batch-size", type=int)

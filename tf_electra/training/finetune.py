@@ -140,6 +140,7 @@ def finetune(
     seed=0,
     overwrite=False,
     verbose=1,
+    dataset=None,
 ):
     """Fine-tunes a model folder on a task with the paper's recipe; returns the metrics dict.
 
@@ -154,6 +155,8 @@ def finetune(
         jit_compile: Compile train steps with XLA.
         strategy: "default", "mirrored" or "multi-worker".
         columns: Column names for the task's encoder (e.g. {"text_column": "sentence"}).
+        dataset: A GLUE/SQuAD name ("rte", "sts", "squad", ...) whose epoch count the paper's
+            recipe sets (10 for RTE and STS, 2 for SQuAD, else 3); question answering implies "squad".
     """
     import keras
 
@@ -197,7 +200,8 @@ def finetune(
     with distribution.scope():
         model = _load_for_task(head, model_dir, dtype, label_config)
         size = preset or {256: "small", 768: "base", 1024: "large"}.get(model.config.hidden_size, "base")
-        hp = recipe(size, None, learning_rate=learning_rate, epochs=epochs, batch_size=batch_size,
+        benchmark = dataset or ("squad" if task == "question-answering" else None)
+        hp = recipe(size, benchmark, learning_rate=learning_rate, epochs=epochs, batch_size=batch_size,
                     layer_decay=layer_decay, warmup_ratio=warmup_ratio, weight_decay=weight_decay)
         steps_per_epoch = int(np.ceil(len(train_data) / hp["batch_size"]))
         optimizer = create_optimizer(
@@ -210,7 +214,7 @@ def finetune(
 
     workdir = output if chief else os.path.join(output, f".worker-{os.getpid()}")
     os.makedirs(workdir, exist_ok=True)
-    history = {"task": task, "hyperparameters": hp, "train_examples": len(train_data), "epochs": []}
+    history = {"task": task, "dataset": benchmark, "hyperparameters": hp, "train_examples": len(train_data), "epochs": []}
     main = MAIN_METRIC[task]
     best = {"value": None}
 
