@@ -249,3 +249,13 @@ def test_cli_errors_write_nothing(tmp_path):
     assert result.returncode == 1 and "77 tokens" in result.stderr and "60 rows" in result.stderr
     assert not out.exists()
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".out")]
+
+
+def test_skipped_random_init_does_not_leak(tmp_path):
+    """The import builds its model from zeros (every weight is then read); later models are random again."""
+    write(tmp_path / "ckpt", "shared_embeddings_with_both_projections")
+    model, config = load_google_checkpoint(str(tmp_path / "ckpt"), "discriminator")
+    assert all(np.abs(w.numpy()).max() > 0 for w in model.weights if "LayerNorm/beta" not in w.path)
+    fresh = tf_electra.TFElectraForPreTraining(config)
+    kernel = fresh.electra.encoder.layer[0].attention.self_attention.query.kernel.numpy()
+    assert np.std(kernel) > 0.5 * config.initializer_range

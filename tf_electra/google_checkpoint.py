@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from tf_electra.configuration import ElectraConfig
 from tf_electra.errors import CheckpointError
+from tf_electra.layers.initializers import zero_initialized
 from tf_electra.presets import discriminator_sizes
 from tf_electra.presets import generator_sizes
 from tf_electra.weights import relative_path
@@ -255,7 +256,8 @@ def load_google_checkpoint(path, model="discriminator", hparams=None, config=Non
     if config is None:
         config = infer_config(shapes, layout, model, parse_hparams(hparams), prefix)
     cls = TFElectraForPreTraining if model == "discriminator" else TFElectraForMaskedLM
-    network = cls(config, **({"dtype": dtype} if dtype else {}))
+    with zero_initialized():  # every weight is assigned below, or loading fails as a whole
+        network = cls(config, **({"dtype": dtype} if dtype else {}))
 
     plan, missing, misshaped = [], [], []
     for variable in network.weights:

@@ -5,13 +5,15 @@ import math
 import keras
 from keras import ops
 
+from tf_electra.layers.initializers import weight_initializer
+
 
 def dense(units, config, name, dtype, activation=None):
     """A dense layer with ELECTRA's initializer (truncated normal, zero bias)."""
     return keras.layers.Dense(
         units,
         activation=activation,
-        kernel_initializer=keras.initializers.TruncatedNormal(stddev=config.initializer_range),
+        kernel_initializer=weight_initializer(config),
         name=name,
         dtype=dtype,
     )
@@ -46,7 +48,7 @@ class ElectraSelfAttention(keras.layers.Layer):
             self.distance_embedding = keras.layers.Embedding(
                 2 * config.max_position_embeddings - 1,
                 self.head_size,
-                embeddings_initializer=keras.initializers.TruncatedNormal(stddev=config.initializer_range),
+                embeddings_initializer=weight_initializer(config),
                 name="distance_embedding",
                 dtype=self.dtype_policy,
             )

@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from tf_electra import checks
+from tf_electra.layers.initializers import weight_initializer
 
 
 class ElectraEmbeddings(keras.layers.Layer):
@@ -17,7 +18,7 @@ class ElectraEmbeddings(keras.layers.Layer):
     def __init__(self, config, **kwargs):
         super().__init__(**kwargs)
         self.config = config
-        init = keras.initializers.TruncatedNormal(stddev=config.initializer_range)
+        init = weight_initializer(config)
         self.word_embeddings = keras.layers.Embedding(
             config.vocab_size, config.embedding_size, embeddings_initializer=init,
             name="word_embeddings", dtype=self.dtype_policy,
