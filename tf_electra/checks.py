@@ -12,6 +12,8 @@ import numpy as np
 from keras import backend
 from keras import ops
 
+from tf_electra.errors import InputError
+
 
 def _concrete(x):
     """Returns x as a NumPy array if its value is known now, else None."""
@@ -41,8 +43,6 @@ def check_range(x, low, high, name):
         bad = np.argwhere((value < low) | (value >= high))
         if bad.size:
             pos = tuple(int(i) for i in bad[0])
-            from tf_electra.errors import InputError
-
             raise InputError(
                 f"{name} holds {int(value[pos])} at position {pos}, outside the valid range "
                 f"[{low}, {high}) ({len(bad)} value(s) out of range)"
@@ -67,8 +67,6 @@ def check_same_shape(reference, other, ref_name, other_name):
     """Checks two inputs have the same shape (statically where known, else at run time)."""
     if other is None:
         return other
-    from tf_electra.errors import InputError
-
     a, b = tuple(reference.shape), tuple(other.shape)
     if len(a) != len(b) or any(x is not None and y is not None and x != y for x, y in zip(a, b)):
         raise InputError(f"{other_name} has shape {b} but {ref_name} has shape {a}; they must match")
@@ -91,8 +89,6 @@ def check_same_shape(reference, other, ref_name, other_name):
 
 def check_max_length(length, maximum, name="input_ids"):
     """Checks a (possibly dynamic) sequence length is at most `maximum`."""
-    from tf_electra.errors import InputError
-
     if isinstance(length, int):
         if length > maximum:
             raise InputError(

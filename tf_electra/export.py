@@ -142,9 +142,6 @@ def export_saved_model(
         )
         return _serving_outputs(model, outputs)
 
-    def serving_default(input_ids, attention_mask, token_type_ids):
-        return run(input_ids, attention_mask, token_type_ids)
-
     def ids_only(input_ids):
         return run(input_ids, tf.ones_like(input_ids), tf.zeros_like(input_ids))
 
@@ -154,7 +151,7 @@ def export_saved_model(
     archive = keras.export.ExportArchive()
     archive.track(model)
     ids, mask, types = spec("input_ids"), spec("attention_mask"), spec("token_type_ids")
-    archive.add_endpoint("serving_default", serving_default, input_signature=[ids, mask, types])
+    archive.add_endpoint("serving_default", run, input_signature=[ids, mask, types])
     archive.add_endpoint("ids_only", ids_only, input_signature=[ids])
     archive.add_endpoint("ids_and_mask", ids_and_mask, input_signature=[ids, mask])
 

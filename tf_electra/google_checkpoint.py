@@ -11,6 +11,7 @@ model. Adam slots and `global_step` are never read.
 
 import glob
 import json
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -301,14 +302,8 @@ def inspect_google_checkpoint(path):
         if not present:
             continue
         names = _network_variables(shapes, layout, network)
-        params = sum(int(_prod(shapes[n])) for n in names)
+        params = sum(math.prod(shapes[n]) for n in names)
         config = infer_config(shapes, layout, network, prefix=prefix)
         report["networks"][network] = {"parameters": params, "config": config.to_dict()}
     return report
 
-
-def _prod(shape):
-    out = 1
-    for d in shape:
-        out *= d
-    return out
