@@ -67,10 +67,10 @@ def hf_model(hf_class_name, config, seed=0):
 
 def copy_hf_weights(tf_model, torch_model):
     """Copies all weights from a transformers PyTorch model into ours, by name."""
-    from tf_electra import weights
+    from tf_electra.io import weights
 
     state = {k: v.detach().numpy() for k, v in torch_model.state_dict().items()}
-    assignments, missing, unexpected = weights.match_state_dict(tf_model, state)
+    assignments, missing, unexpected = weights.match(tf_model, state)
     assert not missing, missing
     assert not unexpected, unexpected
     weights.assign(assignments)

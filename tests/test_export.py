@@ -14,7 +14,7 @@ from conftest import padded_batch
 from conftest import tiny_config
 import tf_electra
 from tf_electra.errors import ExportError
-from tf_electra.export import export_saved_model
+from tf_electra.serving.export import export_saved_model
 
 README = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
 SAVED_MODEL_CLI = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")

@@ -12,13 +12,13 @@ import tensorflow as tf
 
 from conftest import padded_batch  # noqa: E402
 from conftest import torch_or_skip  # noqa: E402
-from tf_electra.synthetic import checkpoint_shapes  # noqa: E402
-from tf_electra.synthetic import write_checkpoint  # noqa: E402
-from tf_electra.synthetic import write_vocab  # noqa: E402
+from fixtures import checkpoint_shapes  # noqa: E402
+from fixtures import write_checkpoint  # noqa: E402
+from fixtures import write_vocab  # noqa: E402
 import tf_electra  # noqa: E402
 from tf_electra import CheckpointError  # noqa: E402
-from tf_electra.google_checkpoint import inspect_google_checkpoint  # noqa: E402
-from tf_electra.google_checkpoint import load_google_checkpoint  # noqa: E402
+from tf_electra.io.google_format import inspect_google_checkpoint  # noqa: E402
+from tf_electra.models.google import load_google_checkpoint  # noqa: E402
 
 TOL = 5e-5
 # Tiny sizes: discriminator H=128 (2 heads by the //64 rule), generator H_g=64 (1 head).

@@ -17,9 +17,9 @@ from test_tokenizer import PAIRS  # noqa: E402
 from test_tokenizer import TEXTS  # noqa: E402
 from test_tokenizer import make_vocab  # noqa: E402
 import tf_electra  # noqa: E402
-from tf_electra.export import export_saved_model  # noqa: E402
-from tf_electra.graph_tokenizer import GraphTokenizer  # noqa: E402
-from tf_electra.tokenizer import ElectraTokenizer  # noqa: E402
+from tf_electra.serving.export import export_saved_model  # noqa: E402
+from tf_electra.serving.graph_tokenizer import GraphTokenizer  # noqa: E402
+from tf_electra.tokenization.tokenizer import ElectraTokenizer  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -147,7 +147,7 @@ os.environ["KERAS_BACKEND"] = "jax"
 import keras
 assert keras.backend.backend() == "jax"
 import tf_electra
-from tf_electra.outputs import register_with_jax
+from tf_electra.models.outputs import register_with_jax
 register_with_jax()
 config = tf_electra.ElectraConfig(vocab_size=30, embedding_size=8, hidden_size=16, num_hidden_layers=2,
                                   num_attention_heads=2, intermediate_size=20, max_position_embeddings=16)

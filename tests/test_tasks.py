@@ -7,15 +7,15 @@ import numpy as np
 import pytest
 
 import tf_electra
-from tf_electra.synthetic import word_order_sentiment
-from tf_electra.synthetic import write_vocab
-from tf_electra.training.metrics import squad_metrics
-from tf_electra.training.readers import DataError
-from tf_electra.training.squad import encode_question_answering
-from tf_electra.training.squad import postprocess_predictions
-from tf_electra.training.tasks import encode_classification
-from tf_electra.training.tasks import encode_multiple_choice
-from tf_electra.training.tasks import encode_token_classification
+from fixtures import word_order_sentiment
+from fixtures import write_vocab
+from tf_electra.tasks.metrics import squad_metrics
+from tf_electra.tasks.readers import DataError
+from tf_electra.tasks.question_answering import encode_question_answering
+from tf_electra.tasks.question_answering import postprocess_predictions
+from tf_electra.tasks.classification import encode_classification
+from tf_electra.tasks.multiple_choice import encode_multiple_choice
+from tf_electra.tasks.token_classification import encode_token_classification
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from conftest import torch_or_skip
-from tf_electra.tokenizer import ElectraTokenizer
-from tf_electra.tokenizer import ElectraTokenizerFast
-from tf_electra.tokenizer import TokenizerError
+from tf_electra.tokenization.tokenizer import ElectraTokenizer
+from tf_electra.tokenization.tokenizer import ElectraTokenizerFast
+from tf_electra.tokenization.tokenizer import TokenizerError
 
 TEXTS = [
     "Hello, world! ELECTRA pre-trains text encoders as discriminators.",

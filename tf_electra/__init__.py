@@ -1,67 +1,66 @@
 """tf_electra: ELECTRA for Keras 3 and TensorFlow.
 
-Models mirror Hugging Face's TFElectra* classes; configs and weights are
-interchangeable with Hugging Face's, and Google's original checkpoints load
-directly.
+Models mirror Hugging Face's TFElectra* classes; configs and weights are interchangeable with
+Hugging Face's, Google's original checkpoints load directly, and ELECTRA pre-training writes them.
+
+Public names are imported on first use, so `import tf_electra` (and the `tf-electra` command's
+`--help`) does not pay for importing TensorFlow. When Keras is already imported, the model classes
+are registered at once, so `keras.models.load_model("model.keras")` finds them.
 """
 
-__version__ = "0.1.0"
+import importlib
+import sys
 
-import os as _os
-import sys as _sys
+__version__ = "0.2.0"
 
-if "tensorflow" not in _sys.modules:
-    # TensorFlow's C++ start-up messages (oneDNN, CUDA probing) are noise for this package's users.
-    _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-from tf_electra.configuration import ElectraConfig
-from tf_electra.errors import CheckpointError
-from tf_electra.errors import ConfigError
-from tf_electra.errors import ElectraError
-from tf_electra.errors import InputError
-from tf_electra.errors import WeightsError
-from tf_electra.models.base import TFElectraPreTrainedModel
-from tf_electra.models.classification import TFElectraForMultipleChoice
-from tf_electra.models.classification import TFElectraForQuestionAnswering
-from tf_electra.models.classification import TFElectraForSequenceClassification
-from tf_electra.models.classification import TFElectraForTokenClassification
-from tf_electra.models.electra_model import TFElectraModel
-from tf_electra.models.pretraining import TFElectraForCausalLM
-from tf_electra.models.pretraining import TFElectraForMaskedLM
-from tf_electra.models.pretraining import TFElectraForPreTraining
-from tf_electra.outputs import TFElectraForPreTrainingOutput
-from tf_electra.export import export_saved_model
-from tf_electra.google_checkpoint import inspect_google_checkpoint
-from tf_electra.google_checkpoint import load_google_checkpoint
-from tf_electra.presets import PRESETS
-from tf_electra.tokenizer import ElectraTokenizer
-from tf_electra.tokenizer import ElectraTokenizerFast
-
-MODEL_CLASSES = {
-    "TFElectraModel": TFElectraModel,
-    "TFElectraForPreTraining": TFElectraForPreTraining,
-    "TFElectraForMaskedLM": TFElectraForMaskedLM,
-    "TFElectraForCausalLM": TFElectraForCausalLM,
-    "TFElectraForSequenceClassification": TFElectraForSequenceClassification,
-    "TFElectraForMultipleChoice": TFElectraForMultipleChoice,
-    "TFElectraForTokenClassification": TFElectraForTokenClassification,
-    "TFElectraForQuestionAnswering": TFElectraForQuestionAnswering,
+# public name -> module that defines it
+_EXPORTS = {
+    "ElectraConfig": "tf_electra.configuration",
+    "PRESETS": "tf_electra.presets",
+    "ElectraError": "tf_electra.errors",
+    "ConfigError": "tf_electra.errors",
+    "InputError": "tf_electra.errors",
+    "WeightsError": "tf_electra.errors",
+    "CheckpointError": "tf_electra.errors",
+    "TokenizerError": "tf_electra.errors",
+    "DataError": "tf_electra.errors",
+    "ExportError": "tf_electra.errors",
+    "TrainingError": "tf_electra.errors",
+    "FinetuneError": "tf_electra.errors",
+    "TFElectraPreTrainedModel": "tf_electra.models.base",
+    "TFElectraModel": "tf_electra.models.electra_model",
+    "TFElectraForPreTraining": "tf_electra.models.pretraining",
+    "TFElectraForMaskedLM": "tf_electra.models.pretraining",
+    "TFElectraForCausalLM": "tf_electra.models.pretraining",
+    "TFElectraForSequenceClassification": "tf_electra.models.sequence_classification",
+    "TFElectraForMultipleChoice": "tf_electra.models.multiple_choice",
+    "TFElectraForTokenClassification": "tf_electra.models.token_classification",
+    "TFElectraForQuestionAnswering": "tf_electra.models.question_answering",
+    "TFElectraForPreTrainingOutput": "tf_electra.models.outputs",
+    "MODEL_CLASSES": "tf_electra.models.registry",
+    "load_model_dir": "tf_electra.models.registry",
+    "load_google_checkpoint": "tf_electra.models.google",
+    "inspect_google_checkpoint": "tf_electra.io.google_format",
+    "ElectraTokenizer": "tf_electra.tokenization.tokenizer",
+    "ElectraTokenizerFast": "tf_electra.tokenization.tokenizer",
+    "export_saved_model": "tf_electra.serving.export",
 }
 
-__all__ = [
-    "ElectraConfig",
-    "export_saved_model",
-    "load_google_checkpoint",
-    "inspect_google_checkpoint",
-    "ElectraTokenizer",
-    "ElectraTokenizerFast",
-    "PRESETS",
-    "MODEL_CLASSES",
-    "TFElectraPreTrainedModel",
-    "TFElectraForPreTrainingOutput",
-    "ElectraError",
-    "ConfigError",
-    "InputError",
-    "WeightsError",
-    "CheckpointError",
-] + list(MODEL_CLASSES)
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tf_electra' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if "keras" in sys.modules:
+    importlib.import_module("tf_electra.models")

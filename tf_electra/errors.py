@@ -1,4 +1,8 @@
-"""Exception types. Each message names the file, variable, shape or value at fault."""
+"""Every error tf_electra raises: one hierarchy under ElectraError.
+
+Each message names the file, variable, shape or value at fault and says what would fix it. The
+command line tool prints any of them as one line, `error: <message>`.
+"""
 
 
 class ElectraError(Exception):
@@ -6,20 +10,36 @@ class ElectraError(Exception):
 
 
 class ConfigError(ElectraError, ValueError):
-    """A config field has a bad value, or a config file cannot be read."""
+    """A config field or option has a bad value, or a config file cannot be read."""
 
 
 class InputError(ElectraError, ValueError):
-    """Model inputs are invalid: token ids out of range, mismatched shapes, too long."""
+    """Model inputs are invalid: token ids out of range or not integers, mismatched shapes, too long."""
 
 
 class WeightsError(ElectraError, ValueError):
-    """Weights cannot be read or do not fit the model (missing, mis-shaped, corrupted)."""
+    """Weights cannot be read or do not fit the model (missing, mis-shaped, not float, corrupted)."""
 
 
 class CheckpointError(WeightsError):
     """A Google Research checkpoint cannot be read or has an unexpected layout."""
 
 
+class TokenizerError(ElectraError, ValueError):
+    """A vocabulary or tokenizer file cannot be used, or an encoding request is invalid."""
+
+
+class DataError(ElectraError, ValueError):
+    """Malformed task or pre-training data: the message names the file and line (or the list index)."""
+
+
 class ExportError(ElectraError, ValueError):
     """A SavedModel export cannot be written."""
+
+
+class TrainingError(ElectraError, ValueError):
+    """A training run cannot start or cannot go on (bad output folder, a NaN loss, ...)."""
+
+
+class FinetuneError(TrainingError):
+    """A fine-tuning run cannot start or cannot go on."""

@@ -2,15 +2,17 @@
 
 The rules are those of google-research/electra (`util/training_utils.py`
 `get_bert_config` and `run_pretraining.py` `get_generator_config`); see
-`shared/docs/google_checkpoint_format.md`, section 3.
+docs/checkpoint_format.md, "Sizing rules".
 """
+
+from tf_electra.errors import ConfigError
 
 # model_size -> (hidden_size, num_hidden_layers)
 MODEL_SIZES = {"small": (256, 12), "base": (768, 12), "large": (1024, 24)}
 
 # Released checkpoints: embedding_size and generator_hidden_size (a fraction
 # of the discriminator's hidden size). The released Small used a generator as
-# wide as its discriminator (E:readme); base used 1/3 and large 1/4.
+# wide as its discriminator (google-research/electra's README); base used 1/3 and large 1/4.
 RELEASED = {
     "small": {"embedding_size": 128, "generator_hidden_size": 1.0},
     "base": {"embedding_size": 768, "generator_hidden_size": 0.33333},
@@ -32,7 +34,12 @@ def discriminator_sizes(model_size, embedding_size=None, overrides=None):
         A dict of ElectraConfig fields.
     """
     if model_size not in MODEL_SIZES:
-        raise ValueError(f"model_size={model_size!r} is not one of {sorted(MODEL_SIZES)}")
+        raise ConfigError(f"model_size={model_size!r} is not one of {sorted(MODEL_SIZES)}")
+    if overrides is not None and not isinstance(overrides, dict):
+        raise ConfigError(f"model_hparam_overrides must be a JSON object of config fields, got {overrides!r}")
+    if embedding_size is not None and (isinstance(embedding_size, bool) or not isinstance(embedding_size, int)
+                                       or embedding_size < 1):
+        raise ConfigError(f"embedding_size must be a positive integer or null, got {embedding_size!r}")
     hidden, layers = MODEL_SIZES[model_size]
     sizes = {
         "hidden_size": hidden,
@@ -53,7 +60,15 @@ def generator_sizes(discriminator, generator_hidden_size=0.25, generator_layers=
     Heads and intermediate size are recomputed from the generator width, not
     inherited from the discriminator's overrides.
     """
+    for name, value in (("generator_hidden_size", generator_hidden_size), ("generator_layers", generator_layers)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+            raise ConfigError(f"{name} must be a fraction in (0, 1] of the discriminator's size, got {value!r}")
     hidden = int(round(discriminator["hidden_size"] * generator_hidden_size))
+    if hidden < 1 or int(round(discriminator["num_hidden_layers"] * generator_layers)) < 1:
+        raise ConfigError(
+            f"generator_hidden_size={generator_hidden_size} / generator_layers={generator_layers} give the generator "
+            "no width or no layers; use larger fractions"
+        )
     return {
         "hidden_size": hidden,
         "num_hidden_layers": int(round(discriminator["num_hidden_layers"] * generator_layers)),
@@ -67,9 +82,15 @@ def preset_config_dict(name):
     """ElectraConfig fields of a released model, e.g. "electra-base-generator"."""
     short = name.split("/", 1)[1] if name.startswith("google/") else name
     if short not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+        raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
     _, size, net = short.split("-")
     sizes = discriminator_sizes(size, RELEASED[size]["embedding_size"])
     if net == "generator":
         sizes = generator_sizes(sizes, RELEASED[size]["generator_hidden_size"])
     return dict(sizes, vocab_size=30522, max_position_embeddings=512, type_vocab_size=2)
+
+
+def model_size_of(config):
+    """"small", "base" or "large": the released size with this hidden width ("base" for other widths)."""
+    by_width = {hidden: size for size, (hidden, _) in MODEL_SIZES.items()}
+    return by_width.get(config.hidden_size, "base")

@@ -55,7 +55,7 @@ def main():
     if args.worker:
         print(json.dumps(worker(args.worker[0], args.worker[1], args.network)))
         return
-    from tf_electra.synthetic import checkpoint_shapes
+    from fixtures import checkpoint_shapes
 
     root = args.keep or tempfile.mkdtemp(prefix="electra-import-bench-")
     rows = []
@@ -65,7 +65,7 @@ def main():
             if not os.path.isfile(os.path.join(folder, "checkpoint")):
                 # Written in a child process so that its memory does not count.
                 code = (
-                    "import sys; sys.path.insert(0, %r); from tf_electra.synthetic import *; "
+                    "import sys; sys.path.insert(0, %r); from fixtures import *; "
                     "write_checkpoint(%r, checkpoint_shapes(%r, **%r), std=0.02)"
                 ) % (HERE, os.path.join(folder, "model.ckpt-1000000"), size, HPARAMS[size])
                 subprocess.run([sys.executable, "-c", code], check=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))

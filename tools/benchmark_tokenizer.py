@@ -40,7 +40,7 @@ def worker(which, vocab, count, runs):
     texts = make_texts(count)
     if which == "ours":
         sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        from tf_electra.tokenizer import ElectraTokenizer
+        from tf_electra.tokenization.tokenizer import ElectraTokenizer
 
         tok = ElectraTokenizer(vocab)
     else:

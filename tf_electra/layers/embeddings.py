@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from tf_electra import checks
+from tf_electra.layers import checks
 from tf_electra.layers.initializers import weight_initializer
 
 

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from tf_electra import checks
+from tf_electra.layers import checks
 from tf_electra.errors import InputError
 from tf_electra.layers.attention import dense
 from tf_electra.layers.embeddings import ElectraEmbeddings

@@ -3,7 +3,7 @@
 import keras
 
 from tf_electra.models.base import TFElectraPreTrainedModel
-from tf_electra.outputs import TFBaseModelOutput
+from tf_electra.models.outputs import TFBaseModelOutput
 
 
 @keras.saving.register_keras_serializable(package="tf_electra")

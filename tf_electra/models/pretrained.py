@@ -3,10 +3,11 @@
 import os
 import warnings
 
-from tf_electra import hf_io
-from tf_electra import weights
 from tf_electra.configuration import ElectraConfig
+from tf_electra.errors import ConfigError
 from tf_electra.errors import WeightsError
+from tf_electra.io import hf_formats
+from tf_electra.io import weights
 from tf_electra.utils.files import atomic_directory
 from tf_electra.utils.hub import resolve_model_dir
 
@@ -18,7 +19,9 @@ class PretrainedMixin:
     """Loading from and saving to Hugging Face model folders."""
 
     @classmethod
-    def from_pretrained(cls, path, config=None, dtype=None, attn_implementation=None, **config_overrides):
+    def from_pretrained(
+        cls, path, config=None, dtype=None, attn_implementation=None, warn_unmatched=True, **config_overrides
+    ):
         """Builds the model and loads weights from a Hugging Face model folder.
 
         Args:
@@ -31,6 +34,8 @@ class PretrainedMixin:
                 "mixed_bfloat16" or "mixed_float16" (the Keras form of
                 transformers' `torch_dtype`).
             attn_implementation: "eager" or "sdpa".
+            warn_unmatched: Warn about newly initialised and unused weights (False when a new
+                task head is expected, as when fine-tuning a pre-trained folder).
             **config_overrides: Config fields to change (e.g. num_labels=3).
 
         Returns:
@@ -39,25 +44,29 @@ class PretrainedMixin:
             not use are reported in one warning.
 
         Raises:
-            WeightsError: no weights, a corrupted file, or a weight whose shape
-                disagrees with the config (nothing is loaded then).
-            ConfigError: missing or invalid config.json.
+            WeightsError: no weights, a corrupted file, a non-float tensor, or a
+                weight whose shape disagrees with the config (nothing is loaded then).
+            ConfigError: missing or invalid config.json, or a bad dtype.
         """
+        if path is None or not isinstance(path, (str, os.PathLike)):
+            raise WeightsError(f"from_pretrained needs a model folder path, got {type(path).__name__}")
         directory = resolve_model_dir(path)
         if config is None:
             config = ElectraConfig.from_pretrained(directory)
         if config_overrides:
             config = config.copy(**config_overrides)
         if dtype is not None and dtype not in DTYPE_POLICIES:
-            raise ValueError(f"dtype={dtype!r} is not one of {DTYPE_POLICIES}")
-        weights_file = hf_io.find_weights_file(directory)
-        state_dict = hf_io.read_state_dict(weights_file)
+            raise ConfigError(f"dtype={dtype!r} is not one of {DTYPE_POLICIES}")
+        weights_file = hf_formats.find_weights_file(directory)
+        fmt, tensors = hf_formats.read_weights(weights_file)
+        weights.check_config(config, {k: v.shape for k, v in tensors.items()}, fmt, source=weights_file)
         model = cls(config, attn_implementation=attn_implementation, **({"dtype": dtype} if dtype else {}))
-        assignments, missing, unexpected = weights.match_state_dict(model, state_dict, source=weights_file)
+        assignments, missing, unexpected = weights.match(model, tensors, fmt, source=weights_file)
         if not assignments:
             raise WeightsError(f"{weights_file} holds no ELECTRA weights for {cls.__name__}")
         weights.assign(assignments)
-        report_unmatched(cls.__name__, weights_file, missing, unexpected)
+        if warn_unmatched:
+            report_unmatched(cls.__name__, weights_file, missing, unexpected)
         return model
 
     def save_pretrained(self, directory, tokenizer=None, keras_weights=False, overwrite=False):
@@ -72,11 +81,14 @@ class PretrainedMixin:
             tokenizer: Optionally an ElectraTokenizer, saved into the same folder.
             keras_weights: Also write Keras-native weights (model.weights.h5).
             overwrite: Replace an existing non-empty folder (refused otherwise).
+
+        Returns:
+            The folder written.
         """
         with atomic_directory(directory, overwrite=overwrite) as tmp:
             config = self.config.copy(architectures=[type(self).__name__[2:]])
             config.save_pretrained(tmp)
-            hf_io.write_safetensors(weights.hf_state_dict(self), os.path.join(tmp, hf_io.SAFETENSORS))
+            hf_formats.write_safetensors(weights.hf_state_dict(self), os.path.join(tmp, hf_formats.SAFETENSORS))
             if keras_weights:
                 self.save_weights(os.path.join(tmp, KERAS_WEIGHTS))
             if tokenizer is not None:

@@ -3,14 +3,14 @@
 import keras
 from keras import ops
 
-from tf_electra import losses
+from tf_electra.models import losses
 from tf_electra.layers.heads import ElectraDiscriminatorPredictions
 from tf_electra.layers.heads import ElectraGeneratorPredictions
 from tf_electra.layers.heads import ElectraLMHead
 from tf_electra.models.base import TFElectraPreTrainedModel
-from tf_electra.outputs import TFCausalLMOutput
-from tf_electra.outputs import TFElectraForPreTrainingOutput
-from tf_electra.outputs import TFMaskedLMOutput
+from tf_electra.models.outputs import TFCausalLMOutput
+from tf_electra.models.outputs import TFElectraForPreTrainingOutput
+from tf_electra.models.outputs import TFMaskedLMOutput
 
 
 @keras.saving.register_keras_serializable(package="tf_electra")

@@ -1,321 +1,254 @@
-"""Fine-tuning and prediction for the five tasks: the code behind `tf-electra finetune` and `predict`.
+"""Fine-tuning with the paper's recipe: the code behind `tf-electra finetune`.
 
-The output folder is always consistent: `best/` (a save_pretrained folder) is
-replaced atomically whenever the validation metric improves, `metrics.json` is
-rewritten atomically after every epoch, and `logs/` holds TensorBoard events.
-An interrupted or crashed run leaves the last complete state.
+`finetune(FinetuneConfig(...))` runs named steps: validate the options, prepare the output folder,
+encode the data with the task, build the head and the optimizer, and fit with a `BestCheckpoint`
+callback. The output folder is always consistent: `best/` (a save_pretrained folder) is replaced
+atomically whenever the validation metric improves, `metrics.json` is rewritten atomically after
+every epoch, and `logs/` holds TensorBoard events. An interrupted run leaves the last complete
+state; a NaN loss stops the run with an error and never replaces `best/`. The folder is locked
+while a run uses it.
 """
 
+import dataclasses
 import json
+import math
 import os
+import shutil
+import sys
 
 import numpy as np
 
-from tf_electra.errors import ElectraError
-from tf_electra.training import metrics as task_metrics
+from tf_electra._deprecated import moved
+from tf_electra.errors import ConfigError
+from tf_electra.errors import FinetuneError
+from tf_electra.models.registry import model_folder
+from tf_electra.presets import model_size_of
+from tf_electra.tasks.base import finetuning_tasks
+from tf_electra.tasks.base import get_task
+from tf_electra.tasks.data import evaluate  # noqa: F401 (public here since 0.1)
+from tf_electra.tokenization.tokenizer import ElectraTokenizer
+from tf_electra.training.callbacks import BestCheckpoint
+from tf_electra.training.distribute import is_chief
+from tf_electra.training.distribute import make_strategy
+from tf_electra.training.optimization import FINETUNE_PRESETS
 from tf_electra.training.optimization import create_optimizer
 from tf_electra.training.optimization import recipe
-from tf_electra.training.squad import encode_question_answering
-from tf_electra.training.squad import postprocess_predictions
-from tf_electra.training.tasks import TASKS
-from tf_electra.training.tasks import encode_classification
-from tf_electra.training.tasks import encode_multiple_choice
-from tf_electra.training.tasks import encode_token_classification
-from tf_electra.utils.files import atomic_write_text
+from tf_electra.utils.files import folder_lock
+from tf_electra.utils.files import is_empty_folder
 
-HEADS = {
-    "classification": "TFElectraForSequenceClassification",
-    "regression": "TFElectraForSequenceClassification",
-    "token-classification": "TFElectraForTokenClassification",
-    "question-answering": "TFElectraForQuestionAnswering",
-    "multiple-choice": "TFElectraForMultipleChoice",
-}
-MAIN_METRIC = {
-    "classification": "accuracy",
-    "regression": "pearson",
-    "token-classification": "entity_f1",
-    "question-answering": "f1",
-    "multiple-choice": "accuracy",
-}
+TASK_FILE = "tf_electra_task.json"  # beside config.json in best/: the task and its data columns
+ARTIFACTS = ("best", "logs", "metrics.json")
 
 
-def encode(task, source, tokenizer, max_length, label2id=None, with_labels=True, columns=None):
-    """Task data for a file or list (see tasks.py / squad.py for the row formats)."""
-    columns = dict(columns or {})
-    if task in ("classification", "regression"):
-        return encode_classification(
-            source, tokenizer, max_length=max_length, label2id=label2id, regression=task == "regression",
-            with_labels=with_labels, **columns,
-        )
-    if task == "token-classification":
-        return encode_token_classification(source, tokenizer, label2id=label2id, max_length=max_length,
-                                           with_labels=with_labels, **columns)
-    if task == "question-answering":
-        return encode_question_answering(source, tokenizer, max_length=max_length, with_labels=with_labels, **columns)
-    if task == "multiple-choice":
-        return encode_multiple_choice(source, tokenizer, max_length=max_length, with_labels=with_labels, **columns)
-    raise ValueError(f"unknown task {task!r}; choose one of {TASKS}")
+@dataclasses.dataclass
+class FinetuneConfig:
+    """Everything a fine-tuning run needs. Hyperparameters left None come from the paper's preset.
 
-
-def predict_arrays(model, data, batch_size=32, pad_token_id=0):
-    """Model outputs for every example, in input order (batches padded, then un-padded per example)."""
-    outputs = {}
-    for features, _ in data.dataset(batch_size, shuffle=False, pad_token_id=pad_token_id):
-        result = model(features, training=False)
-        for key in ("logits", "start_logits", "end_logits"):
-            if key in result:
-                outputs.setdefault(key, []).extend(list(np.asarray(result[key])))
-    return outputs
-
-
-def evaluate(model, data, batch_size=32, pad_token_id=0):
-    """Task metrics (see metrics.py) of a model on encoded, labelled data."""
-    outputs = predict_arrays(model, data, batch_size, pad_token_id)
-    task = data.task
-    if task == "question-answering":
-        answers, _ = postprocess_predictions(
-            data, outputs["start_logits"], outputs["end_logits"],
-            version_2_with_negative=any(not e["answers"] for e in data.extra["examples"]),
-        )
-        return task_metrics.squad_metrics(data.extra["examples"], answers)
-    logits = outputs["logits"]
-    if task == "regression":
-        return task_metrics.regression_metrics(data.labels, [float(np.ravel(x)[0]) for x in logits])
-    if task == "token-classification":
-        id2label = {i: name for name, i in data.label2id.items()}
-        true, predicted = [], []
-        for labels, row_logits in zip(data.labels, logits):
-            keep = [i for i, label in enumerate(labels) if label >= 0]
-            true.append([id2label[labels[i]] for i in keep])
-            predicted.append([id2label[int(np.argmax(row_logits[i]))] for i in keep])
-        return task_metrics.token_classification_metrics(true, predicted)
-    predictions = [int(np.argmax(x)) for x in logits]
-    if task == "multiple-choice":
-        return {"accuracy": float(np.mean(np.asarray(predictions) == np.asarray(data.labels)))}
-    return task_metrics.classification_metrics(data.labels, predictions, num_labels=len(data.label2id))
-
-
-def make_strategy(name):
-    """tf.distribute strategy by name: default, mirrored (all local devices) or multi-worker (TF_CONFIG)."""
-    import tensorflow as tf
-
-    if name in (None, "default"):
-        return tf.distribute.get_strategy()
-    if name == "mirrored":
-        return tf.distribute.MirroredStrategy()
-    if name == "multi-worker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
-    raise ValueError(f"unknown strategy {name!r}; choose default, mirrored or multi-worker")
-
-
-def _is_chief():
-    config = json.loads(os.environ.get("TF_CONFIG", "{}") or "{}")
-    task = config.get("task", {})
-    return task.get("type", "chief") == "chief" or (task.get("type") == "worker" and task.get("index", 0) == 0
-                                                       and "chief" not in config.get("cluster", {}))
-
-
-class FinetuneError(ElectraError, ValueError):
-    """A fine-tuning run cannot start (bad output folder, unknown task, ...)."""
-
-
-def finetune(
-    model_dir,
-    task,
-    train,
-    output,
-    validation=None,
-    preset=None,
-    learning_rate=None,
-    epochs=None,
-    batch_size=None,
-    layer_decay=None,
-    warmup_ratio=None,
-    weight_decay=None,
-    max_length=128,
-    mixed_precision=None,
-    jit_compile=False,
-    strategy="default",
-    columns=None,
-    seed=0,
-    overwrite=False,
-    verbose=1,
-    dataset=None,
-):
-    """Fine-tunes a model folder on a task with the paper's recipe; returns the metrics dict.
-
-    Args:
-        model_dir: A save_pretrained / import-google folder (config, weights, tokenizer).
-        task: One of TASKS.
-        train / validation: Data files (or lists) in the task's format.
+    Attributes:
+        model_dir: A save_pretrained / import-google folder (config, weights, tokenizer), or a
+            finetune output folder (its best/ is fine-tuned further).
+        task: A task name (`tf_electra.tasks.base.finetuning_tasks()`).
+        train / validation: Data files (.csv, .tsv, .jsonl; SQuAD .json) or lists of rows.
         output: Folder to create: best/ (model + tokenizer), metrics.json, logs/.
-        preset: "small", "base" or "large" hyperparameters (default: from the model width).
+        preset: "small", "base" or "large" hyperparameters (default: from the model's width).
+        dataset: A GLUE/SQuAD name ("rte", "sts", "squad", ...) whose epoch count the paper sets.
         learning_rate, epochs, batch_size, layer_decay, warmup_ratio, weight_decay: override the preset.
+        max_length: Truncation length (default: the task's, 128 or 384 for question answering).
         mixed_precision: None, "bfloat16" or "float16".
-        jit_compile: Compile train steps with XLA.
+        jit_compile: Compile the train step with XLA.
         strategy: "default", "mirrored" or "multi-worker".
         columns: Column names for the task's encoder (e.g. {"text_column": "sentence"}).
-        dataset: A GLUE/SQuAD name ("rte", "sts", "squad", ...) whose epoch count the paper's
-            recipe sets (10 for RTE and STS, 2 for SQuAD, else 3); question answering implies "squad".
+        seed: Seed of weights initialisation, shuffling and dropout.
+        overwrite: Replace the artifacts of an earlier run in `output`.
+        verbose: 0 silent, 1 progress bar, 2 one line per epoch.
     """
+
+    model_dir: str
+    task: str
+    train: object
+    output: str
+    validation: object = None
+    preset: str = None
+    dataset: str = None
+    learning_rate: float = None
+    epochs: int = None
+    batch_size: int = None
+    layer_decay: float = None
+    warmup_ratio: float = None
+    weight_decay: float = None
+    max_length: int = None
+    mixed_precision: str = None
+    jit_compile: bool = False
+    strategy: str = "default"
+    columns: dict = dataclasses.field(default_factory=dict)
+    seed: int = 0
+    overwrite: bool = False
+    verbose: int = 1
+
+    def validate(self):
+        """Checks every option up front; raises FinetuneError naming the first bad one."""
+        if self.task not in finetuning_tasks():
+            raise FinetuneError(f"unknown task {self.task!r}; choose one of {', '.join(finetuning_tasks())}")
+        for name in ("epochs", "batch_size", "max_length"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise FinetuneError(f"{name} must be a positive integer, got {value!r}")
+        for name, low, high in (("learning_rate", 0.0, math.inf), ("layer_decay", 0.0, 1.0),
+                                ("warmup_ratio", 0.0, 1.0), ("weight_decay", 0.0, math.inf)):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise FinetuneError(f"{name} must be a finite number, got {value!r}")
+            strictly = name in ("learning_rate", "layer_decay")
+            if value > high or value < low or (strictly and value == low):
+                raise FinetuneError(f"{name} must be in {'(' if strictly else '['}{low}, {high}], got {value!r}")
+        if self.preset is not None and self.preset not in FINETUNE_PRESETS:
+            raise FinetuneError(f"preset must be one of {sorted(FINETUNE_PRESETS)}, got {self.preset!r}")
+        if self.mixed_precision not in (None, "bfloat16", "float16"):
+            raise FinetuneError(f"mixed_precision must be None, 'bfloat16' or 'float16', got {self.mixed_precision!r}")
+        if self.strategy not in ("default", "mirrored", "multi-worker", None):
+            raise FinetuneError(f"strategy must be default, mirrored or multi-worker, got {self.strategy!r}")
+        if not isinstance(self.columns, dict):
+            raise FinetuneError(f"columns must be a dict of column names, got {type(self.columns).__name__}")
+        try:
+            get_task(self.task).check_columns(self.columns)
+        except ConfigError as e:
+            raise FinetuneError(str(e)) from None
+        return self
+
+
+def finetune(model_dir=None, task=None, train=None, output=None, *, config=None, **options):
+    """Fine-tunes a model folder on a task with the paper's recipe; returns the metrics dict.
+
+    Call it with a FinetuneConfig (`finetune(config=FinetuneConfig(...))`) or with the same fields
+    as arguments (`finetune("electra-small/", "classification", "train.csv", "run/", epochs=3)`).
+
+    Returns:
+        The run's history (what metrics.json holds): hyperparameters, per-epoch metrics, the best.
+
+    Raises:
+        FinetuneError: a bad option, an output folder in use or not empty, or a NaN loss.
+        DataError: malformed data (naming the file and line).
+    """
+    if config is None:
+        config = FinetuneConfig(model_dir, task, train, output, **options)
+    config.validate()
+    chief = is_chief()
+    output = os.path.abspath(config.output)
+    if chief:
+        with folder_lock(output, "fine-tuning run"):
+            return _run(config, output, chief)
+    return _run(config, output, chief)
+
+
+def _run(config, output, chief):
     import keras
 
-    from tf_electra import MODEL_CLASSES
-    from tf_electra.tokenizer import ElectraTokenizer
-
-    if task not in TASKS:
-        raise FinetuneError(f"unknown task {task!r}; choose one of {TASKS}")
-    output = os.path.abspath(output)
-    chief = _is_chief()
-    if chief and os.path.isdir(output) and os.listdir(output):
-        if not overwrite:
-            raise FinetuneError(f"{output} exists and is not empty; choose another --output or pass --overwrite")
-        # Remove the artifacts of the earlier run, so logs and metrics of two runs never mix.
-        import shutil
-
-        for name in ("best", "logs", "metrics.json"):
-            path = os.path.join(output, name)
-            if os.path.isdir(path):
-                shutil.rmtree(path)
-            elif os.path.exists(path):
-                os.remove(path)
-    keras.utils.set_random_seed(seed)
-    from tf_electra.export import model_folder
-
-    model_dir = model_folder(model_dir)  # a finetune output folder continues from its best/
-    tokenizer = ElectraTokenizer.from_pretrained(model_dir)
-    train_data = encode(task, train, tokenizer, max_length, columns=columns)
-    val_data = None
-    if validation is not None:
-        val_data = encode(task, validation, tokenizer, max_length, label2id=train_data.label2id, columns=columns)
-
-    head = MODEL_CLASSES[HEADS[task]]
-    label_config = {}
-    if task == "regression":
-        label_config = {"num_labels": 1, "problem_type": "regression"}
-    elif train_data.label2id is not None:
-        label_config = {"id2label": {i: n for n, i in train_data.label2id.items()}}
-    dtype = {None: None, "bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}[mixed_precision]
-    distribution = make_strategy(strategy)
-    with distribution.scope():
-        model = _load_for_task(head, model_dir, dtype, label_config)
-        size = preset or {256: "small", 768: "base", 1024: "large"}.get(model.config.hidden_size, "base")
-        benchmark = dataset or ("squad" if task == "question-answering" else None)
-        hp = recipe(size, benchmark, learning_rate=learning_rate, epochs=epochs, batch_size=batch_size,
-                    layer_decay=layer_decay, warmup_ratio=warmup_ratio, weight_decay=weight_decay)
-        steps_per_epoch = int(np.ceil(len(train_data) / hp["batch_size"]))
+    task = get_task(config.task)
+    if chief:
+        prepare_output(output, config.overwrite)
+    keras.utils.set_random_seed(config.seed)
+    source = model_folder(config.model_dir)  # a finetune output folder continues from its best/
+    tokenizer = ElectraTokenizer.from_pretrained(source)
+    max_length = config.max_length or task.default_max_length
+    train_data, val_data = encode_data(config, task, tokenizer, max_length)
+    strategy = make_strategy(config.strategy)
+    with strategy.scope():
+        model = load_head(task, source, config.mixed_precision, task.head_config(train_data))
+        check_max_length(model, max_length, config.max_length is not None)
+        hp, benchmark = hyperparameters(config, task, model)
+        steps = int(np.ceil(len(train_data) / hp["batch_size"])) * hp["epochs"]
         optimizer = create_optimizer(
-            model, steps_per_epoch * hp["epochs"], model_size=size, learning_rate=hp["learning_rate"],
+            model, steps, model_size=hp["model_size"], learning_rate=hp["learning_rate"],
             layer_decay=hp["layer_decay"], warmup_ratio=hp["warmup_ratio"], weight_decay=hp["weight_decay"],
         )
-        model.compile(optimizer=optimizer, jit_compile=jit_compile)
-    model.config.finetuning_task = task
-    model.config.tf_electra_columns = dict(columns or {})
+        model.compile(optimizer=optimizer, jit_compile=config.jit_compile)
+    model.config.finetuning_task = task.name
 
     workdir = output if chief else os.path.join(output, f".worker-{os.getpid()}")
     os.makedirs(workdir, exist_ok=True)
-    history = {"task": task, "dataset": benchmark, "hyperparameters": hp, "train_examples": len(train_data), "epochs": []}
-    main = MAIN_METRIC[task]
-    best = {"value": None}
-
-    class BestCheckpoint(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            entry = {"epoch": epoch + 1, "loss": float((logs or {}).get("loss", float("nan")))}
-            if val_data is not None:
-                entry["validation"] = evaluate(model, val_data, hp["batch_size"], tokenizer.pad_token_id)
-            score = entry["validation"][main] if val_data is not None else -entry["loss"]
-            history["epochs"].append(entry)
-            improved = best["value"] is None or (np.isfinite(score) and score > best["value"])
-            if improved:
-                best["value"] = score
-                history["best_epoch"] = epoch + 1
-                history["best"] = entry.get("validation", {"loss": entry["loss"]})
-                if chief:
-                    model.save_pretrained(os.path.join(workdir, "best"), tokenizer=tokenizer, overwrite=True)
-            if chief:
-                atomic_write_text(os.path.join(workdir, "metrics.json"), json.dumps(history, indent=2) + "\n")
-            if verbose:
-                shown = entry.get("validation", {"loss": entry["loss"]})
-                print(f"epoch {epoch + 1}: " + ", ".join(f"{k} {v:.4f}" for k, v in shown.items())
-                      + (" (best so far: saved best/)" if improved and chief else ""))
-
-    callbacks = [BestCheckpoint()]
+    history = {"task": task.name, "dataset": benchmark, "hyperparameters": hp, "train_examples": len(train_data),
+               "epochs": []}
+    task_info = {"task": task.name, "columns": dict(config.columns), "max_length": max_length}
+    best = BestCheckpoint(task, val_data, workdir, history, tokenizer, hp["batch_size"], save=chief,
+                          task_info=task_info, task_file=TASK_FILE, verbose=config.verbose)
+    callbacks = [best]
     if chief:
         callbacks.append(keras.callbacks.TensorBoard(os.path.join(workdir, "logs")))
-    train_ds = train_data.dataset(hp["batch_size"], shuffle=True, seed=seed, pad_token_id=tokenizer.pad_token_id)
-    model.fit(train_ds, epochs=hp["epochs"], callbacks=callbacks, verbose=verbose, shuffle=False)
+    train_ds = train_data.dataset(hp["batch_size"], shuffle=True, seed=config.seed, pad_token_id=tokenizer.pad_token_id)
+    if config.verbose:
+        print(f"building the training graph for {task.name} ({len(train_data)} examples, {hp['epochs']} epochs)...",
+              file=sys.stderr, flush=True)
+    model.fit(train_ds, epochs=hp["epochs"], callbacks=callbacks, verbose=config.verbose)
     if not chief:
-        import shutil
-
         shutil.rmtree(workdir, ignore_errors=True)
+    best.raise_if_failed()
     return history
 
 
-def _load_for_task(head, model_dir, dtype, label_config):
-    import warnings
-
-    with warnings.catch_warnings():
-        # A pre-trained folder has no task head yet: "newly initialized" is expected here.
-        warnings.filterwarnings("ignore", message="Some weights of")
-        return head.from_pretrained(model_dir, dtype=dtype, **label_config)
-
-
-def predict_file(model_dir, source, output=None, batch_size=32, max_length=None):
-    """Predictions with label names for a data file, as JSON Lines (written atomically when `output` is given).
-
-    Returns the list of prediction dicts.
-    """
-    from tf_electra.export import load_model_dir
-    from tf_electra.export import model_folder
-    from tf_electra.tokenizer import ElectraTokenizer
-
-    model = load_model_dir(model_dir)
-    directory = model_folder(model_dir)
-    tokenizer = ElectraTokenizer.from_pretrained(directory)
-    config = model.config
-    task = getattr(config, "finetuning_task", None) or _task_of(model)
-    max_length = max_length or (384 if task == "question-answering" else 128)
-    columns = getattr(config, "tf_electra_columns", None) or {}
-    data = encode(task, source, tokenizer, max_length, with_labels=False, columns=columns)
-    outputs = predict_arrays(model, data, batch_size, tokenizer.pad_token_id)
-    records = []
-    if task == "question-answering":
-        answers, nbest = postprocess_predictions(data, outputs["start_logits"], outputs["end_logits"])
-        records = [{"id": e["id"], "answer": answers[e["id"]],
-                    "score": nbest[e["id"]][0]["score"] if nbest[e["id"]] else None} for e in data.extra["examples"]]
-    elif task == "regression":
-        records = [{"prediction": float(np.ravel(x)[0])} for x in outputs["logits"]]
-    elif task == "token-classification":
-        for words, word_ids, row_logits in zip(data.extra["words"], data.extra["word_ids"], outputs["logits"]):
-            tags, previous = [None] * len(words), None
-            for position, word in enumerate(word_ids):
-                if word is not None and word != previous:
-                    tags[word] = config.id2label[int(np.argmax(row_logits[position]))]
-                previous = word
-            records.append({"tokens": words, "tags": tags})
-    else:
-        for row_logits in outputs["logits"]:
-            probabilities = _softmax(np.asarray(row_logits))
-            best = int(np.argmax(probabilities))
-            record = {"probabilities": [float(p) for p in probabilities]}
-            record["label"] = best if task == "multiple-choice" else config.id2label[best]
-            records.append(record)
-    if output is not None:
-        atomic_write_text(output, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
-    return records
+def prepare_output(output, overwrite):
+    """Refuses a non-empty output folder, or (overwrite) removes the earlier run's artifacts."""
+    if os.path.exists(output) and not os.path.isdir(output):
+        raise FinetuneError(f"{output} exists and is not a folder; choose another --output")
+    if is_empty_folder(output):
+        return
+    if not overwrite:
+        raise FinetuneError(f"{output} exists and is not empty; choose another --output or pass --overwrite")
+    for name in ARTIFACTS:  # so logs and metrics of two runs never mix
+        path = os.path.join(output, name)
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        elif os.path.exists(path):
+            os.remove(path)
 
 
-def _task_of(model):
-    name = type(model).__name__
-    for task, head in HEADS.items():
-        if head == name:
-            if task in ("classification", "regression"):
-                return "regression" if model.config.num_labels == 1 else "classification"
-            return task
-    raise FinetuneError(f"{name} has no prediction task; use a fine-tuned classification, tagging, QA or "
-                        "multiple-choice model")
+def encode_data(config, task, tokenizer, max_length):
+    """(train TaskData, validation TaskData or None), with the validation labels mapped like training's."""
+    columns = dict(config.columns or {})
+    train = task.encode(config.train, tokenizer, max_length, **columns)
+    val = None
+    if config.validation is not None:
+        val = task.encode(config.validation, tokenizer, max_length, label2id=train.label2id, **columns)
+    return train, val
 
 
-def _softmax(x):
-    e = np.exp(x - np.max(x))
-    return e / e.sum()
+def load_head(task, source, mixed_precision, head_config):
+    """The task's head on the pre-trained weights (the head itself is new: no warning about it)."""
+    dtype = {None: None, "bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}[mixed_precision]
+    return task.model_class.from_pretrained(source, dtype=dtype, warn_unmatched=False, **head_config)
+
+
+def check_max_length(model, max_length, explicit):
+    """Refuses a max_length the model cannot take (before any training)."""
+    positions = model.config.max_position_embeddings
+    if max_length > positions:
+        where = "" if explicit else " (the task's default; pass a shorter --max-length)"
+        raise FinetuneError(f"max_length {max_length} exceeds the model's max_position_embeddings {positions}{where}")
+
+
+def hyperparameters(config, task, model):
+    """(the recipe's values with the config's overrides, the benchmark whose epochs apply)."""
+    size = config.preset or model_size_of(model.config)
+    benchmark = config.dataset or task.paper_dataset
+    hp = recipe(size, benchmark, learning_rate=config.learning_rate, epochs=config.epochs,
+                batch_size=config.batch_size, layer_decay=config.layer_decay, warmup_ratio=config.warmup_ratio,
+                weight_decay=config.weight_decay)
+    hp["model_size"] = size
+    return hp, benchmark
+
+
+def read_task_file(directory):
+    """The task info fine-tuning stored beside the model ({} when there is none)."""
+    path = os.path.join(directory, TASK_FILE)
+    if not os.path.isfile(path):
+        return {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            info = json.load(f)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise FinetuneError(f"{path} is not valid JSON: {e}") from e
+    return info if isinstance(info, dict) else {}
+
+
+__getattr__ = moved("tf_electra.training.finetune", {"predict_file": "tf_electra.training.predict"})

@@ -1,9 +1,79 @@
-"""Atomic file and folder writes: readers never see half-written output."""
+"""Atomic file and folder writes: readers never see half-written output, and no writer loses another's.
+
+Everything is written under a hidden temporary name in the destination's folder and renamed into
+place. Temporary names carry the writer's process id, so a later write into the same folder removes
+what a killed writer left behind (and never what a live one is writing). Final files and folders get
+the permissions the user's umask gives, as `open()` and `os.mkdir` would, so that another user (a
+TF Serving container, say) can read them.
+"""
 
 import contextlib
+import errno
+import fcntl
 import os
+import re
 import shutil
 import tempfile
+
+_TMP = re.compile(r"^\.(?P<name>.+)\.(?:tmp|old)-(?P<pid>\d+)-")
+
+
+def umask():
+    """The process umask, read without changing it where the platform allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def apply_umask(path):
+    """Gives `path` (and everything under a folder) the permissions a fresh file/folder would get."""
+    mask = umask()
+    os.chmod(path, (0o777 if os.path.isdir(path) else 0o666) & ~mask)
+    for root, dirs, files in os.walk(path):
+        for name in dirs:
+            os.chmod(os.path.join(root, name), 0o777 & ~mask)
+        for name in files:
+            os.chmod(os.path.join(root, name), 0o666 & ~mask)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder, name=None):
+    """Removes `.NAME.tmp-PID-*` / `.NAME.old-PID-*` entries whose writer process is gone."""
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return
+    for entry in entries:
+        match = _TMP.match(entry)
+        if not match or (name is not None and match.group("name") != name) or _alive(int(match.group("pid"))):
+            continue
+        path = os.path.join(folder, entry)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
+def temporary_name(final):
+    """The prefix of a temporary entry for `final`: `.NAME.tmp-PID-`."""
+    return f".{os.path.basename(final)}.tmp-{os.getpid()}-"
 
 
 def atomic_write_text(path, text):
@@ -12,12 +82,17 @@ def atomic_write_text(path, text):
 
 
 def atomic_write_bytes(path, data):
+    """Writes `data` to `path` through a temporary file in the same folder (replacing `path`)."""
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    remove_stale_temporaries(folder, os.path.basename(path))
+    fd, tmp = tempfile.mkstemp(prefix=temporary_name(path), dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        apply_umask(tmp)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -27,37 +102,87 @@ def atomic_write_bytes(path, data):
 
 @contextlib.contextmanager
 def atomic_directory(path, overwrite=False):
-    """Yields a temporary folder that replaces `path` when the block succeeds.
+    """Yields a temporary folder that becomes `path` when the block succeeds.
 
     Args:
-        path: The final folder. If it exists and is not empty, it is replaced
-            only with `overwrite=True`; otherwise FileExistsError is raised and
-            nothing is written.
+        path: The final folder. If it exists and is not empty, it is replaced only with
+            `overwrite=True`.
         overwrite: Replace an existing non-empty folder.
 
     Raises:
-        FileExistsError: `path` exists, is not empty, and `overwrite` is False.
+        FileExistsError: `path` is not empty and `overwrite` is False, or another writer created it
+            while this one was writing (then nothing of this writer's is left).
     """
     path = os.path.abspath(path)
     if os.path.exists(path):
         if not os.path.isdir(path):
             raise FileExistsError(f"{path} exists and is not a folder")
         if os.listdir(path) and not overwrite:
-            raise FileExistsError(
-                f"{path} exists and is not empty; choose another folder or pass overwrite=True"
-            )
+            raise FileExistsError(f"{path} exists and is not empty; choose another folder or pass overwrite=True")
     parent = os.path.dirname(path)
     os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.tmp-", dir=parent)
+    remove_stale_temporaries(parent, os.path.basename(path))
+    tmp = tempfile.mkdtemp(prefix=temporary_name(path), dir=parent)
     try:
         yield tmp
-        if os.path.exists(path):
-            old = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.old-", dir=parent)
+        apply_umask(tmp)
+        if overwrite and os.path.exists(path):
+            old = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.old-{os.getpid()}-", dir=parent)
             os.replace(path, os.path.join(old, "x"))
             os.replace(tmp, path)
             shutil.rmtree(old, ignore_errors=True)
         else:
-            os.replace(tmp, path)
+            rename_new(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def rename_new(source, destination):
+    """Renames a folder to a name that must be free (or an empty folder); never replaces content.
+
+    Raises:
+        FileExistsError: the destination holds something (another writer got there first).
+    """
+    try:
+        os.rename(source, destination)
+    except OSError as e:
+        if e.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+            raise FileExistsError(
+                f"{destination} was created by another writer while this one was writing; nothing was replaced"
+            ) from e
+        raise
+
+
+@contextlib.contextmanager
+def folder_lock(folder, what="run"):
+    """Holds an exclusive lock on `folder/.lock` for the block (released even on kill -9).
+
+    Raises:
+        FileExistsError: another process holds the lock (its pid is named).
+    """
+    os.makedirs(folder, exist_ok=True)
+    lock_path = os.path.join(folder, ".lock")
+    handle = open(lock_path, "a+")  # noqa: SIM115 (held for the whole block)
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            owner = handle.read().strip() or "unknown"
+            raise FileExistsError(f"{folder} is in use by another {what} (process {owner}); wait for it or "
+                                  "choose another folder") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
+def is_empty_folder(path):
+    """True when `path` does not exist or holds nothing but a `.lock` file."""
+    if not os.path.exists(path):
+        return True
+    return os.path.isdir(path) and not [n for n in os.listdir(path) if n != ".lock"]

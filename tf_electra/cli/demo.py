@@ -23,10 +23,10 @@ import subprocess
 import sys
 import time
 
-from tf_electra.synthetic import checkpoint_shapes
-from tf_electra.synthetic import word_order_sentiment
-from tf_electra.synthetic import write_checkpoint
-from tf_electra.synthetic import write_vocab
+from tf_electra.cli.demo_data import checkpoint_shapes
+from tf_electra.cli.demo_data import word_order_sentiment
+from tf_electra.cli.demo_data import write_checkpoint
+from tf_electra.cli.demo_data import write_vocab
 
 VOCAB_SIZE = 300
 CHECKPOINT_HPARAMS = {
@@ -125,7 +125,7 @@ def run_demo(workdir="tf-electra-demo", keep=False):
     version = os.path.join(serving, sorted(os.listdir(serving), key=lambda n: int(n) if n.isdigit() else -1)[-1])
 
     _stage(7, "load the export in a fresh process, as TF Serving does, and answer a request")
-    from tf_electra.tokenizer import ElectraTokenizer
+    from tf_electra.tokenization.tokenizer import ElectraTokenizer
 
     tokenizer = ElectraTokenizer.from_pretrained(os.path.join(finetuned, "best"))
     texts = ["the movie was not boring but brilliant", "the movie was not brilliant but boring"]

@@ -11,11 +11,7 @@ from tokenizers import pre_tokenizers
 from tokenizers import processors
 from tokenizers.models import WordPiece
 
-from tf_electra.errors import ElectraError
-
-
-class TokenizerError(ElectraError, ValueError):
-    """A vocabulary or tokenizer file cannot be used, or an encoding request is invalid."""
+from tf_electra.errors import TokenizerError
 
 
 def load_vocab(vocab_file):

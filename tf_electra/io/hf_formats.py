@@ -1,8 +1,9 @@
 """Reading and writing Hugging Face model folders: config.json plus weights.
 
-Readers return a state dict in Hugging Face's PyTorch naming and layout
-({"electra.encoder.layer.0.attention.self.query.weight": array [out, in], ...});
-`weights.match_state_dict` then pairs it with a model's variables.
+`read_weights` returns the stored tensors and the naming format they use (see `names.py`):
+Hugging Face's PyTorch keys ({"electra.encoder.layer.0.attention.self.query.weight": array [out, in]})
+for safetensors and pytorch_model.bin, Hugging Face's TF2 names for tf_model.h5. `weights.match`
+then pairs them with a model's variables.
 
 Weights formats, in the order they are looked for:
   model.safetensors                      (read with safetensors; no torch needed)
@@ -13,7 +14,6 @@ Weights formats, in the order they are looked for:
 
 import json
 import os
-import re
 
 import numpy as np
 
@@ -36,17 +36,17 @@ def find_weights_file(directory):
     )
 
 
-def read_state_dict(path):
-    """Reads any supported weights file into {Hugging Face PyTorch key: float32/other NumPy array}."""
+def read_weights(path):
+    """Reads a supported weights file: returns (naming format, {name: NumPy array})."""
     name = os.path.basename(path)
     if name.endswith(".index.json"):
-        return _read_sharded(path)
+        return "hf", _read_sharded(path)
     if name.endswith(".safetensors"):
-        return _read_safetensors(path)
+        return "hf", _read_safetensors(path)
     if name.endswith(".h5"):
-        return _read_tf_h5(path)
+        return "hf_tf", _read_tf_h5(path)
     if name.endswith(".bin"):
-        return _read_pytorch_bin(path)
+        return "hf", _read_pytorch_bin(path)
     raise WeightsError(f"{path}: unknown weights format (expected .safetensors, .index.json, .h5 or .bin)")
 
 
@@ -56,7 +56,7 @@ def _read_safetensors(path):
 
     try:
         return dict(load_file(path))
-    except (SafetensorError, OSError, ValueError) as e:
+    except (SafetensorError, OSError, ValueError, TypeError) as e:
         raise WeightsError(f"{path} is corrupted or truncated and cannot be read as safetensors: {e}") from e
 
 
@@ -64,12 +64,20 @@ def _read_sharded(index_path):
     try:
         with open(index_path, encoding="utf-8") as f:
             weight_map = json.load(f)["weight_map"]
-    except (json.JSONDecodeError, KeyError, TypeError) as e:
+        shards = sorted(set(weight_map.values()))
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, AttributeError) as e:
         raise WeightsError(f"{index_path} is not a valid safetensors index (needs a weight_map): {e}") from e
-    folder = os.path.dirname(index_path)
+    folder = os.path.realpath(os.path.dirname(index_path))
     state = {}
-    for shard in sorted(set(weight_map.values())):
-        shard_path = os.path.join(folder, shard)
+    for shard in shards:
+        if not isinstance(shard, str):
+            raise WeightsError(f"{index_path} names a shard that is not a file name: {shard!r}")
+        shard_path = os.path.realpath(os.path.join(folder, shard))
+        if os.path.dirname(shard_path) != folder:
+            raise WeightsError(
+                f"{index_path} names the shard {shard!r}, which lies outside the model folder; shards must be "
+                "files in the same folder as the index"
+            )
         if not os.path.isfile(shard_path):
             raise WeightsError(f"{index_path} names the shard {shard}, which does not exist")
         state.update(_read_safetensors(shard_path))
@@ -77,22 +85,6 @@ def _read_sharded(index_path):
     if missing:
         raise WeightsError(f"{index_path} lists weights that no shard holds: {missing[:5]}")
     return state
-
-
-def tf_h5_key(name):
-    """Hugging Face TF2 weight name -> (PyTorch key, transpose?).
-
-    e.g. "tf_electra_for_pre_training/electra/encoder/layer_._0/attention/self/query/kernel:0"
-    -> ("electra.encoder.layer.0.attention.self.query.weight", True).
-    """
-    name = name.split(":")[0]
-    parts = name.split("/")[1:]  # drop the model's own name
-    leaf = parts.pop()
-    path = "/".join(parts)
-    path = re.sub(r"layer_\._(\d+)", r"layer/\1", path)
-    transpose = leaf == "kernel"
-    leaf = {"kernel": "weight", "gamma": "weight", "beta": "bias", "embeddings": "weight"}.get(leaf, leaf)
-    return ".".join(path.split("/") + [leaf]), transpose
 
 
 def _read_tf_h5(path):
@@ -108,10 +100,9 @@ def _read_tf_h5(path):
                 group = f[layer]
                 for weight in group.attrs.get("weight_names", []):
                     weight = weight.decode() if isinstance(weight, bytes) else weight
-                    key, transpose = tf_h5_key(weight)
-                    value = np.asarray(group[weight])
-                    state[key] = np.ascontiguousarray(value.T) if transpose else value
-    except OSError as e:
+                    # "tf_electra_for_pre_training/electra/.../kernel:0" -> "electra/.../kernel"
+                    state[weight.split(":")[0].split("/", 1)[-1]] = np.asarray(group[weight])
+    except (OSError, KeyError, ValueError, TypeError) as e:
         raise WeightsError(f"{path} is corrupted or truncated and cannot be read as HDF5: {e}") from e
     return state
 
@@ -128,6 +119,10 @@ def _read_pytorch_bin(path):
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:
         raise WeightsError(f"{path} is corrupted, truncated or not a plain state dict: {e}") from e
+    if not isinstance(state, dict):
+        raise WeightsError(f"{path} does not hold a state dict (got {type(state).__name__})")
+    if not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise WeightsError(f"{path} holds values that are not tensors; expected a plain state dict")
     return {k: v.float().numpy() if v.is_floating_point() else v.numpy() for k, v in state.items()}
 
 

@@ -18,6 +18,8 @@ tensorflow-text is an optional dependency (`pip install tf-electra[serving]`).
 
 import tensorflow as tf
 
+from tf_electra.errors import ExportError
+
 # BertPreTokenizer's punctuation: ASCII punctuation or a Unicode P* category.
 PUNCTUATION = r"[\p{P}!-/:-@\[-`{-~]"
 CJK = (
@@ -27,14 +29,19 @@ CJK = (
 MAX_WORD_CHARS = 100
 
 
-def _text_ops():
+def require_text_ops():
+    """The tensorflow_text module, or an ExportError naming the extra to install."""
     try:
         import tensorflow_text
     except ImportError as e:
-        raise ImportError(
-            "text signatures need tensorflow-text (pip install 'tensorflow-text==<your TensorFlow minor>.*')"
+        raise ExportError(
+            'text signatures (--with-tokenizer) need tensorflow-text: pip install "tf-electra[serving]" '
+            f"(it was not importable: {e})"
         ) from e
     return tensorflow_text
+
+
+_text_ops = require_text_ops
 
 
 class GraphTokenizer(tf.Module):

@@ -1,0 +1,7 @@
+"""`python -m tf_electra.cli`."""
+
+import sys
+
+from tf_electra.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,156 @@
+"""What each `tf-electra` command does: parse nothing, call library functions, print results.
+
+Imported only after the arguments are parsed (it imports TensorFlow).
+"""
+
+import json
+import os
+import sys
+
+import numpy as np
+
+from tf_electra.errors import CheckpointError
+from tf_electra.errors import ExportError
+from tf_electra.io.google_format import inspect_google_checkpoint
+from tf_electra.io.google_format import resolve_prefix
+from tf_electra.models.google import load_google_checkpoint
+from tf_electra.models.registry import MODEL_CLASSES
+from tf_electra.models.registry import load_model_dir
+from tf_electra.models.registry import model_folder
+from tf_electra.serving.export import export_saved_model
+from tf_electra.tokenization.tokenizer import ElectraTokenizer
+from tf_electra.training.finetune import FinetuneConfig
+from tf_electra.training.finetune import finetune as run_finetune
+from tf_electra.training.predict import evaluate_file
+from tf_electra.training.predict import predict_file
+from tf_electra.utils.files import is_empty_folder
+from tf_electra.utils.progress import Progress
+
+
+def plural(count, word):
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def summary(args):
+    from tf_electra.configuration import ElectraConfig
+
+    config = ElectraConfig.from_preset(args.preset)
+    model = MODEL_CLASSES[args.model_class](config, attn_implementation=args.attn_implementation)
+    model.summary()
+    rng = np.random.default_rng(0)
+    ids = rng.integers(1000, config.vocab_size, (2, args.length)).astype("int32")
+    mask = np.ones_like(ids)
+    mask[1, args.length // 2 :] = 0
+    outputs = model(ids, attention_mask=mask)
+    print(f"\nforward pass on a batch of 2 x {args.length} random token ids (second row half padding):")
+    for key, value in outputs.items():
+        value = np.asarray(value)
+        print(f"  {key}: shape {value.shape}, dtype {value.dtype}, mean {value.mean():+.4f}, std {value.std():.4f}")
+    return 0
+
+
+def import_google(args):
+    prefix = resolve_prefix(args.checkpoint)
+    if not is_empty_folder(args.output) and not args.overwrite:
+        raise FileExistsError(f"{args.output} exists and is not empty; pass --overwrite to replace it")
+    vocab = args.vocab
+    if vocab is None and os.path.isfile(os.path.join(os.path.dirname(prefix), "vocab.txt")):
+        vocab = os.path.join(os.path.dirname(prefix), "vocab.txt")
+    tokenizer = ElectraTokenizer(vocab, do_lower_case=not args.cased) if vocab else None
+    print(f"reading the {args.model} from {prefix}", file=sys.stderr)
+    model, config = load_google_checkpoint(
+        prefix, args.model, hparams=args.hparams, progress=Progress(f"loading {args.model} tensors")
+    )
+    if tokenizer is not None and tokenizer.vocab_size != config.vocab_size:
+        raise CheckpointError(
+            f"{vocab} has {tokenizer.vocab_size} tokens but the checkpoint's word embeddings have "
+            f"{config.vocab_size} rows; pass the vocab.txt the model was trained with (--vocab)"
+        )
+    model.save_pretrained(args.output, tokenizer=tokenizer, overwrite=args.overwrite)
+    params = sum(int(np.prod(w.shape)) for w in model.weights)
+    print(
+        f"wrote {type(model).__name__} ({params:,} parameters; hidden {config.hidden_size}, "
+        f"{plural(config.num_hidden_layers, 'layer')}, {plural(config.num_attention_heads, 'head')}, embedding "
+        f"{config.embedding_size}) to {args.output}" + (" with its tokenizer" if tokenizer else " (no vocab.txt found: no tokenizer)")
+    )
+    return 0
+
+
+def inspect(args):
+    report = inspect_google_checkpoint(args.checkpoint)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"checkpoint: {report['prefix']}")
+    print(f"layout:     {report['layout']}")
+    print(f"model variables (without Adam slots and global_step): {report['variables']}")
+    fields = ("vocab_size", "embedding_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
+              "intermediate_size", "max_position_embeddings")
+    for network, info in report["networks"].items():
+        sizes = ", ".join(f"{f}={info['config'][f]}" for f in fields)
+        print(f"{network}: {info['parameters']:,} parameters; {sizes}")
+    print("(head counts follow the original rule max(1, hidden // 64); pass --hparams to import-google if the run "
+          "overrode them)")
+    return 0
+
+
+def export(args):
+    tokenizer = None
+    if args.with_tokenizer:
+        from tf_electra.serving.graph_tokenizer import require_text_ops
+
+        require_text_ops()  # before anything is read or written
+        tokenizer = ElectraTokenizer.from_pretrained(model_folder(args.model_dir))
+    model = load_model_dir(args.model_dir)
+    if args.max_length is not None and not args.with_tokenizer:
+        raise ExportError("--max-length applies to the text signatures only; add --with-tokenizer")
+    path = export_saved_model(
+        model, args.output, version=args.version, tokenizer=tokenizer, warmup=args.warmup,
+        text_signatures=args.with_tokenizer, max_length=args.max_length,
+    )
+    print(f"exported {type(model).__name__} for TF Serving to {path}")
+    return 0
+
+
+def finetune(args):
+    columns = dict(pair.split("=", 1) for pair in args.column or [])
+    config = FinetuneConfig(
+        args.model_dir, args.task, args.train, args.output, validation=args.validation, preset=args.preset,
+        dataset=args.dataset, learning_rate=args.learning_rate, epochs=args.epochs, batch_size=args.batch_size,
+        layer_decay=args.layer_decay, warmup_ratio=args.warmup_ratio, weight_decay=args.weight_decay,
+        max_length=args.max_length, mixed_precision="bfloat16" if args.mixed_precision else None,
+        jit_compile=args.jit_compile, strategy=args.strategy, columns=columns, seed=args.seed,
+        overwrite=args.overwrite, verbose=0 if args.quiet else (1 if sys.stdout.isatty() else 2),
+    )
+    history = run_finetune(config=config)
+    best = history.get("best", {})
+    print(f"fine-tuned on {plural(history['train_examples'], 'example')}; best epoch {history.get('best_epoch')}: "
+          + ", ".join(f"{k} {v:.4f}" for k, v in best.items()) + f"; model in {os.path.join(args.output, 'best')}")
+    return 0
+
+
+def predict(args):
+    records = predict_file(args.model_dir, args.input, output=args.output, batch_size=args.batch_size,
+                           max_length=args.max_length, include_input=args.include_input)
+    if args.output is None:
+        for record in records:
+            print(json.dumps(record, ensure_ascii=False))
+    else:
+        print(f"wrote {plural(len(records), 'prediction')} to {args.output}", file=sys.stderr)
+    return 0
+
+
+def evaluate(args):
+    results = evaluate_file(args.model_dir, args.input, batch_size=args.batch_size, max_length=args.max_length)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        for name, value in results.items():
+            print(f"{name}: {value:.4f}")
+    return 0
+
+
+def demo(args):
+    from tf_electra.cli.demo import run_demo
+
+    return run_demo(args.workdir, keep=args.keep)

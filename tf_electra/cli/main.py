@@ -1,0 +1,55 @@
+"""`tf-electra`: parse the arguments (instantly), then run the command with TensorFlow loaded quietly.
+
+Every error ends the command with one line, `tf-electra COMMAND: error: <message>`, and exit status
+1 (2 for argument errors); `--debug` prints the traceback too.
+"""
+
+import os
+import sys
+
+from tf_electra.cli.parser import build_parser
+from tf_electra.utils.quiet import VERBOSE_ENV
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    if args.verbose:
+        os.environ[VERBOSE_ENV] = "1"
+    name = f"tf-electra {args.command}"
+    try:
+        from tf_electra.utils.quiet import import_tensorflow_quietly
+
+        import_tensorflow_quietly()
+        from tf_electra.cli import commands
+
+        return getattr(commands, args.func)(args)
+    except KeyboardInterrupt:
+        print(f"{name}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # every failure is one line; the traceback only on request
+        if args.debug:
+            raise
+        print(f"{name}: error: {describe(e)}", file=sys.stderr)
+        return 1
+
+
+def describe(error):
+    """One line for an error: our messages as they are, others with their type and a pointer to --debug."""
+    from tf_electra.errors import ElectraError
+
+    if isinstance(error, ElectraError):
+        return str(error)
+    if isinstance(error, OSError):
+        where = f" ({error.filename})" if error.filename and str(error.filename) not in str(error.strerror) else ""
+        text = str(error) if error.strerror is None else f"{error.strerror}{where}"
+        return text
+    first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {first} (run with --debug for the traceback)"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""Pairing stored tensors with a model's variables, by the rule table in `names.py`.
+
+Nothing is assigned until every pair has been checked: a mis-shaped, non-float or missing tensor
+fails the whole load before the model changes.
+"""
+
+import warnings
+
+import numpy as np
+
+from tf_electra.errors import WeightsError
+from tf_electra.io import names
+
+
+def variable_names(model, fmt, **scopes):
+    """{name in `fmt`: (variable, transposed?)} for every weight of the model."""
+    table = {}
+    for variable in model.weights:
+        path = names.relative_path(model, variable)
+        table[names.name_in(fmt, path, **scopes)] = (variable, names.transposed(fmt, path))
+    return table
+
+
+def check_tensor(source, name, value):
+    """Refuses a non-float tensor and warns about NaN/inf values, naming the tensor."""
+    array = np.asarray(value)
+    if array.dtype.kind != "f":
+        raise WeightsError(f"{source}: weight {name!r} has dtype {array.dtype}, but model weights must be floating point")
+    finite = np.isfinite(array)
+    if not finite.all():
+        bad = int(array.size - np.count_nonzero(finite))
+        warnings.warn(f"{source}: weight {name!r} holds {bad} NaN or infinite value(s)", UserWarning, stacklevel=3)
+
+
+# Variables whose shapes reveal the config's sizes: (our path, the config fields of each dimension).
+SIZE_PROBES = (
+    ("electra/embeddings/word_embeddings/embeddings", ("vocab_size", "embedding_size")),
+    ("electra/embeddings/position_embeddings/embeddings", ("max_position_embeddings", "embedding_size")),
+    ("electra/embeddings/token_type_embeddings/embeddings", ("type_vocab_size", "embedding_size")),
+    ("electra/encoder/layer_0/attention/self/query/kernel", ("hidden_size", "hidden_size")),
+    ("electra/encoder/layer_0/intermediate/dense/kernel", ("hidden_size", "intermediate_size")),
+)
+
+
+def check_config(config, shapes, fmt="hf", source="checkpoint", **scopes):
+    """Compares a config's sizes with stored tensor shapes before any model is built.
+
+    A config whose sizes disagree with the weights (say 100000 layers, or a vocabulary of 2e8) would
+    otherwise be built in full, which can take minutes or all the memory, before failing.
+
+    Args:
+        shapes: {stored name: shape} (a state dict's keys and shapes).
+
+    Raises:
+        WeightsError: naming the config field, its value and what the weights hold.
+    """
+    if fmt == "hf":
+        shapes = {names.hf_canonical_key(k): tuple(v) for k, v in shapes.items()}
+    for path, fields in SIZE_PROBES:
+        name = names.name_in(fmt, path, **scopes)
+        stored = shapes.get(name)
+        if stored is None:
+            continue
+        stored = tuple(stored)
+        expected = tuple(getattr(config, field) for field in fields)
+        if names.transposed(fmt, path):
+            expected = expected[::-1]
+        if stored != expected:
+            sizes = ", ".join(f"{f}={getattr(config, f)}" for f in dict.fromkeys(fields))
+            raise WeightsError(
+                f"{source}: weight {name!r} has shape {stored} but the config ({sizes}) expects {expected}; "
+                "the config's sizes disagree with the weights"
+            )
+    layers = 0
+    while names.name_in(fmt, f"electra/encoder/layer_{layers}/attention/self/query/kernel", **scopes) in shapes:
+        layers += 1
+    if layers and config.num_hidden_layers > layers:  # fewer is a partial load, reported after matching
+        raise WeightsError(
+            f"{source}: the config has num_hidden_layers={config.num_hidden_layers} but the weights hold only "
+            f"{layers} layers; fix the config or the weights"
+        )
+
+
+def match(model, tensors, fmt="hf", source="state dict"):
+    """Pairs tensors named in `fmt` with the model's variables; nothing is assigned.
+
+    For Hugging Face keys, a bare ElectraModel's checkpoint (no "electra." prefix) and a head's both
+    fit any model.
+
+    Returns:
+        (assignments [(variable, array in Keras layout)], missing names, unexpected names).
+
+    Raises:
+        WeightsError: a tensor's shape differs from its variable's (naming both shapes) or its dtype
+            is not floating point.
+    """
+    table = variable_names(model, fmt)
+    by_key = {names.hf_canonical_key(k): k for k in tensors} if fmt == "hf" else {k: k for k in tensors}
+    assignments, used = [], set()
+    for key, (variable, transpose) in table.items():
+        stored_key = by_key.get(key)
+        if stored_key is None:
+            continue
+        stored = tensors[stored_key]
+        expected = tuple(variable.shape)[::-1] if transpose else tuple(variable.shape)
+        if tuple(stored.shape) != expected:
+            raise WeightsError(
+                f"{source}: weight {stored_key!r} has shape {tuple(stored.shape)} but the model expects "
+                f"{expected}; the config's sizes disagree with the weights"
+            )
+        check_tensor(source, stored_key, stored)
+        assignments.append((variable, np.asarray(stored).T if transpose else stored))
+        used.add(stored_key)
+    assigned = {id(v) for v, _ in assignments}
+    missing = [k for k, (v, _) in table.items() if id(v) not in assigned]
+    unexpected = [k for k in tensors if k not in used and not names.HF_TIED_OR_BUFFER.search(k)]
+    return assignments, missing, unexpected
+
+
+def assign(assignments):
+    """Assigns matched weights (call only after every pair was checked)."""
+    for variable, value in assignments:
+        variable.assign(np.asarray(value).astype(variable.dtype))
+
+
+def hf_state_dict(model):
+    """The model's weights as {Hugging Face key: float32 array in PyTorch layout}.
+
+    Keys are those transformers' class of the same name saves: a bare TFElectraModel has no
+    "electra." prefix, a model with a head has one.
+    """
+    strip = getattr(model, "hf_base_model", False)
+    out = {}
+    for key, (variable, transpose) in variable_names(model, "hf").items():
+        value = np.asarray(variable.numpy(), dtype=np.float32)
+        if strip and key.startswith("electra."):
+            key = key[len("electra."):]
+        out[key] = np.ascontiguousarray(value.T) if transpose else value
+    return out

@@ -1,0 +1,47 @@
+"""TFElectraForMultipleChoice: a score per candidate, inputs [batch, choices, seq]."""
+
+import keras
+from keras import ops
+
+from tf_electra.models import losses
+from tf_electra.layers.attention import dense
+from tf_electra.layers.heads import ElectraSequenceSummary
+from tf_electra.models.base import INPUT_NAMES
+from tf_electra.models.base import TFElectraPreTrainedModel
+from tf_electra.models.outputs import TFMultipleChoiceModelOutput
+
+
+@keras.saving.register_keras_serializable(package="tf_electra")
+class TFElectraForMultipleChoice(TFElectraPreTrainedModel):
+    """Chooses among candidates: inputs [batch, num_choices, seq], logits [batch, num_choices]."""
+
+    output_class = TFMultipleChoiceModelOutput
+
+    def _create_head(self):
+        self.sequence_summary = ElectraSequenceSummary(self.config, name="sequence_summary", dtype=self.dtype_policy)
+        self.classifier = dense(1, self.config, "classifier", self.dtype_policy)
+
+    def _build_head(self):
+        self.sequence_summary.build()
+        self.classifier.build((None, self.config.hidden_size))
+
+    def _encoder_inputs(self, inputs):
+        # [batch, choices, seq(, E)] -> [batch * choices, seq(, E)]
+        flat = {}
+        for name in INPUT_NAMES:
+            value = inputs[name]
+            if value is not None:
+                tail = ops.shape(value)[2:]
+                value = ops.reshape(value, (-1,) + tuple(tail))
+            flat[name] = value
+        return flat
+
+    def _head_outputs(self, sequence_output, inputs, training):
+        reference = inputs["input_ids"] if inputs["input_ids"] is not None else inputs["inputs_embeds"]
+        num_choices = ops.shape(reference)[1]
+        pooled = self.sequence_summary(sequence_output, training=training)
+        logits = ops.reshape(self.classifier(pooled), (-1, num_choices))
+        return {"logits": ops.cast(logits, "float32")}
+
+    def hf_loss(self, labels, outputs, inputs):
+        return losses.sparse_cross_entropy(labels, outputs["logits"])

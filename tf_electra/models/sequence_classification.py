@@ -1,0 +1,35 @@
+"""TFElectraForSequenceClassification: sentence (pair) classification or regression on the first token."""
+
+import keras
+from keras import ops
+
+from tf_electra.models import losses
+from tf_electra.layers.heads import ElectraClassificationHead
+from tf_electra.models.base import TFElectraPreTrainedModel
+from tf_electra.models.outputs import TFSequenceClassifierOutput
+
+
+@keras.saving.register_keras_serializable(package="tf_electra")
+class TFElectraForSequenceClassification(TFElectraPreTrainedModel):
+    """Sentence (pair) classification or regression on the first token.
+
+    Logits [batch, num_labels]. The loss is mean squared error when
+    num_labels == 1, cross-entropy for integer labels, sigmoid cross-entropy
+    for float (multi-hot) labels, or what `config.problem_type` says.
+    """
+
+    output_class = TFSequenceClassifierOutput
+
+    def _create_head(self):
+        self.classifier = ElectraClassificationHead(self.config, name="classifier", dtype=self.dtype_policy)
+
+    def _build_head(self):
+        self.classifier.build()
+
+    def _head_outputs(self, sequence_output, inputs, training):
+        return {"logits": ops.cast(self.classifier(sequence_output, training=training), "float32")}
+
+    def hf_loss(self, labels, outputs, inputs):
+        return losses.sequence_classification_loss(
+            labels, outputs["logits"], self.config.num_labels, self.config.problem_type
+        )

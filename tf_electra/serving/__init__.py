@@ -1,0 +1,1 @@
+"""TF Serving: SavedModel export, warm-up requests, and tokenization as graph ops (TensorFlow-specific)."""

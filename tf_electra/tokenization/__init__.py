@@ -1,0 +1,1 @@
+"""WordPiece tokenization on the Rust `tokenizers` library: ElectraTokenizer and vocabulary training."""

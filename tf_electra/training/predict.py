@@ -1,0 +1,71 @@
+"""Predictions and metrics of a fine-tuned model on a data file: `tf-electra predict` and `evaluate`."""
+
+import json
+
+from tf_electra.errors import FinetuneError
+from tf_electra.models.registry import load_model_dir
+from tf_electra.models.registry import model_folder
+from tf_electra.tasks.base import get_task
+from tf_electra.tasks.base import task_for_model
+from tf_electra.tasks.data import run_model
+from tf_electra.tokenization.tokenizer import ElectraTokenizer
+from tf_electra.training.finetune import read_task_file
+from tf_electra.utils.files import atomic_write_text
+
+
+def load_for_prediction(model_dir):
+    """(model, tokenizer, task, task info) of a fine-tuned folder (or a finetune output folder)."""
+    directory = model_folder(model_dir)
+    model = load_model_dir(directory)
+    tokenizer = ElectraTokenizer.from_pretrained(directory)
+    info = read_task_file(directory)
+    name = info.get("task") or getattr(model.config, "finetuning_task", None)
+    task = get_task(name) if name else task_for_model(model)
+    if not task.finetunable:
+        raise FinetuneError(f"{type(model).__name__} ({task.name}) makes no predictions from rows; use a fine-tuned "
+                            "classification, regression, tagging, QA or multiple-choice model")
+    return model, tokenizer, task, info
+
+
+def _encode(task, source, tokenizer, info, max_length, with_labels, model):
+    max_length = max_length or info.get("max_length") or task.default_max_length
+    max_length = min(max_length, model.config.max_position_embeddings)
+    columns = info.get("columns") or getattr(model.config, "tf_electra_columns", None) or {}
+    label2id = {name: i for i, name in model.config.id2label.items()} if with_labels else None
+    if task.name in ("regression", "multiple-choice", "question-answering"):
+        label2id = None
+    return task.encode(source, tokenizer, max_length, label2id=label2id, with_labels=with_labels, **columns)
+
+
+def predict_file(model_dir, source, output=None, batch_size=32, max_length=None, include_input=False):
+    """Prediction records (label names, probabilities, answers, ...) for a data file or list of rows.
+
+    Args:
+        model_dir: A fine-tuned model folder or a finetune output folder.
+        source: Rows in the task's format (labels are not needed).
+        output: Optional JSON Lines file, written atomically.
+        include_input: Add each row's input columns to its record.
+
+    Returns:
+        The list of prediction dicts, in input order.
+    """
+    model, tokenizer, task, info = load_for_prediction(model_dir)
+    data = _encode(task, source, tokenizer, info, max_length, False, model)
+    records = task.predictions(data, run_model(model, data, batch_size, tokenizer.pad_token_id), model.config)
+    if include_input:
+        inputs = data.extra.get("rows") or data.extra.get("examples") or []
+        records = [dict({"input": _row_input(row)}, **record) for row, record in zip(inputs, records)]
+    if output is not None:
+        atomic_write_text(output, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    return records
+
+
+def evaluate_file(model_dir, source, batch_size=32, max_length=None):
+    """The task's metrics of a fine-tuned model on labelled data (a file or list of rows)."""
+    model, tokenizer, task, info = load_for_prediction(model_dir)
+    data = _encode(task, source, tokenizer, info, max_length, True, model)
+    return task.metrics(data, run_model(model, data, batch_size, tokenizer.pad_token_id))
+
+
+def _row_input(row):
+    return {k: v for k, v in dict(row).items() if k not in ("where",)}
