@@ -1,11 +1,16 @@
-"""Shared test helpers: tiny configs and the Hugging Face PyTorch oracle."""
+"""Shared test harness: tiny configs, the Hugging Face PyTorch oracle, running the CLI and client programs,
+and `run_model_test`, which puts any model class through the same checks."""
 
 import os
+import subprocess
+import sys
 
 # transformers must not import TensorFlow (its TF classes need Keras 2); the oracle is PyTorch.
 os.environ.setdefault("USE_TF", "0")
 os.environ.setdefault("USE_TORCH", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+CLIENTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "clients")
 
 import numpy as np
 import pytest
@@ -89,3 +94,71 @@ def padded_batch(config, batch=3, length=9, seed=0, choices=None):
         ids[i, ..., keep:] = config.pad_token_id
         types[i, ..., keep // 2 : keep] = 1
     return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+
+
+def run_cli(*args, env=None, timeout=900, cwd=None):
+    """Runs `tf-electra ARGS` in a fresh process; returns the CompletedProcess (text output)."""
+    return subprocess.run(
+        [sys.executable, "-m", "tf_electra.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=dict(os.environ, **(env or {})),
+        cwd=cwd,
+    )
+
+
+def run_client(name, *args, env=None, timeout=600):
+    """Runs tests/clients/NAME.py ARGS in a fresh process; returns the CompletedProcess."""
+    return subprocess.run(
+        [sys.executable, os.path.join(CLIENTS, f"{name}.py"), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=dict(os.environ, **(env or {})),
+    )
+
+
+def result_of(proc):
+    """The JSON a client printed after "RESULT" (asserting it ran)."""
+    import json
+
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT"))
+    return json.loads(line[len("RESULT") :])
+
+
+def run_model_test(cls, config, inputs, expected_shapes, labels=None, tmp_path=None):
+    """The checks every model class must pass (keras-hub's run_*_test style).
+
+    Builds `cls(config)`, calls it on `inputs` and checks the output shapes and dtypes; rebuilds it
+    from get_config() with the same outputs; round-trips it through a .keras file (when `tmp_path` is
+    given); and, with `labels`, checks that the head's loss is finite and that one train step moves
+    the weights.
+    """
+    import keras
+
+    model = cls(config)
+    outputs = model(inputs)
+    for name, shape in expected_shapes.items():
+        assert tuple(outputs[name].shape) == tuple(shape), (name, tuple(outputs[name].shape), shape)
+        assert str(outputs[name].dtype).endswith("float32"), (name, outputs[name].dtype)
+    clone = cls.from_config(model.get_config())
+    clone.set_weights(model.get_weights())
+    for name in expected_shapes:
+        np.testing.assert_allclose(np.asarray(clone(inputs)[name]), np.asarray(outputs[name]), atol=1e-6)
+    if tmp_path is not None:
+        path = os.path.join(str(tmp_path), f"{cls.__name__}.keras")
+        model.save(path)
+        loaded = keras.models.load_model(path)
+        for name in expected_shapes:
+            np.testing.assert_allclose(np.asarray(loaded(inputs)[name]), np.asarray(outputs[name]), atol=1e-6)
+    if labels is not None:
+        with_labels = model(dict(inputs, **labels) if isinstance(labels, dict) else dict(inputs, labels=labels))
+        assert np.isfinite(float(with_labels.loss))
+        model.compile(optimizer=keras.optimizers.Adam(1e-2))
+        before = [w.numpy().copy() for w in model.trainable_weights]
+        model.train_on_batch(inputs, labels)
+        moved = sum(not np.allclose(a, w.numpy()) for a, w in zip(before, model.trainable_weights))
+        assert moved > len(before) // 2, f"only {moved} of {len(before)} weights changed in a train step"
+    return model, outputs

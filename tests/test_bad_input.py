@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import tiny_config
 import tf_electra
 from tf_electra import InputError
+
+from conftest import tiny_config
 
 
 @pytest.fixture(scope="module")
@@ -60,5 +61,5 @@ def test_mismatched_shapes_inside_a_compiled_graph(model):
 
 
 def test_unknown_input_name_in_a_dict(model):
-    with pytest.raises(TypeError, match="input_idz"):
+    with pytest.raises(InputError, match="input_idz"):
         model({"input_idz": np.ones((1, 3), "int32")})

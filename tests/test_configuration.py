@@ -4,17 +4,37 @@ import json
 
 import pytest
 
-from conftest import torch_or_skip
+from tf_electra import PRESETS
 from tf_electra import ConfigError
 from tf_electra import ElectraConfig
-from tf_electra import PRESETS
+
+from conftest import torch_or_skip
 
 FIELDS = [
-    "vocab_size", "embedding_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
-    "intermediate_size", "hidden_act", "hidden_dropout_prob", "attention_probs_dropout_prob",
-    "max_position_embeddings", "type_vocab_size", "initializer_range", "layer_norm_eps", "summary_type",
-    "summary_use_proj", "summary_activation", "summary_last_dropout", "pad_token_id",
-    "position_embedding_type", "classifier_dropout", "is_decoder", "num_labels", "id2label", "label2id",
+    "vocab_size",
+    "embedding_size",
+    "hidden_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "intermediate_size",
+    "hidden_act",
+    "hidden_dropout_prob",
+    "attention_probs_dropout_prob",
+    "max_position_embeddings",
+    "type_vocab_size",
+    "initializer_range",
+    "layer_norm_eps",
+    "summary_type",
+    "summary_use_proj",
+    "summary_activation",
+    "summary_last_dropout",
+    "pad_token_id",
+    "position_embedding_type",
+    "classifier_dropout",
+    "is_decoder",
+    "num_labels",
+    "id2label",
+    "label2id",
     "problem_type",
 ]
 

@@ -9,7 +9,10 @@ import sys
 def test_demo_runs_every_stage(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "tf_electra.cli", "demo", "--workdir", str(tmp_path / "demo")],
-        capture_output=True, text=True, timeout=900, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
     )
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout

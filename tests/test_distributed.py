@@ -10,47 +10,21 @@ import sys
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.slow if os.environ.get("TF_ELECTRA_SKIP_DISTRIBUTED") else []
+from conftest import CLIENTS
+
+pytestmark = pytest.mark.slow
 
 # Trains a tiny classifier for a few steps on a fixed global batch of 8 and saves its weights.
-TRAIN = r"""
-import json, os, sys
-import numpy as np
-mode, out = sys.argv[1], sys.argv[2]
-import tensorflow as tf
-if mode == "mirrored":
-    cpu = tf.config.list_physical_devices("CPU")[0]
-    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-import keras
-import tf_electra
-from tf_electra.training.optimization import create_optimizer
-if mode == "mirrored":
-    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-elif mode == "multi-worker":
-    strategy = tf.distribute.MultiWorkerMirroredStrategy()
-else:
-    strategy = tf.distribute.get_strategy()
-keras.utils.set_random_seed(0)
-config = tf_electra.ElectraConfig(vocab_size=50, embedding_size=8, hidden_size=16, num_hidden_layers=2,
-    num_attention_heads=2, intermediate_size=32, max_position_embeddings=16,
-    hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, classifier_dropout=0.0)
-rng = np.random.default_rng(0)
-ids = rng.integers(1, 50, (32, 10)).astype("int32")
-labels = (ids[:, 0] > ids[:, 1]).astype("int32")
-data = tf.data.Dataset.from_tensor_slices(({"input_ids": ids, "attention_mask": np.ones_like(ids)}, labels)).batch(8)
-with strategy.scope():
-    model = tf_electra.TFElectraForSequenceClassification(config)
-    model.set_weights([np.load(os.path.join(os.path.dirname(out), "init.npz"))[f"w{i}"] for i in range(len(model.weights))])
-    model.compile(optimizer=create_optimizer(model, total_steps=8, learning_rate=1e-2, warmup_ratio=0.25))
-model.fit(data, epochs=2, verbose=0, shuffle=False)
-np.savez(out, *[w.numpy() for w in model.weights])
-print("replicas", strategy.num_replicas_in_sync)
-"""
 
 
 def run(mode, out, env=None):
-    return subprocess.Popen([sys.executable, "-c", TRAIN, mode, str(out)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", **(env or {})))
+    return subprocess.Popen(
+        [sys.executable, os.path.join(CLIENTS, "distributed_train.py"), mode, str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", **(env or {})),
+    )
 
 
 def finished(proc):
@@ -69,8 +43,15 @@ def single(tmp_path_factory):
     folder = tmp_path_factory.mktemp("dist")
     import tf_electra
 
-    config = tf_electra.ElectraConfig(vocab_size=50, embedding_size=8, hidden_size=16, num_hidden_layers=2,
-                                      num_attention_heads=2, intermediate_size=32, max_position_embeddings=16)
+    config = tf_electra.ElectraConfig(
+        vocab_size=50,
+        embedding_size=8,
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=16,
+    )
     model = tf_electra.TFElectraForSequenceClassification(config)
     np.savez(folder / "init.npz", **{f"w{i}": w.numpy() for i, w in enumerate(model.weights)})
     finished(run("single", folder / "single.npz"))
@@ -101,8 +82,11 @@ def test_multi_worker_with_two_local_workers(single):
     folder, reference, initial = single
     cluster = {"worker": [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]}
     procs = [
-        run("multi-worker", folder / f"worker{i}.npz",
-            {"TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}})})
+        run(
+            "multi-worker",
+            folder / f"worker{i}.npz",
+            {"TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}})},
+        )
         for i in range(2)
     ]
     outputs = [finished(p) for p in procs]

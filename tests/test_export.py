@@ -10,51 +10,28 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import padded_batch
-from conftest import tiny_config
 import tf_electra
 from tf_electra.errors import ExportError
 from tf_electra.serving.export import export_saved_model
 
+from conftest import padded_batch
+from conftest import result_of
+from conftest import run_cli
+from conftest import run_client
+from conftest import tiny_config
+
 README = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
 SAVED_MODEL_CLI = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
 
-# Runs in a fresh interpreter: loads the export with the TF1 session loader (TF Serving's
-# execution model) and with tf.saved_model.load, and prints both outputs as JSON.
-CLIENT = r"""
-import json, sys
-import numpy as np
-import tensorflow as tf
-assert "tf_electra" not in sys.modules
-export_dir, inputs_file = sys.argv[1], sys.argv[2]
-inputs = {k: np.asarray(v) for k, v in json.load(open(inputs_file)).items()}
-signature = sys.argv[3] if len(sys.argv) > 3 else "serving_default"
-results = {}
-with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
-    meta = tf.compat.v1.saved_model.loader.load(sess, ["serve"], export_dir)
-    sig = meta.signature_def[signature]
-    assert sig.method_name == "tensorflow/serving/predict", sig.method_name
-    feed = {sig.inputs[k].name: v for k, v in inputs.items()}
-    names = sorted(sig.outputs)
-    values = sess.run([sig.outputs[k].name for k in names], feed_dict=feed)
-    results["session"] = {k: (v.astype(str).tolist() if v.dtype.kind in "OSU" else v.tolist()) for k, v in zip(names, values)}
-loaded = tf.saved_model.load(export_dir)
-out = loaded.signatures[signature](**{k: tf.constant(v) for k, v in inputs.items()})
-results["load"] = {k: (v.numpy().astype(str).tolist() if v.dtype == tf.string else v.numpy().tolist()) for k, v in out.items()}
-print("RESULT" + json.dumps(results))
-"""
-
 
 def client(export_dir, inputs, tmp_path, signature="serving_default"):
+    """Runs clients/saved_model_client.py (TF1 session loader and tf.saved_model.load) on the export."""
     path = tmp_path / "inputs.json"
     path.write_text(json.dumps({k: np.asarray(v).tolist() for k, v in inputs.items()}))
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    proc = subprocess.run([sys.executable, "-c", CLIENT, export_dir, str(path), signature],
-                          capture_output=True, text=True, env=env, timeout=300)
+    proc = run_client("saved_model_client", export_dir, path, signature)
     if proc.returncode != 0:
         return None, proc.stderr
-    line = next(l for l in proc.stdout.splitlines() if l.startswith("RESULT"))
-    return json.loads(line[len("RESULT"):]), proc.stderr
+    return result_of(proc), proc.stderr
 
 
 EXPECTED_OUTPUTS = {
@@ -71,11 +48,17 @@ EXPECTED_OUTPUTS = {
 
 @pytest.mark.parametrize("name", list(tf_electra.MODEL_CLASSES))
 def test_every_head_serves_the_keras_outputs(name, tmp_path):
-    config = tiny_config(num_labels=3, id2label={0: "neg", 1: "neutral", 2: "pos"}) if "QuestionAnswering" not in name else tiny_config()
+    config = (
+        tiny_config(num_labels=3, id2label={0: "neg", 1: "neutral", 2: "pos"})
+        if "QuestionAnswering" not in name
+        else tiny_config()
+    )
     model = tf_electra.MODEL_CLASSES[name](config)
     path = export_saved_model(model, tmp_path / "serving")
     assert path == str(tmp_path / "serving" / "1")
-    inputs = {k: v.astype("int64") for k, v in padded_batch(config, choices=2 if "MultipleChoice" in name else None).items()}
+    inputs = {
+        k: v.astype("int64") for k, v in padded_batch(config, choices=2 if "MultipleChoice" in name else None).items()
+    }
     results, err = client(path, inputs, tmp_path)
     assert results is not None, err[-3000:]
     expected = model(inputs)
@@ -83,8 +66,9 @@ def test_every_head_serves_the_keras_outputs(name, tmp_path):
         assert set(results[how]) == EXPECTED_OUTPUTS[name], (how, set(results[how]))
         for key in expected:
             if key in results[how]:
-                np.testing.assert_allclose(np.asarray(results[how][key]), np.asarray(expected[key]), atol=1e-5,
-                                           err_msg=f"{how} {key}")
+                np.testing.assert_allclose(
+                    np.asarray(results[how][key]), np.asarray(expected[key]), atol=1e-5, err_msg=f"{how} {key}"
+                )
     if "label" in results["session"]:
         best = np.argmax(np.asarray(expected["logits"]), axis=-1)
         names = np.array(["neg", "neutral", "pos"])[best]
@@ -95,11 +79,13 @@ def test_every_head_serves_the_keras_outputs(name, tmp_path):
 def test_saved_model_cli_shows_what_tf_serving_needs(tmp_path):
     model = tf_electra.TFElectraForSequenceClassification(tiny_config())
     path = export_saved_model(model, tmp_path / "serving")
-    proc = subprocess.run([SAVED_MODEL_CLI, "show", "--dir", path, "--all"], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [SAVED_MODEL_CLI, "show", "--dir", path, "--all"], capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = proc.stdout
     assert "MetaGraphDef with tag-set: 'serve'" in out
-    default = out[out.index("signature_def['serving_default']"):]
+    default = out[out.index("signature_def['serving_default']") :]
     for name in ("input_ids", "attention_mask", "token_type_ids"):
         block = re.search(rf"inputs\['{name}'\] tensor_info:\s+dtype: (\S+)\s+shape: (\(.*?\))", default)
         assert block, name
@@ -117,11 +103,13 @@ def test_optional_inputs_signatures(tmp_path):
     ids_only, err = client(path, {"input_ids": inputs["input_ids"]}, tmp_path, "ids_only")
     assert ids_only is not None, err[-2000:]
     np.testing.assert_allclose(ids_only["load"]["logits"], model(inputs["input_ids"]).logits, atol=1e-5)
-    with_mask, err = client(path, {"input_ids": inputs["input_ids"], "attention_mask": inputs["attention_mask"]},
-                            tmp_path, "ids_and_mask")
+    with_mask, err = client(
+        path, {"input_ids": inputs["input_ids"], "attention_mask": inputs["attention_mask"]}, tmp_path, "ids_and_mask"
+    )
     assert with_mask is not None, err[-2000:]
     np.testing.assert_allclose(
-        with_mask["session"]["logits"], model(inputs["input_ids"], attention_mask=inputs["attention_mask"]).logits,
+        with_mask["session"]["logits"],
+        model(inputs["input_ids"], attention_mask=inputs["attention_mask"]).logits,
         atol=1e-5,
     )
 
@@ -138,7 +126,8 @@ def test_mixed_precision_model_exports(tmp_path):
 
 
 def readme_requests():
-    text = open(README, encoding="utf-8").read()
+    with open(README, encoding="utf-8") as f:
+        text = f.read()
     bodies = re.findall(r"```json\n(.*?)```", text, flags=re.S)
     return [json.loads(b) for b in bodies if '"instances"' in b or '"inputs"' in b]
 
@@ -215,7 +204,9 @@ def test_warmup_requests_are_valid_prediction_logs(tmp_path):
     entry.field.add(name="key", number=1, type=9, label=1)
     entry.field.add(name="value", number=2, type=11, label=1, type_name=".tensorflow.TensorProto")
     entry.options.map_entry = True
-    request.field.add(name="inputs", number=2, type=11, label=3, type_name=".tensorflow.serving.PredictRequest.InputsEntry")
+    request.field.add(
+        name="inputs", number=2, type=11, label=3, type_name=".tensorflow.serving.PredictRequest.InputsEntry"
+    )
     log = fdp.message_type.add(name="PredictLog")
     log.field.add(name="request", number=1, type=11, label=1, type_name=".tensorflow.serving.PredictRequest")
     top = fdp.message_type.add(name="PredictionLog")
@@ -248,10 +239,6 @@ def test_warmup_requests_are_valid_prediction_logs(tmp_path):
         assert all(v.dtype == np.int64 for v in inputs.values())
         loaded.signatures[req.model_spec.signature_name](**{k: tf.constant(v) for k, v in inputs.items()})
     assert signatures == {"serving_default", "ids_only", "ids_and_mask"}
-
-
-def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "tf_electra.cli", *args], capture_output=True, text=True, timeout=300)
 
 
 def test_cli_export(tmp_path):

@@ -2,18 +2,18 @@
 
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 import tf_electra
-from fixtures import word_order_sentiment
-from fixtures import write_vocab
 from tf_electra.training.finetune import FinetuneError
 from tf_electra.training.finetune import finetune
 from tf_electra.training.predict import predict_file
+
+from conftest import run_cli
+from fixtures import word_order_sentiment
+from fixtures import write_vocab
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +23,15 @@ def model_dir(tmp_path_factory):
     vocab = folder.parent / "vocab.txt"
     write_vocab(str(vocab), 300)
     tokenizer = tf_electra.ElectraTokenizer(str(vocab))
-    config = tf_electra.ElectraConfig(vocab_size=300, embedding_size=32, hidden_size=32, num_hidden_layers=2,
-                                      num_attention_heads=2, intermediate_size=64, max_position_embeddings=128)
+    config = tf_electra.ElectraConfig(
+        vocab_size=300,
+        embedding_size=32,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
     tf_electra.TFElectraForPreTraining(config).save_pretrained(folder, tokenizer=tokenizer)
     return str(folder)
 
@@ -34,17 +41,28 @@ def write_jsonl(path, rows):
     return str(path)
 
 
-def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "tf_electra.cli", *args], capture_output=True, text=True,
-                          timeout=600, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
-
-
 def test_cli_finetune_predict_export(model_dir, tmp_path):
     train = write_jsonl(tmp_path / "train.jsonl", word_order_sentiment(400, seed=1))
     val = write_jsonl(tmp_path / "val.jsonl", word_order_sentiment(100, seed=2))
     out = tmp_path / "run"
-    result = run_cli("finetune", model_dir, "--task", "classification", "--train", train, "--validation", val,
-                     "--output", str(out), "--epochs", "2", "--batch-size", "16", "--learning-rate", "1e-3")
+    result = run_cli(
+        "finetune",
+        model_dir,
+        "--task",
+        "classification",
+        "--train",
+        train,
+        "--validation",
+        val,
+        "--output",
+        str(out),
+        "--epochs",
+        "2",
+        "--batch-size",
+        "16",
+        "--learning-rate",
+        "1e-3",
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "best epoch" in result.stdout
     metrics = json.loads((out / "metrics.json").read_text())
@@ -68,25 +86,61 @@ def test_cli_finetune_predict_export(model_dir, tmp_path):
     assert result.returncode == 1 and "not empty" in result.stderr
 
 
-TOKEN_ROWS = [{"tokens": ["the", "film", "was", "good"], "tags": ["O", "B-OBJ", "O", "B-ADJ"]},
-              {"tokens": ["this", "show", "was", "dull"], "tags": ["O", "B-OBJ", "O", "B-ADJ"]}] * 20
-QA = {"data": [{"paragraphs": [{"context": "the film was good , not bad . the music was fun .", "qas": [
-    {"id": f"q{i}", "question": "how was the music ?", "answers": [{"text": "fun", "answer_start": 44}]}
-    for i in range(16)]}]}]}
-CHOICE_ROWS = [{"context": "the film was good", "choices": ["it was good", "it was bad"], "label": 0},
-               {"context": "the film was bad", "choices": ["it was good", "it was bad"], "label": 1}] * 16
+TOKEN_ROWS = [
+    {"tokens": ["the", "film", "was", "good"], "tags": ["O", "B-OBJ", "O", "B-ADJ"]},
+    {"tokens": ["this", "show", "was", "dull"], "tags": ["O", "B-OBJ", "O", "B-ADJ"]},
+] * 20
+QA = {
+    "data": [
+        {
+            "paragraphs": [
+                {
+                    "context": "the film was good , not bad . the music was fun .",
+                    "qas": [
+                        {
+                            "id": f"q{i}",
+                            "question": "how was the music ?",
+                            "answers": [{"text": "fun", "answer_start": 44}],
+                        }
+                        for i in range(16)
+                    ],
+                }
+            ]
+        }
+    ]
+}
+CHOICE_ROWS = [
+    {"context": "the film was good", "choices": ["it was good", "it was bad"], "label": 0},
+    {"context": "the film was bad", "choices": ["it was good", "it was bad"], "label": 1},
+] * 16
 
 
-@pytest.mark.parametrize("task,train,main", [
-    ("regression", [{"text": r["text"], "label": float(r["label"] == "positive")} for r in word_order_sentiment(64)],
-     "pearson"),
-    ("token-classification", TOKEN_ROWS, "entity_f1"),
-    ("question-answering", QA, "f1"),
-    ("multiple-choice", CHOICE_ROWS, "accuracy"),
-])
+@pytest.mark.parametrize(
+    "task,train,main",
+    [
+        (
+            "regression",
+            [{"text": r["text"], "label": float(r["label"] == "positive")} for r in word_order_sentiment(64)],
+            "pearson",
+        ),
+        ("token-classification", TOKEN_ROWS, "entity_f1"),
+        ("question-answering", QA, "f1"),
+        ("multiple-choice", CHOICE_ROWS, "accuracy"),
+    ],
+)
 def test_every_task_trains_evaluates_and_predicts(model_dir, tmp_path, task, train, main):
-    history = finetune(model_dir, task, train, str(tmp_path / "out"), validation=train, epochs=2, batch_size=8,
-                       learning_rate=1e-3, max_length=64, verbose=0)
+    history = finetune(
+        model_dir,
+        task,
+        train,
+        str(tmp_path / "out"),
+        validation=train,
+        epochs=2,
+        batch_size=8,
+        learning_rate=1e-3,
+        max_length=64,
+        verbose=0,
+    )
     assert main in history["best"] and np.isfinite(history["best"][main])
     assert history["hyperparameters"]["epochs"] == 2  # explicit epochs win over the preset
     best = tmp_path / "out" / "best"
@@ -108,11 +162,11 @@ def test_every_task_trains_evaluates_and_predicts(model_dir, tmp_path, task, tra
 
 def test_the_papers_epochs_per_dataset(model_dir, tmp_path):
     rows = word_order_sentiment(16)
-    history = finetune(model_dir, "classification", rows, str(tmp_path / "rte"), dataset="rte", batch_size=16,
-                       verbose=0)
+    history = finetune(
+        model_dir, "classification", rows, str(tmp_path / "rte"), dataset="rte", batch_size=16, verbose=0
+    )
     assert history["hyperparameters"]["epochs"] == 10 and len(history["epochs"]) == 10
-    qa = finetune(model_dir, "question-answering", QA, str(tmp_path / "squad"), batch_size=16, max_length=64,
-                  verbose=0)
+    qa = finetune(model_dir, "question-answering", QA, str(tmp_path / "squad"), batch_size=16, max_length=64, verbose=0)
     assert qa["dataset"] == "squad" and qa["hyperparameters"]["epochs"] == 2 and len(qa["epochs"]) == 2
 
 
@@ -134,8 +188,16 @@ def test_an_interrupted_run_leaves_a_consistent_folder(model_dir, tmp_path, monk
     monkeypatch.setattr(keras.Model, "fit", fit_then_interrupt)
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
-        finetune(model_dir, "classification", word_order_sentiment(64), str(out), validation=word_order_sentiment(32),
-                 epochs=5, batch_size=16, verbose=0)
+        finetune(
+            model_dir,
+            "classification",
+            word_order_sentiment(64),
+            str(out),
+            validation=word_order_sentiment(32),
+            epochs=5,
+            batch_size=16,
+            verbose=0,
+        )
     assert calls["n"] == 1
     assert sorted(n for n in os.listdir(out) if n != ".lock") == ["best", "logs", "metrics.json"]  # no temporaries
     metrics = json.loads((out / "metrics.json").read_text())

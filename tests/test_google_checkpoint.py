@@ -3,30 +3,34 @@
 import json
 import os
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import padded_batch  # noqa: E402
-from conftest import torch_or_skip  # noqa: E402
-from fixtures import checkpoint_shapes  # noqa: E402
-from fixtures import write_checkpoint  # noqa: E402
-from fixtures import write_vocab  # noqa: E402
-import tf_electra  # noqa: E402
-from tf_electra import CheckpointError  # noqa: E402
-from tf_electra.io.google_format import inspect_google_checkpoint  # noqa: E402
-from tf_electra.models.google import load_google_checkpoint  # noqa: E402
+import tf_electra
+from tf_electra import CheckpointError
+from tf_electra.io.google_format import inspect_google_checkpoint
+from tf_electra.models.google import load_google_checkpoint
+
+from conftest import padded_batch
+from conftest import run_cli
+from conftest import torch_or_skip
+from fixtures import checkpoint_shapes
+from fixtures import write_checkpoint
+from fixtures import write_vocab
 
 TOL = 5e-5
 # Tiny sizes: discriminator H=128 (2 heads by the //64 rule), generator H_g=64 (1 head).
 BASE = dict(
     model_size="small",
     embedding_size=32,
-    model_hparam_overrides={"hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 2,
-                            "intermediate_size": 160},
+    model_hparam_overrides={
+        "hidden_size": 128,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 2,
+        "intermediate_size": 160,
+    },
     generator_hidden_size=0.5,
     vocab_size=60,
     max_position=24,
@@ -52,7 +56,7 @@ def hparams_for(layout):
 
 
 def shape_kwargs(hp):
-    return {k: v for k, v in hp.items()}
+    return dict(hp)
 
 
 def write(folder, layout, **kwargs):
@@ -111,14 +115,19 @@ def test_transformers_loader_really_fails_on_the_two_layouts(tmp_path):
     hf_config = transformers.ElectraConfig(**{k: v for k, v in config.to_dict().items() if k != "attn_implementation"})
     with pytest.raises(ValueError):
         load_tf_weights_in_electra(
-            transformers.ElectraForMaskedLM(hf_config), hf_config, str(tmp_path / "untied" / "model.ckpt-100"), "generator"
+            transformers.ElectraForMaskedLM(hf_config),
+            hf_config,
+            str(tmp_path / "untied" / "model.ckpt-100"),
+            "generator",
         )
 
 
 def test_hparams_json_string_and_file(tmp_path):
     hp = write(tmp_path / "ckpt", "shared_embeddings_with_both_projections")
-    run_hparams = {k: hp[k] for k in ("model_size", "embedding_size", "model_hparam_overrides", "generator_hidden_size",
-                                      "vocab_size")}
+    run_hparams = {
+        k: hp[k]
+        for k in ("model_size", "embedding_size", "model_hparam_overrides", "generator_hidden_size", "vocab_size")
+    }
     run_hparams["learning_rate"] = 5e-4  # training hparams are accepted and ignored
     _, from_string = load_google_checkpoint(str(tmp_path / "ckpt"), "generator", hparams=json.dumps(run_hparams))
     path = tmp_path / "hparams.json"
@@ -165,14 +174,20 @@ def test_missing_networks_and_wrong_model(tmp_path):
 
 
 def test_missing_and_unexpected_variables_are_listed(tmp_path):
-    write(tmp_path / "ckpt", "shared_embeddings_with_both_projections",
-          drop=("electra/encoder/layer_1/output/LayerNorm/gamma",))
+    write(
+        tmp_path / "ckpt",
+        "shared_embeddings_with_both_projections",
+        drop=("electra/encoder/layer_1/output/LayerNorm/gamma",),
+    )
     with pytest.raises(CheckpointError, match=r"missing \(1\): electra/encoder/layer_1/output/LayerNorm/gamma"):
         load_google_checkpoint(str(tmp_path / "ckpt"), "discriminator")
     _, config = load_google_checkpoint(str(tmp_path / "ckpt"), "generator")
     with pytest.raises(CheckpointError, match=r"unexpected \(not used\).*electra/encoder/layer_1"):
-        load_google_checkpoint(str(tmp_path / "ckpt"), "discriminator", config=config.copy(
-            hidden_size=128, intermediate_size=160, num_attention_heads=2, num_hidden_layers=1))
+        load_google_checkpoint(
+            str(tmp_path / "ckpt"),
+            "discriminator",
+            config=config.copy(hidden_size=128, intermediate_size=160, num_attention_heads=2, num_hidden_layers=1),
+        )
 
 
 def test_corrupted_and_truncated_files(tmp_path):
@@ -205,10 +220,6 @@ def test_folder_resolution_picks_the_newest(tmp_path):
     assert set(report["networks"]) == {"discriminator", "generator"}
 
 
-def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "tf_electra.cli", *args], capture_output=True, text=True, timeout=300)
-
-
 def test_cli_import_google_and_inspect(tmp_path):
     torch, transformers = torch_or_skip()
     write(tmp_path / "release", "shared_embeddings_with_both_projections")
@@ -221,8 +232,14 @@ def test_cli_import_google_and_inspect(tmp_path):
     result = run_cli("import-google", str(tmp_path / "release"), "--model", "generator", "--output", str(out))
     assert result.returncode == 0, result.stderr
     assert "loading generator tensors" in result.stderr
-    assert sorted(os.listdir(out)) == ["config.json", "model.safetensors", "special_tokens_map.json",
-                                       "tokenizer.json", "tokenizer_config.json", "vocab.txt"]
+    assert sorted(os.listdir(out)) == [
+        "config.json",
+        "model.safetensors",
+        "special_tokens_map.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "vocab.txt",
+    ]
     ours = tf_electra.TFElectraForMaskedLM.from_pretrained(str(out))
     theirs = transformers.ElectraForMaskedLM.from_pretrained(str(out)).eval()
     inputs = padded_batch(ours.config)
@@ -232,8 +249,9 @@ def test_cli_import_google_and_inspect(tmp_path):
     # Refuses to overwrite; --overwrite replaces.
     result = run_cli("import-google", str(tmp_path / "release"), "--model", "generator", "--output", str(out))
     assert result.returncode == 1 and "not empty" in result.stderr
-    result = run_cli("import-google", str(tmp_path / "release"), "--model", "discriminator", "--output", str(out),
-                     "--overwrite")
+    result = run_cli(
+        "import-google", str(tmp_path / "release"), "--model", "discriminator", "--output", str(out), "--overwrite"
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads((out / "config.json").read_text())["architectures"] == ["ElectraForPreTraining"]
 
@@ -244,8 +262,16 @@ def test_cli_errors_write_nothing(tmp_path):
     result = run_cli("import-google", str(tmp_path / "disc_only"), "--model", "generator", "--output", str(out))
     assert result.returncode == 1 and "no generator" in result.stderr
     write_vocab(str(tmp_path / "vocab.txt"), 77)
-    result = run_cli("import-google", str(tmp_path / "disc_only"), "--model", "discriminator", "--output", str(out),
-                     "--vocab", str(tmp_path / "vocab.txt"))
+    result = run_cli(
+        "import-google",
+        str(tmp_path / "disc_only"),
+        "--model",
+        "discriminator",
+        "--output",
+        str(out),
+        "--vocab",
+        str(tmp_path / "vocab.txt"),
+    )
     assert result.returncode == 1 and "77 tokens" in result.stderr and "60 rows" in result.stderr
     assert not out.exists()
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".out")]

@@ -1,25 +1,25 @@
 """In-graph tokenization (for TF Serving text signatures) against ElectraTokenizer, which matches transformers."""
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 pytest.importorskip("tensorflow_text", reason="text signatures need tensorflow-text (pip install -e .[test])")
 
-import tensorflow as tf  # noqa: E402
+import tensorflow as tf
+from test_tokenizer import PAIRS
+from test_tokenizer import TEXTS
+from test_tokenizer import make_vocab
 
-from conftest import tiny_config  # noqa: E402
-from test_tokenizer import PAIRS  # noqa: E402
-from test_tokenizer import TEXTS  # noqa: E402
-from test_tokenizer import make_vocab  # noqa: E402
-import tf_electra  # noqa: E402
-from tf_electra.serving.export import export_saved_model  # noqa: E402
-from tf_electra.serving.graph_tokenizer import GraphTokenizer  # noqa: E402
-from tf_electra.tokenization.tokenizer import ElectraTokenizer  # noqa: E402
+import tf_electra
+from tf_electra.serving.export import export_saved_model
+from tf_electra.serving.graph_tokenizer import GraphTokenizer
+from tf_electra.tokenization.tokenizer import ElectraTokenizer
+
+from conftest import result_of
+from conftest import run_client
+from conftest import tiny_config
 
 
 @pytest.fixture(scope="module")
@@ -63,31 +63,13 @@ def test_longest_first_matches_the_tokenizers_library_on_all_small_lengths(vocab
     np.testing.assert_array_equal(out["input_ids"].numpy(), expected["input_ids"])
 
 
-SERVE_CLIENT = r"""
-import json, sys
-import numpy as np
-import tensorflow as tf
-import tensorflow_text  # registers the text ops, as TF Serving's model server links them in
-assert "tf_electra" not in sys.modules
-loaded = tf.saved_model.load(sys.argv[1])
-texts = json.loads(sys.argv[2])
-single = loaded.signatures["serve_text"](text=tf.constant(texts[0]))
-pair = loaded.signatures["serve_text_pair"](text=tf.constant(texts[0]), text_pair=tf.constant(texts[1]))
-print("RESULT" + json.dumps({"single": {k: v.numpy().tolist() for k, v in single.items() if v.dtype != tf.string},
-                             "pair": {k: v.numpy().tolist() for k, v in pair.items() if v.dtype != tf.string}}))
-"""
-
-
 def test_exported_text_signatures_serve_like_the_python_pipeline(vocab_file, tmp_path):
     tokenizer = ElectraTokenizer(vocab_file)
     config = tiny_config(vocab_size=len(tokenizer))
     model = tf_electra.TFElectraForSequenceClassification(config)
     path = export_saved_model(model, tmp_path / "serving", tokenizer=tokenizer, text_signatures=True, max_length=16)
     firsts, seconds = [a for a, _ in PAIRS[:5]], [b for _, b in PAIRS[:5]]
-    proc = subprocess.run([sys.executable, "-c", SERVE_CLIENT, path, json.dumps([firsts, seconds])],
-                          capture_output=True, text=True, timeout=300, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    result = json.loads(next(l for l in proc.stdout.splitlines() if l.startswith("RESULT"))[6:])
+    result = result_of(run_client("text_signature_client", path, json.dumps([firsts, seconds])))
     for name, args in (("single", (firsts,)), ("pair", (firsts, seconds))):
         encoded = tokenizer(*args, padding=True, truncation=True, max_length=16, return_tensors="np")
         assert result[name]["input_ids"] == encoded["input_ids"].tolist()

@@ -1,17 +1,15 @@
 """What Keras users expect: serialization, compile/fit/evaluate/predict, mixed precision, XLA."""
 
-import os
-import subprocess
-import sys
-
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import padded_batch
-from conftest import tiny_config
 import tf_electra
+
+from conftest import padded_batch
+from conftest import run_client
+from conftest import tiny_config
 
 
 def classification_dataset(config, n=32, batch=8, seed=0):
@@ -65,9 +63,7 @@ def test_fit_with_a_keras_loss_and_metrics():
     config = tiny_config()
     model = tf_electra.TFElectraForSequenceClassification(config)
     model.compile(
-        optimizer="adam",
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=["accuracy"],
+        optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"]
     )
     history = model.fit(classification_dataset(config), epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
@@ -141,28 +137,8 @@ def test_attn_implementation_from_config_and_default():
         tf_electra.TFElectraModel(tiny_config(), attn_implementation="flash")
 
 
-JAX_SMOKE = r"""
-import os, numpy as np
-os.environ["KERAS_BACKEND"] = "jax"
-import keras
-assert keras.backend.backend() == "jax"
-import tf_electra
-from tf_electra.models.outputs import register_with_jax
-register_with_jax()
-config = tf_electra.ElectraConfig(vocab_size=30, embedding_size=8, hidden_size=16, num_hidden_layers=2,
-                                  num_attention_heads=2, intermediate_size=20, max_position_embeddings=16)
-model = tf_electra.TFElectraForPreTraining(config)
-ids = np.array([[2, 5, 7, 0], [3, 4, 0, 0]], "int32")
-out = model(ids, attention_mask=(ids > 0).astype("int32"))
-assert out.logits.shape == (2, 4), out.logits.shape
-assert np.isfinite(np.asarray(out.logits)).all()
-print("jax forward ok", out.logits.shape)
-"""
-
-
 def test_forward_pass_on_the_jax_backend():
     pytest.importorskip("jax", reason="the JAX smoke test needs jax (pip install -e .[test])")
-    env = dict(os.environ, KERAS_BACKEND="jax")
-    result = subprocess.run([sys.executable, "-c", JAX_SMOKE], env=env, capture_output=True, text=True, timeout=300)
+    result = run_client("jax_smoke", env={"KERAS_BACKEND": "jax"})
     assert result.returncode == 0, result.stderr[-3000:]
     assert "jax forward ok" in result.stdout

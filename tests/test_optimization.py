@@ -5,8 +5,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import padded_batch
-from conftest import tiny_config
 import tf_electra
 from tf_electra.training.optimization import ElectraAdamW
 from tf_electra.training.optimization import WarmupLinearDecay
@@ -14,6 +12,9 @@ from tf_electra.training.optimization import create_optimizer
 from tf_electra.training.optimization import layer_depth
 from tf_electra.training.optimization import recipe
 from tf_electra.training.optimization import uses_weight_decay
+
+from conftest import padded_batch
+from conftest import tiny_config
 
 
 def test_schedule_warms_up_then_decays_to_zero_and_serializes():
@@ -68,8 +69,15 @@ def test_each_layers_update_has_the_intended_size(original_depths):
     model = tf_electra.TFElectraForSequenceClassification(config)
     lr, decay = 1e-3, 0.5
     # A tiny epsilon makes Adam's first step exactly lr * sign(g) wherever the gradient is not ~0.
-    optimizer = ElectraAdamW(learning_rate=lr, weight_decay_rate=0.0, num_layers=3, layer_decay=decay,
-                             original_depths=original_depths, global_clipnorm=None, epsilon=1e-12)
+    optimizer = ElectraAdamW(
+        learning_rate=lr,
+        weight_decay_rate=0.0,
+        num_layers=3,
+        layer_decay=decay,
+        original_depths=original_depths,
+        global_clipnorm=None,
+        epsilon=1e-12,
+    )
     top = 3 + (2 if original_depths else 1)
     expected_depth = {"embeddings": 0, "layer_0": 1, "layer_1": 2, "layer_2": 3, "classifier": top}
     for path, (update, grad) in one_step_updates(model, optimizer).items():
@@ -87,8 +95,9 @@ def test_each_layers_update_has_the_intended_size(original_depths):
 def test_weight_decay_skips_layernorm_and_biases_and_scales_with_the_layer_rate():
     config = tiny_config(num_hidden_layers=2)
     model = tf_electra.TFElectraForSequenceClassification(config)
-    optimizer = ElectraAdamW(learning_rate=0.1, weight_decay_rate=0.5, num_layers=2, layer_decay=0.5,
-                             global_clipnorm=None)
+    optimizer = ElectraAdamW(
+        learning_rate=0.1, weight_decay_rate=0.5, num_layers=2, layer_decay=0.5, global_clipnorm=None
+    )
     optimizer.build(model.trainable_variables)
     before = {v.path: v.numpy().copy() for v in model.trainable_variables}
     zeros = [tf.zeros_like(v) for v in model.trainable_variables]  # zero gradients: only decay moves weights
@@ -103,8 +112,9 @@ def test_weight_decay_skips_layernorm_and_biases_and_scales_with_the_layer_rate(
 
 
 def test_global_norm_clipping_and_serialization():
-    optimizer = create_optimizer(tf_electra.TFElectraForSequenceClassification(tiny_config()), total_steps=100,
-                                 model_size="small")
+    optimizer = create_optimizer(
+        tf_electra.TFElectraForSequenceClassification(tiny_config()), total_steps=100, model_size="small"
+    )
     assert optimizer.global_clipnorm == 1.0
     assert optimizer.layer_decay == 0.8 and optimizer.num_layers == 2
     restored = keras.optimizers.deserialize(keras.optimizers.serialize(optimizer))
@@ -120,8 +130,11 @@ def test_recipe_with_mixed_precision_and_xla(policy, jit):
     try:
         config = tiny_config()
         model = tf_electra.TFElectraForSequenceClassification(config)
-        model.compile(optimizer=create_optimizer(model, total_steps=8, learning_rate=1e-3, warmup_ratio=0.25),
-                      jit_compile=jit, metrics=["accuracy"])
+        model.compile(
+            optimizer=create_optimizer(model, total_steps=8, learning_rate=1e-3, warmup_ratio=0.25),
+            jit_compile=jit,
+            metrics=["accuracy"],
+        )
         inputs = padded_batch(config, batch=8)
         labels = (inputs["input_ids"][:, 0] % 2).astype("int32")
         data = tf.data.Dataset.from_tensor_slices((inputs, labels)).batch(4)

@@ -3,12 +3,13 @@
 import numpy as np
 import pytest
 
+import tf_electra
+
 from conftest import copy_hf_weights
 from conftest import hf_model
 from conftest import padded_batch
 from conftest import tiny_config
 from conftest import torch_or_skip
-import tf_electra
 
 TOL = 1e-5
 

@@ -8,13 +8,14 @@ import warnings
 import numpy as np
 import pytest
 
+import tf_electra
+from tf_electra import ConfigError
+from tf_electra import WeightsError
+
 from conftest import hf_model
 from conftest import padded_batch
 from conftest import tiny_config
 from conftest import torch_or_skip
-import tf_electra
-from tf_electra import ConfigError
-from tf_electra import WeightsError
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "hf_tf")
 PT_CLASSES = {name: name[2:] for name in tf_electra.MODEL_CLASSES}
@@ -117,7 +118,9 @@ def test_identical_weights_load_without_warnings(tmp_path):
 @pytest.mark.parametrize("dtype", ["mixed_bfloat16", "bfloat16", "float16", "mixed_float16", "float32"])
 def test_dtype_policies(tmp_path, dtype):
     tf_electra.TFElectraForPreTraining(tiny_config()).save_pretrained(tmp_path / "m")
-    model = tf_electra.TFElectraForPreTraining.from_pretrained(str(tmp_path / "m"), dtype=dtype, attn_implementation="sdpa")
+    model = tf_electra.TFElectraForPreTraining.from_pretrained(
+        str(tmp_path / "m"), dtype=dtype, attn_implementation="sdpa"
+    )
     assert model.electra.compute_dtype == dtype.replace("mixed_", "")
     assert model.attn_implementation == "sdpa"
     out = model(padded_batch(model.config))

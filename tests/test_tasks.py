@@ -7,15 +7,16 @@ import numpy as np
 import pytest
 
 import tf_electra
-from fixtures import word_order_sentiment
-from fixtures import write_vocab
+from tf_electra.tasks.classification import encode_classification
 from tf_electra.tasks.metrics import squad_metrics
-from tf_electra.tasks.readers import DataError
+from tf_electra.tasks.multiple_choice import encode_multiple_choice
 from tf_electra.tasks.question_answering import encode_question_answering
 from tf_electra.tasks.question_answering import postprocess_predictions
-from tf_electra.tasks.classification import encode_classification
-from tf_electra.tasks.multiple_choice import encode_multiple_choice
+from tf_electra.tasks.readers import DataError
 from tf_electra.tasks.token_classification import encode_token_classification
+
+from fixtures import word_order_sentiment
+from fixtures import write_vocab
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +68,10 @@ def test_classification_labels_round_trip(tokenizer, tmp_path, fmt):
 
 
 def test_text_pairs_and_regression(tokenizer):
-    rows = [{"text": "the film", "text_pair": "was good", "label": "4.5"}, {"text": "bad", "text_pair": "dull", "label": 0.5}]
+    rows = [
+        {"text": "the film", "text_pair": "was good", "label": "4.5"},
+        {"text": "bad", "text_pair": "dull", "label": 0.5},
+    ]
     data = encode_classification(rows, tokenizer, regression=True)
     features, labels = next(iter(data.dataset(batch_size=2)))
     np.testing.assert_allclose(np.asarray(labels), [4.5, 0.5])
@@ -79,7 +83,7 @@ def test_training_batches_bucket_by_length_and_cover_every_example(tokenizer):
     data = encode_classification(rows, tokenizer)
     dataset = data.dataset(batch_size=4, shuffle=True, seed=3)
     seen, widths = [], []
-    for epoch in range(2):
+    for _ in range(2):
         epoch_ids = []
         for features, _ in dataset:
             ids = np.asarray(features["input_ids"])
@@ -99,20 +103,39 @@ def test_token_classification_aligns_to_the_first_piece(tokenizer):
     labels = data.labels[0]
     id2label = {i: n for n, i in data.label2id.items()}
     assert tokens[0] == "[CLS]" and labels[0] == -100 and labels[-1] == -100
-    first_pieces = [i for i, w in enumerate(data.extra["word_ids"][0]) if w is not None
-                    and (i == 0 or data.extra["word_ids"][0][i - 1] != w)]
+    first_pieces = [
+        i
+        for i, w in enumerate(data.extra["word_ids"][0])
+        if w is not None and (i == 0 or data.extra["word_ids"][0][i - 1] != w)
+    ]
     assert [id2label[labels[i]] for i in first_pieces] == ["O", "B-X", "O"]
     assert len(tokens) > 5 and all(labels[i] == -100 for i in range(len(labels)) if i not in first_pieces)
 
 
-SQUAD = {"data": [{"paragraphs": [{
-    "context": "the film was good , not bad . the music was fun and the ending was really clever .",
-    "qas": [
-        {"id": "q1", "question": "how was the music ?", "answers": [{"text": "fun", "answer_start": 44}]},
-        {"id": "q2", "question": "how was the ending ?", "answers": [{"text": "really clever", "answer_start": 67}]},
-        {"id": "q3", "question": "who was in it ?", "answers": [], "is_impossible": True},
-    ],
-}]}]}
+SQUAD = {
+    "data": [
+        {
+            "paragraphs": [
+                {
+                    "context": "the film was good , not bad . the music was fun and the ending was really clever .",
+                    "qas": [
+                        {
+                            "id": "q1",
+                            "question": "how was the music ?",
+                            "answers": [{"text": "fun", "answer_start": 44}],
+                        },
+                        {
+                            "id": "q2",
+                            "question": "how was the ending ?",
+                            "answers": [{"text": "really clever", "answer_start": 67}],
+                        },
+                        {"id": "q3", "question": "who was in it ?", "answers": [], "is_impossible": True},
+                    ],
+                }
+            ]
+        }
+    ]
+}
 
 
 def test_question_answering_positions_map_back_to_the_answer_text(tokenizer):
@@ -141,15 +164,24 @@ def test_question_answering_positions_map_back_to_the_answer_text(tokenizer):
 
 
 def test_multiple_choice(tokenizer):
-    rows = [{"context": "the film was good", "choices": ["so it was fun", "so it was bad", "not"], "label": 0},
-            {"question": "how was it ?", "choices": ["good", "bad", "dull"], "label": 2}]
+    rows = [
+        {"context": "the film was good", "choices": ["so it was fun", "so it was bad", "not"], "label": 0},
+        {"question": "how was it ?", "choices": ["good", "bad", "dull"], "label": 2},
+    ]
     data = encode_multiple_choice(rows, tokenizer)
     features, labels = next(iter(data.dataset(batch_size=2)))
     assert np.asarray(features["input_ids"]).shape[:2] == (2, 3)
     assert np.asarray(labels).tolist() == [0, 2]
-    model = tf_electra.TFElectraForMultipleChoice(tf_electra.ElectraConfig(
-        vocab_size=300, embedding_size=8, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-        intermediate_size=16))
+    model = tf_electra.TFElectraForMultipleChoice(
+        tf_electra.ElectraConfig(
+            vocab_size=300,
+            embedding_size=8,
+            hidden_size=16,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            intermediate_size=16,
+        )
+    )
     assert model(features).logits.shape == (2, 3)
 
 
@@ -165,8 +197,18 @@ def test_malformed_rows_name_the_file_and_line(tokenizer, tmp_path):
     jsonl.write_text(json.dumps({"text": "a", "label": "maybe"}) + "\n")
     with pytest.raises(DataError, match=r"train.jsonl:1: label 'maybe' is not in the label set"):
         encode_classification(str(jsonl), tokenizer, label2id={"yes": 0, "no": 1})
-    bad_span = {"data": [{"paragraphs": [{"context": "short", "qas": [
-        {"id": "x", "question": "q", "answers": [{"text": "missing", "answer_start": 2}]}]}]}]}
+    bad_span = {
+        "data": [
+            {
+                "paragraphs": [
+                    {
+                        "context": "short",
+                        "qas": [{"id": "x", "question": "q", "answers": [{"text": "missing", "answer_start": 2}]}],
+                    }
+                ]
+            }
+        ]
+    }
     with pytest.raises(DataError, match=r"id 'x'.*outside the context"):
         encode_question_answering(bad_span, tokenizer)
     with pytest.raises(DataError, match=r"item 0: 2 words but 1 tags"):
@@ -185,11 +227,19 @@ def test_a_tiny_model_learns_word_order_and_bfloat16_agrees(tokenizer):
     keras.utils.set_random_seed(0)
     train = encode_classification(word_order_sentiment(3000, seed=1), tokenizer)
     held_out = encode_classification(word_order_sentiment(600, seed=2), tokenizer, label2id=train.label2id)
-    config = tf_electra.ElectraConfig(vocab_size=300, embedding_size=64, hidden_size=64, num_hidden_layers=2,
-                                      num_attention_heads=4, intermediate_size=256, max_position_embeddings=64)
+    config = tf_electra.ElectraConfig(
+        vocab_size=300,
+        embedding_size=64,
+        hidden_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=256,
+        max_position_embeddings=64,
+    )
     model = tf_electra.TFElectraForSequenceClassification(config)
-    model.compile(optimizer=create_optimizer(model, total_steps=94 * 6, learning_rate=1e-3, layer_decay=1.0),
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer=create_optimizer(model, total_steps=94 * 6, learning_rate=1e-3, layer_decay=1.0), metrics=["accuracy"]
+    )
     model.fit(train.dataset(32, shuffle=True), epochs=6, verbose=0)
     result = model.evaluate(held_out.dataset(64), return_dict=True, verbose=0)
     assert result["accuracy"] >= 0.97, result

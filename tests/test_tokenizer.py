@@ -6,10 +6,11 @@ import unicodedata
 import numpy as np
 import pytest
 
-from conftest import torch_or_skip
 from tf_electra.tokenization.tokenizer import ElectraTokenizer
 from tf_electra.tokenization.tokenizer import ElectraTokenizerFast
 from tf_electra.tokenization.tokenizer import TokenizerError
+
+from conftest import torch_or_skip
 
 TEXTS = [
     "Hello, world! ELECTRA pre-trains text encoders as discriminators.",
@@ -73,7 +74,9 @@ def assert_same(ours, theirs):
 EXTRAS = dict(return_offsets_mapping=True, return_special_tokens_mask=True)
 
 
-@pytest.mark.parametrize("options", [{}, {"do_lower_case": False}, {"strip_accents": False}, {"tokenize_chinese_chars": False}])
+@pytest.mark.parametrize(
+    "options", [{}, {"do_lower_case": False}, {"strip_accents": False}, {"tokenize_chinese_chars": False}]
+)
 def test_single_texts_identical(vocab_file, options):
     ours, theirs = both(vocab_file, **options)
     for text in TEXTS:
@@ -119,8 +122,12 @@ def test_tensors_identical(vocab_file):
 def test_overflow_with_stride_and_pad_to_multiple(vocab_file):
     ours, theirs = both(vocab_file)
     kwargs = dict(
-        truncation="only_second", max_length=20, stride=4, return_overflowing_tokens=True,
-        padding="max_length", **EXTRAS,
+        truncation="only_second",
+        max_length=20,
+        stride=4,
+        return_overflowing_tokens=True,
+        padding="max_length",
+        **EXTRAS,
     )
     questions = ["what is it?", "who?"]
     contexts = [TEXTS[0] + " " + TEXTS[1], TEXTS[2]]

@@ -1,54 +1,26 @@
 """ElectraConfig: the hyperparameters of an ELECTRA network, in Hugging Face's format.
 
 The field names and defaults are those of `transformers.ElectraConfig`, so a
-`config.json` written by either library is read by the other. Unknown keys are
-kept as attributes and written back, never dropped.
+`config.json` written by either library is read by the other. Keys of other tools
+(transformers' "architectures", "torch_dtype", ...) are kept as attributes and
+written back, never dropped; a key that looks like a misspelt field
+("num_hiden_layers") is refused with a suggestion.
 """
 
 import copy
 import json
 import os
 
+from tf_electra.config_fields import ATTN_IMPLEMENTATIONS  # noqa: F401 (public here since 0.1)
+from tf_electra.config_fields import DEFAULT_ATTN_IMPLEMENTATION  # noqa: F401
+from tf_electra.config_fields import DEFAULTS
+from tf_electra.config_fields import label_map
+from tf_electra.config_fields import suggestion
+from tf_electra.config_fields import validate
 from tf_electra.errors import ConfigError
+from tf_electra.utils.values import is_positive_int
 
 CONFIG_NAME = "config.json"
-
-# Activations the models can build, by Hugging Face's names.
-ACTIVATIONS = ("gelu", "gelu_new", "gelu_pytorch_tanh", "relu", "silu", "swish", "tanh", "linear")
-POSITION_EMBEDDING_TYPES = ("absolute", "relative_key", "relative_key_query")
-SUMMARY_TYPES = ("first", "last", "mean", "cls_index")
-PROBLEM_TYPES = (None, "regression", "single_label_classification", "multi_label_classification")
-ATTN_IMPLEMENTATIONS = ("eager", "sdpa")
-DEFAULT_ATTN_IMPLEMENTATION = "eager"
-
-# Fields of the config itself, with Hugging Face's defaults (ElectraConfig and
-# the PretrainedConfig fields that ELECTRA's models read).
-_DEFAULTS = {
-    "vocab_size": 30522,  # rows of the word embedding table
-    "embedding_size": 128,  # width E of the embeddings
-    "hidden_size": 256,  # width H of the transformer
-    "num_hidden_layers": 12,  # transformer layers L
-    "num_attention_heads": 4,  # heads per layer; H must be divisible by it
-    "intermediate_size": 1024,  # width of the feed-forward layer
-    "hidden_act": "gelu",  # feed-forward and discriminator-head activation (erf GELU)
-    "hidden_dropout_prob": 0.1,  # dropout on embeddings and sublayer outputs
-    "attention_probs_dropout_prob": 0.1,  # dropout on attention probabilities
-    "max_position_embeddings": 512,  # longest sequence
-    "type_vocab_size": 2,  # number of token types (segments)
-    "initializer_range": 0.02,  # stddev of the normal initializer
-    "layer_norm_eps": 1e-12,  # LayerNorm epsilon
-    "summary_type": "first",  # multiple-choice summary: which token
-    "summary_use_proj": True,  # multiple-choice summary: dense projection
-    "summary_activation": "gelu",  # multiple-choice summary: activation
-    "summary_last_dropout": 0.1,  # multiple-choice summary: dropout after
-    "pad_token_id": 0,  # id of [PAD]
-    "position_embedding_type": "absolute",  # or relative_key / relative_key_query
-    "use_cache": True,  # kept for compatibility; no key/value cache here
-    "classifier_dropout": None,  # head dropout; None means hidden_dropout_prob
-    "is_decoder": False,  # causal self-attention
-    "problem_type": None,  # sequence-classification loss choice
-    "attn_implementation": None,  # "eager" or "sdpa"; None means the default
-}
 
 
 class ElectraConfig:
@@ -94,23 +66,34 @@ class ElectraConfig:
     model_type = "electra"
 
     def __init__(self, num_labels=None, id2label=None, label2id=None, **kwargs):
-        values = dict(_DEFAULTS)
+        known = list(DEFAULTS) + ["num_labels", "id2label", "label2id"]
+        for key in kwargs:
+            if key not in DEFAULTS:
+                close = suggestion(key, known)
+                if close is not None:
+                    raise ConfigError(f"unknown config field {key!r}: did you mean {close!r}?")
+        values = dict(DEFAULTS)
         values.update(kwargs)
         # `_attn_implementation` is how transformers writes it in some versions.
         if values.get("attn_implementation") is None and "_attn_implementation" in values:
             values["attn_implementation"] = values.pop("_attn_implementation")
         for key, value in values.items():
             setattr(self, key, value)
+        if num_labels is not None and not is_positive_int(num_labels):
+            raise ConfigError(f"num_labels must be a positive integer, got {num_labels!r}")
         if id2label is not None:
-            self.id2label = {int(k): str(v) for k, v in dict(id2label).items()}
+            self.id2label = label_map(id2label)
         else:
             self.id2label = {i: f"LABEL_{i}" for i in range(2 if num_labels is None else num_labels)}
         if num_labels is not None and num_labels != len(self.id2label):
-            raise ConfigError(
-                f"num_labels={num_labels} disagrees with id2label, which has {len(self.id2label)} labels"
-            )
+            raise ConfigError(f"num_labels={num_labels} disagrees with id2label, which has {len(self.id2label)} labels")
         if label2id is not None:
-            self.label2id = {str(k): int(v) for k, v in dict(label2id).items()}
+            if not isinstance(label2id, dict):
+                raise ConfigError(f"label2id must be a mapping of label names to ids, got {label2id!r}")
+            try:
+                self.label2id = {str(k): int(v) for k, v in label2id.items()}
+            except (TypeError, ValueError):
+                raise ConfigError(f"label2id must map label names to integer ids, got {label2id!r}") from None
         else:
             self.label2id = {v: k for k, v in self.id2label.items()}
         self.validate()
@@ -122,6 +105,8 @@ class ElectraConfig:
 
     @num_labels.setter
     def num_labels(self, value):
+        if not is_positive_int(value):
+            raise ConfigError(f"num_labels must be a positive integer, got {value!r}")
         self.id2label = {i: f"LABEL_{i}" for i in range(int(value))}
         self.label2id = {v: k for k, v in self.id2label.items()}
 
@@ -132,53 +117,7 @@ class ElectraConfig:
 
     def validate(self):
         """Checks every field; raises ConfigError naming the first bad one."""
-        for field in (
-            "vocab_size",
-            "embedding_size",
-            "hidden_size",
-            "num_hidden_layers",
-            "num_attention_heads",
-            "intermediate_size",
-            "max_position_embeddings",
-            "type_vocab_size",
-        ):
-            value = getattr(self, field)
-            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise ConfigError(f"{field} must be a positive integer, got {value!r}")
-        if self.hidden_size % self.num_attention_heads:
-            raise ConfigError(
-                f"hidden_size ({self.hidden_size}) must be divisible by num_attention_heads "
-                f"({self.num_attention_heads})"
-            )
-        for field in ("hidden_act", "summary_activation"):
-            value = getattr(self, field)
-            if value is None and field == "summary_activation":
-                continue
-            if value not in ACTIVATIONS:
-                raise ConfigError(f"{field}={value!r} is not a known activation; use one of {ACTIVATIONS}")
-        for field in ("hidden_dropout_prob", "attention_probs_dropout_prob", "summary_last_dropout"):
-            value = getattr(self, field)
-            if not 0.0 <= float(value) < 1.0:
-                raise ConfigError(f"{field} must be in [0, 1), got {value!r}")
-        if self.classifier_dropout is not None and not 0.0 <= float(self.classifier_dropout) < 1.0:
-            raise ConfigError(f"classifier_dropout must be in [0, 1) or None, got {self.classifier_dropout!r}")
-        if not float(self.layer_norm_eps) > 0:
-            raise ConfigError(f"layer_norm_eps must be positive, got {self.layer_norm_eps!r}")
-        if not float(self.initializer_range) > 0:
-            raise ConfigError(f"initializer_range must be positive, got {self.initializer_range!r}")
-        checks = (
-            ("position_embedding_type", POSITION_EMBEDDING_TYPES),
-            ("summary_type", SUMMARY_TYPES),
-            ("problem_type", PROBLEM_TYPES),
-            ("attn_implementation", (None,) + ATTN_IMPLEMENTATIONS),
-        )
-        for field, allowed in checks:
-            if getattr(self, field) not in allowed:
-                raise ConfigError(f"{field}={getattr(self, field)!r} is not one of {allowed}")
-        if self.num_labels < 1:
-            raise ConfigError(f"num_labels must be at least 1, got {self.num_labels}")
-        if self.pad_token_id is not None and not 0 <= self.pad_token_id < self.vocab_size:
-            raise ConfigError(f"pad_token_id={self.pad_token_id} is outside [0, vocab_size={self.vocab_size})")
+        validate(self)
 
     # ----------------------------------------------------------------- dicts
 
@@ -191,6 +130,14 @@ class ElectraConfig:
             out.pop("attn_implementation", None)
         return dict(sorted(out.items()))
 
+    def __setattr__(self, name, value):
+        # Setting a misspelt field would silently keep the default: refuse it like the constructor does.
+        if name not in self.__dict__ and name not in DEFAULTS and not hasattr(type(self), name):
+            close = suggestion(name, list(DEFAULTS))
+            if close is not None:
+                raise ConfigError(f"unknown config field {name!r}: did you mean {close!r}?")
+        super().__setattr__(name, value)
+
     @classmethod
     def from_dict(cls, config_dict, **overrides):
         """Builds a config from a dict such as a parsed config.json, then applies `overrides`.
@@ -198,6 +145,8 @@ class ElectraConfig:
         Overrides are set as attributes, as transformers applies from_pretrained's
         keyword arguments: `num_labels=3` replaces the label maps.
         """
+        if not isinstance(config_dict, dict):
+            raise ConfigError(f"a config must be a dict of fields, got {type(config_dict).__name__}")
         values = dict(config_dict)
         values.pop("model_type", None)
         config = cls(**values)
@@ -220,7 +169,7 @@ class ElectraConfig:
         try:
             with open(path, encoding="utf-8") as f:
                 data = json.load(f)
-        except json.JSONDecodeError as e:
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise ConfigError(f"{path} is not valid JSON: {e}") from e
         if not isinstance(data, dict):
             raise ConfigError(f"{path} must hold a JSON object, got {type(data).__name__}")

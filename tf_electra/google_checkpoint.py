@@ -4,8 +4,5 @@ from tf_electra._deprecated import moved
 
 __getattr__ = moved(
     "tf_electra.google_checkpoint",
-    {
-        "load_google_checkpoint": "tf_electra.models.google",
-        "inspect_google_checkpoint": "tf_electra.io.google_format",
-    },
+    {"load_google_checkpoint": "tf_electra.models.google", "inspect_google_checkpoint": "tf_electra.io.google_format"},
 )

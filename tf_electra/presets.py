@@ -6,6 +6,8 @@ docs/checkpoint_format.md, "Sizing rules".
 """
 
 from tf_electra.errors import ConfigError
+from tf_electra.utils.values import is_number
+from tf_electra.utils.values import is_positive_int
 
 # model_size -> (hidden_size, num_hidden_layers)
 MODEL_SIZES = {"small": (256, 12), "base": (768, 12), "large": (1024, 24)}
@@ -37,8 +39,7 @@ def discriminator_sizes(model_size, embedding_size=None, overrides=None):
         raise ConfigError(f"model_size={model_size!r} is not one of {sorted(MODEL_SIZES)}")
     if overrides is not None and not isinstance(overrides, dict):
         raise ConfigError(f"model_hparam_overrides must be a JSON object of config fields, got {overrides!r}")
-    if embedding_size is not None and (isinstance(embedding_size, bool) or not isinstance(embedding_size, int)
-                                       or embedding_size < 1):
+    if embedding_size is not None and not is_positive_int(embedding_size):
         raise ConfigError(f"embedding_size must be a positive integer or null, got {embedding_size!r}")
     hidden, layers = MODEL_SIZES[model_size]
     sizes = {
@@ -61,7 +62,7 @@ def generator_sizes(discriminator, generator_hidden_size=0.25, generator_layers=
     inherited from the discriminator's overrides.
     """
     for name, value in (("generator_hidden_size", generator_hidden_size), ("generator_layers", generator_layers)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        if not is_number(value) or not 0 < value <= 1:
             raise ConfigError(f"{name} must be a fraction in (0, 1] of the discriminator's size, got {value!r}")
     hidden = int(round(discriminator["hidden_size"] * generator_hidden_size))
     if hidden < 1 or int(round(discriminator["num_hidden_layers"] * generator_layers)) < 1:
@@ -91,6 +92,6 @@ def preset_config_dict(name):
 
 
 def model_size_of(config):
-    """"small", "base" or "large": the released size with this hidden width ("base" for other widths)."""
+    """ "small", "base" or "large": the released size with this hidden width ("base" for other widths)."""
     by_width = {hidden: size for size, (hidden, _) in MODEL_SIZES.items()}
     return by_width.get(config.hidden_size, "base")

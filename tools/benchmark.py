@@ -115,6 +115,7 @@ def worker_ours(mode, cfg_dict, batch, seq, runs, train):
     start = time.perf_counter()
     model = tf_electra.TFElectraForSequenceClassification(config, attn_implementation=attention)
     if how == "eager":
+
         def infer():
             return model(features, training=False).logits.numpy()
     else:
@@ -128,11 +129,7 @@ def worker_ours(mode, cfg_dict, batch, seq, runs, train):
     result["infer_s"] = timed(infer, runs)
     result["infer_peak_mb"] = peak_rss_mb()
     if train:
-        model.compile(
-            optimizer=keras.optimizers.Adam(1e-5),
-            run_eagerly=how == "eager",
-            jit_compile=how == "xla",
-        )
+        model.compile(optimizer=keras.optimizers.Adam(1e-5), run_eagerly=how == "eager", jit_compile=how == "xla")
         y = tf.constant(labels)
         result["train_s"] = timed(lambda: model.train_on_batch(features, y), max(3, runs // 2))
         result["train_peak_mb"] = peak_rss_mb()
@@ -196,8 +193,18 @@ def worker_matmul():
 
 def run_worker(args, impl, batch, seq):
     cmd = [
-        sys.executable, os.path.abspath(__file__), "--worker", impl, "--preset", args.preset,
-        "--batch", str(batch), "--seq", str(seq), "--runs", str(args.runs),
+        sys.executable,
+        os.path.abspath(__file__),
+        "--worker",
+        impl,
+        "--preset",
+        args.preset,
+        "--batch",
+        str(batch),
+        "--seq",
+        str(seq),
+        "--runs",
+        str(args.runs),
     ]
     if args.no_train:
         cmd.append("--no-train")
@@ -278,7 +285,9 @@ def main(argv=None):
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
-        peer = next((r for r in rows if r["impl"] == TORCH and (r["batch"], r["seq"]) == (row["batch"], row["seq"])), None)
+        peer = next(
+            (r for r in rows if r["impl"] == TORCH and (r["batch"], r["seq"]) == (row["batch"], row["seq"])), None
+        )
         train = row.get("train_s")
         train_speedup = f"{peer['train_s'] / train:.2f}x" if peer and train and peer.get("train_s") else "—"
         infer_speedup = f"{peer['infer_s'] / row['infer_s']:.2f}x" if peer else "—"

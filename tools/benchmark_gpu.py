@@ -42,7 +42,7 @@ def ours(cfg, shapes, runs, policy="mixed_float16"):
 
     keras.mixed_precision.set_global_policy(policy)
     results = []
-    sync = lambda x: jax.block_until_ready(x)  # noqa: E731
+    sync = lambda x: jax.block_until_ready(x)
     for impl in ("eager", "sdpa"):
         config = tf_electra.ElectraConfig.from_dict(cfg)
         model = tf_electra.TFElectraModel(config, attn_implementation=impl)
@@ -62,10 +62,20 @@ def ours(cfg, shapes, runs, policy="mixed_float16"):
             jids, jmask = jax.device_put(ids), jax.device_put(mask)
             t_infer = median_time(lambda: infer(trainable, non_trainable, jids, jmask), runs, sync)
             labels = np.zeros((batch,), "int32")
-            t_train = median_time(lambda: classifier.train_on_batch({"input_ids": ids, "attention_mask": mask}, labels),
-                                  max(5, runs // 4), lambda x: x)
-            results.append({"impl": f"tf_electra JAX ({impl})", "batch": batch, "seq": seq,
-                            "infer_ms": 1000 * t_infer, "train_ms": 1000 * t_train})
+            t_train = median_time(
+                lambda: classifier.train_on_batch({"input_ids": ids, "attention_mask": mask}, labels),
+                max(5, runs // 4),
+                lambda x: x,
+            )
+            results.append(
+                {
+                    "impl": f"tf_electra JAX ({impl})",
+                    "batch": batch,
+                    "seq": seq,
+                    "infer_ms": 1000 * t_infer,
+                    "train_ms": 1000 * t_train,
+                }
+            )
             print(json.dumps(results[-1]), flush=True)
     return results
 
@@ -75,7 +85,7 @@ def theirs(cfg, shapes, runs):
     import transformers
 
     results = []
-    sync = lambda x: torch.cuda.synchronize()  # noqa: E731
+    sync = lambda x: torch.cuda.synchronize()
     for impl in ("sdpa", "eager"):
         hf_cfg = transformers.ElectraConfig(**cfg)
         model = transformers.ElectraModel._from_config(hf_cfg, attn_implementation=impl)
@@ -100,9 +110,15 @@ def theirs(cfg, shapes, runs):
                 scaler.step(optimizer)
                 scaler.update()
 
-            results.append({"impl": f"transformers {transformers.__version__} PyTorch ({impl})", "batch": batch,
-                            "seq": seq, "infer_ms": 1000 * median_time(infer, runs, sync),
-                            "train_ms": 1000 * median_time(step, max(5, runs // 4), sync)})
+            results.append(
+                {
+                    "impl": f"transformers {transformers.__version__} PyTorch ({impl})",
+                    "batch": batch,
+                    "seq": seq,
+                    "infer_ms": 1000 * median_time(infer, runs, sync),
+                    "train_ms": 1000 * median_time(step, max(5, runs // 4), sync),
+                }
+            )
             print(json.dumps(results[-1]), flush=True)
     return results
 

@@ -73,7 +73,9 @@ def main():
             n_vars = len(checkpoint_shapes(size, **HPARAMS[size]))
             out = subprocess.run(
                 [sys.executable, __file__, "--worker", folder, size, "--network", args.network],
-                capture_output=True, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
+                capture_output=True,
+                text=True,
+                env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
             )
             line = [l for l in out.stdout.splitlines() if l.startswith("{")]
             if not line:
@@ -85,12 +87,16 @@ def main():
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
-    print(f"| checkpoint ({args.network}) | on disk (MB, with Adam) | model weights (MB) | import (s) | "
-          "peak RSS (MB) | peak / weights | RSS before import (MB) |")
+    print(
+        f"| checkpoint ({args.network}) | on disk (MB, with Adam) | model weights (MB) | import (s) | "
+        "peak RSS (MB) | peak / weights | RSS before import (MB) |"
+    )
     print("|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['size']} | {r['disk_mb']:.0f} | {r['weights_mb']:.0f} | {r['import_s']:.1f} | {r['peak_rss_mb']:.0f} | "
-              f"{r['peak_rss_mb'] / r['weights_mb']:.2f}x | {r['rss_before_import_mb']:.0f} |")
+        print(
+            f"| {r['size']} | {r['disk_mb']:.0f} | {r['weights_mb']:.0f} | {r['import_s']:.1f} | {r['peak_rss_mb']:.0f} | "
+            f"{r['peak_rss_mb'] / r['weights_mb']:.2f}x | {r['rss_before_import_mb']:.0f} |"
+        )
 
 
 if __name__ == "__main__":

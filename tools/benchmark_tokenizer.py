@@ -73,8 +73,18 @@ def main():
         make_vocab(vocab)
     results = {}
     for which in ("transformers", "ours"):
-        cmd = [sys.executable, __file__, "--worker", which, "--vocab", vocab, "--texts", str(args.texts),
-               "--runs", str(args.runs)]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--worker",
+            which,
+            "--vocab",
+            vocab,
+            "--texts",
+            str(args.texts),
+            "--runs",
+            str(args.runs),
+        ]
         out = subprocess.run(cmd, capture_output=True, text=True)
         lines = [l for l in out.stdout.splitlines() if l.startswith("{")]
         if not lines:

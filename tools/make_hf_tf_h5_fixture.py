@@ -17,18 +17,30 @@ import sys
 os.environ["TF_USE_LEGACY_KERAS"] = "1"
 os.environ.setdefault("USE_TORCH", "0")
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-import transformers  # noqa: E402
+import numpy as np
+import tensorflow as tf
+import transformers
 
-HEADS = ("TFElectraModel", "TFElectraForPreTraining", "TFElectraForMaskedLM", "TFElectraForSequenceClassification",
-         "TFElectraForQuestionAnswering")
+HEADS = (
+    "TFElectraModel",
+    "TFElectraForPreTraining",
+    "TFElectraForMaskedLM",
+    "TFElectraForSequenceClassification",
+    "TFElectraForQuestionAnswering",
+)
 
 
 def main(out_dir):
     config = transformers.ElectraConfig(
-        vocab_size=40, embedding_size=6, hidden_size=8, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=12, max_position_embeddings=16, initializer_range=0.3, num_labels=2,
+        vocab_size=40,
+        embedding_size=6,
+        hidden_size=8,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=12,
+        max_position_embeddings=16,
+        initializer_range=0.3,
+        num_labels=2,
     )
     rng = np.random.default_rng(0)
     ids = rng.integers(1, 40, (2, 7)).astype("int32")
@@ -47,7 +59,9 @@ def main(out_dir):
         folder = os.path.join(out_dir, name)
         model.save_pretrained(folder)
         arrays = {k: v.numpy() for k, v in outputs.items() if hasattr(v, "numpy")}
-        np.savez(os.path.join(folder, "expected.npz"), input_ids=ids, attention_mask=mask, token_type_ids=types, **arrays)
+        np.savez(
+            os.path.join(folder, "expected.npz"), input_ids=ids, attention_mask=mask, token_type_ids=types, **arrays
+        )
         print(name, {k: v.shape for k, v in arrays.items()}, os.path.getsize(os.path.join(folder, "tf_model.h5")))
 
 

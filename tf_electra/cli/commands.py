@@ -71,7 +71,8 @@ def import_google(args):
     print(
         f"wrote {type(model).__name__} ({params:,} parameters; hidden {config.hidden_size}, "
         f"{plural(config.num_hidden_layers, 'layer')}, {plural(config.num_attention_heads, 'head')}, embedding "
-        f"{config.embedding_size}) to {args.output}" + (" with its tokenizer" if tokenizer else " (no vocab.txt found: no tokenizer)")
+        f"{config.embedding_size}) to {args.output}"
+        + (" with its tokenizer" if tokenizer else " (no vocab.txt found: no tokenizer)")
     )
     return 0
 
@@ -84,13 +85,22 @@ def inspect(args):
     print(f"checkpoint: {report['prefix']}")
     print(f"layout:     {report['layout']}")
     print(f"model variables (without Adam slots and global_step): {report['variables']}")
-    fields = ("vocab_size", "embedding_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
-              "intermediate_size", "max_position_embeddings")
+    fields = (
+        "vocab_size",
+        "embedding_size",
+        "hidden_size",
+        "num_hidden_layers",
+        "num_attention_heads",
+        "intermediate_size",
+        "max_position_embeddings",
+    )
     for network, info in report["networks"].items():
         sizes = ", ".join(f"{f}={info['config'][f]}" for f in fields)
         print(f"{network}: {info['parameters']:,} parameters; {sizes}")
-    print("(head counts follow the original rule max(1, hidden // 64); pass --hparams to import-google if the run "
-          "overrode them)")
+    print(
+        "(head counts follow the original rule max(1, hidden // 64); pass --hparams to import-google if the run "
+        "overrode them)"
+    )
     return 0
 
 
@@ -105,8 +115,13 @@ def export(args):
     if args.max_length is not None and not args.with_tokenizer:
         raise ExportError("--max-length applies to the text signatures only; add --with-tokenizer")
     path = export_saved_model(
-        model, args.output, version=args.version, tokenizer=tokenizer, warmup=args.warmup,
-        text_signatures=args.with_tokenizer, max_length=args.max_length,
+        model,
+        args.output,
+        version=args.version,
+        tokenizer=tokenizer,
+        warmup=args.warmup,
+        text_signatures=args.with_tokenizer,
+        max_length=args.max_length,
     )
     print(f"exported {type(model).__name__} for TF Serving to {path}")
     return 0
@@ -115,23 +130,47 @@ def export(args):
 def finetune(args):
     columns = dict(pair.split("=", 1) for pair in args.column or [])
     config = FinetuneConfig(
-        args.model_dir, args.task, args.train, args.output, validation=args.validation, preset=args.preset,
-        dataset=args.dataset, learning_rate=args.learning_rate, epochs=args.epochs, batch_size=args.batch_size,
-        layer_decay=args.layer_decay, warmup_ratio=args.warmup_ratio, weight_decay=args.weight_decay,
-        max_length=args.max_length, mixed_precision="bfloat16" if args.mixed_precision else None,
-        jit_compile=args.jit_compile, strategy=args.strategy, columns=columns, seed=args.seed,
-        overwrite=args.overwrite, verbose=0 if args.quiet else (1 if sys.stdout.isatty() else 2),
+        args.model_dir,
+        args.task,
+        args.train,
+        args.output,
+        validation=args.validation,
+        preset=args.preset,
+        dataset=args.dataset,
+        learning_rate=args.learning_rate,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        layer_decay=args.layer_decay,
+        warmup_ratio=args.warmup_ratio,
+        weight_decay=args.weight_decay,
+        max_length=args.max_length,
+        mixed_precision="bfloat16" if args.mixed_precision else None,
+        jit_compile=args.jit_compile,
+        strategy=args.strategy,
+        columns=columns,
+        seed=args.seed,
+        overwrite=args.overwrite,
+        verbose=0 if args.quiet else (1 if sys.stdout.isatty() else 2),
     )
     history = run_finetune(config=config)
     best = history.get("best", {})
-    print(f"fine-tuned on {plural(history['train_examples'], 'example')}; best epoch {history.get('best_epoch')}: "
-          + ", ".join(f"{k} {v:.4f}" for k, v in best.items()) + f"; model in {os.path.join(args.output, 'best')}")
+    print(
+        f"fine-tuned on {plural(history['train_examples'], 'example')}; best epoch {history.get('best_epoch')}: "
+        + ", ".join(f"{k} {v:.4f}" for k, v in best.items())
+        + f"; model in {os.path.join(args.output, 'best')}"
+    )
     return 0
 
 
 def predict(args):
-    records = predict_file(args.model_dir, args.input, output=args.output, batch_size=args.batch_size,
-                           max_length=args.max_length, include_input=args.include_input)
+    records = predict_file(
+        args.model_dir,
+        args.input,
+        output=args.output,
+        batch_size=args.batch_size,
+        max_length=args.max_length,
+        include_input=args.include_input,
+    )
     if args.output is None:
         for record in records:
             print(json.dumps(record, ensure_ascii=False))

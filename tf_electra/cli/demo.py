@@ -32,29 +32,15 @@ VOCAB_SIZE = 300
 CHECKPOINT_HPARAMS = {
     "model_size": "small",
     "embedding_size": 64,
-    "model_hparam_overrides": {"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
-                               "intermediate_size": 256},
+    "model_hparam_overrides": {
+        "hidden_size": 64,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "intermediate_size": 256,
+    },
     "generator_hidden_size": 0.5,
     "vocab_size": VOCAB_SIZE,
 }
-
-SERVING_CLIENT = r"""
-import json, sys
-import numpy as np
-import tensorflow as tf
-assert "tf_electra" not in sys.modules
-export_dir, body = sys.argv[1], json.loads(sys.argv[2])
-# TF Serving's REST row format: one object per example -> one batch tensor per input name.
-rows = body["instances"]
-with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
-    meta = tf.compat.v1.saved_model.loader.load(sess, ["serve"], export_dir)
-    signature = meta.signature_def[body.get("signature_name", "serving_default")]
-    feed = {signature.inputs[name].name: np.array([r[name] for r in rows], np.int64) for name in rows[0]}
-    names = sorted(signature.outputs)
-    values = sess.run([signature.outputs[n].name for n in names], feed_dict=feed)
-outputs = {n: (v.astype(str).tolist() if v.dtype.kind in "OSU" else np.round(v.astype(float), 4).tolist()) for n, v in zip(names, values)}
-print(json.dumps({"predictions": [dict(zip(outputs, row)) for row in zip(*outputs.values())]}, indent=1))
-"""
 
 
 def _stage(number, text):
@@ -94,22 +80,51 @@ def run_demo(workdir="tf-electra-demo", keep=False):
 
     _stage(2, "import the discriminator")
     imported = os.path.join(workdir, "imported")
-    _run("import-google", checkpoint, "--model", "discriminator", "--output", imported,
-         "--hparams", json.dumps(CHECKPOINT_HPARAMS), "--overwrite")
+    _run(
+        "import-google",
+        checkpoint,
+        "--model",
+        "discriminator",
+        "--output",
+        imported,
+        "--hparams",
+        json.dumps(CHECKPOINT_HPARAMS),
+        "--overwrite",
+    )
 
     _stage(3, "generate the word-order sentiment data")
-    data = {name: word_order_sentiment(n, seed) for name, n, seed in
-            (("train", 3000, 1), ("validation", 500, 2), ("test", 500, 3))}
+    data = {
+        name: word_order_sentiment(n, seed)
+        for name, n, seed in (("train", 3000, 1), ("validation", 500, 2), ("test", 500, 3))
+    }
     for name, rows in data.items():
         _write_csv(os.path.join(workdir, f"{name}.csv"), rows)
-    print(f"train/validation/test: {', '.join(str(len(r)) for r in data.values())} examples, e.g. "
-          f"{data['train'][0]['text']!r} -> {data['train'][0]['label']}")
+    print(
+        f"train/validation/test: {', '.join(str(len(r)) for r in data.values())} examples, e.g. "
+        f"{data['train'][0]['text']!r} -> {data['train'][0]['label']}"
+    )
 
     _stage(4, "fine-tune (ELECTRA-Small recipe: AdamW, warm-up + linear decay, layer-wise decay, clipping)")
     finetuned = os.path.join(workdir, "finetuned")
-    _run("finetune", imported, "--task", "classification", "--train", os.path.join(workdir, "train.csv"),
-         "--validation", os.path.join(workdir, "validation.csv"), "--output", finetuned, "--preset", "small",
-         "--learning-rate", "1e-3", "--epochs", "4", "--overwrite")
+    _run(
+        "finetune",
+        imported,
+        "--task",
+        "classification",
+        "--train",
+        os.path.join(workdir, "train.csv"),
+        "--validation",
+        os.path.join(workdir, "validation.csv"),
+        "--output",
+        finetuned,
+        "--preset",
+        "small",
+        "--learning-rate",
+        "1e-3",
+        "--epochs",
+        "4",
+        "--overwrite",
+    )
 
     _stage(5, "evaluate on the held-out test set")
     predictions = os.path.join(workdir, "test_predictions.jsonl")
@@ -130,15 +145,22 @@ def run_demo(workdir="tf-electra-demo", keep=False):
     tokenizer = ElectraTokenizer.from_pretrained(os.path.join(finetuned, "best"))
     texts = ["the movie was not boring but brilliant", "the movie was not brilliant but boring"]
     encoded = tokenizer(texts, padding=True)
-    body = {"instances": [{k: encoded[k][i] for k in ("input_ids", "attention_mask", "token_type_ids")}
-                          for i in range(len(texts))]}
+    body = {
+        "instances": [
+            {k: encoded[k][i] for k in ("input_ids", "attention_mask", "token_type_ids")} for i in range(len(texts))
+        ]
+    }
     print("POST /v1/models/electra:predict  " + json.dumps(body)[:160] + " ...")
-    result = subprocess.run([sys.executable, "-c", SERVING_CLIENT, version, json.dumps(body)],
-                            capture_output=True, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
+    result = subprocess.run(
+        [sys.executable, os.path.join(os.path.dirname(__file__), "serving_client.py"), version, json.dumps(body)],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
+    )
     if result.returncode != 0:
         print(result.stderr[-3000:], file=sys.stderr)
         raise SystemExit("the serving client failed")
-    response = json.loads(result.stdout[result.stdout.index("{"):])
+    response = json.loads(result.stdout[result.stdout.index("{") :])
     for text, prediction in zip(texts, response["predictions"]):
         print(f"{text!r}: {prediction['label']} (probabilities {prediction['probabilities']})")
     print(f"\ndemo finished in {time.time() - start:.0f} s; everything is in {workdir}")

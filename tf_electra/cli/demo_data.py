@@ -71,12 +71,12 @@ def checkpoint_shapes(
 ):
     """{name: shape} of the model variables run_pretraining.py creates for these hparams."""
     disc = discriminator_sizes(model_size, embedding_size, model_hparam_overrides)
-    E, H, L, I = disc["embedding_size"], disc["hidden_size"], disc["num_hidden_layers"], disc["intermediate_size"]
+    E, H, L, FF = disc["embedding_size"], disc["hidden_size"], disc["num_hidden_layers"], disc["intermediate_size"]
     shapes = embedding_shapes("electra", vocab_size, E, max_position, type_vocab)
     if E != H:
         shapes["electra/embeddings_project/kernel"] = (E, H)
         shapes["electra/embeddings_project/bias"] = (H,)
-    shapes.update(layer_shapes("electra", H, I, L))
+    shapes.update(layer_shapes("electra", H, FF, L))
     if electra_objective:
         shapes["discriminator_predictions/dense/kernel"] = (H, H)
         shapes["discriminator_predictions/dense/bias"] = (H,)
@@ -91,7 +91,7 @@ def checkpoint_shapes(
                 table_width = Hg
             else:
                 table_width = E
-                if E != Hg:
+                if Hg != E:
                     shapes["generator/embeddings_project/kernel"] = (E, Hg)
                     shapes["generator/embeddings_project/bias"] = (Hg,)
             shapes.update(layer_shapes("generator", Hg, gen["intermediate_size"], gen["num_hidden_layers"]))
@@ -132,7 +132,7 @@ def write_checkpoint(prefix, shapes, seed=0, std=0.3, adam=True, global_step=100
         if any(name.startswith(d) for d in drop):
             continue
         if rename and name.startswith(rename[0]):
-            name = rename[1] + name[len(rename[0]):]
+            name = rename[1] + name[len(rename[0]) :]
         names.append(name)
         tensors.append(value)
         if adam:
@@ -145,8 +145,7 @@ def write_checkpoint(prefix, shapes, seed=0, std=0.3, adam=True, global_step=100
     folder = os.path.dirname(os.path.abspath(prefix))
     os.makedirs(folder, exist_ok=True)
     tf.raw_ops.SaveV2(
-        prefix=prefix, tensor_names=names, shape_and_slices=[""] * len(names),
-        tensors=[tf.constant(t) for t in tensors],
+        prefix=prefix, tensor_names=names, shape_and_slices=[""] * len(names), tensors=[tf.constant(t) for t in tensors]
     )
     with open(os.path.join(folder, "checkpoint"), "w") as f:
         f.write(f'model_checkpoint_path: "{os.path.basename(prefix)}"\n')
@@ -156,9 +155,18 @@ def write_checkpoint(prefix, shapes, seed=0, std=0.3, adam=True, global_step=100
 SUBJECTS = ("the film", "the movie", "this show", "the plot", "the acting", "the ending", "the story", "the music")
 POSITIVE = ("good", "great", "fun", "clever", "moving", "brilliant")
 NEGATIVE = ("bad", "awful", "boring", "dull", "weak", "silly")
-TEMPLATES = ("{s} was {a} , not {b}", "{s} was not {b} but {a}", "not {b} , {s} was really {a}", "{s} : {a} and never {b}")
-DEMO_WORDS = sorted({w for t in SUBJECTS for w in t.split()} | set(POSITIVE) | set(NEGATIVE)
-                    | {"was", "not", "but", "really", "and", "never", ",", ":"})
+TEMPLATES = (
+    "{s} was {a} , not {b}",
+    "{s} was not {b} but {a}",
+    "not {b} , {s} was really {a}",
+    "{s} : {a} and never {b}",
+)
+DEMO_WORDS = sorted(
+    {w for t in SUBJECTS for w in t.split()}
+    | set(POSITIVE)
+    | set(NEGATIVE)
+    | {"was", "not", "but", "really", "and", "never", ",", ":"}
+)
 
 
 def word_order_sentiment(count, seed=0):
@@ -174,14 +182,20 @@ def word_order_sentiment(count, seed=0):
         good, bad = str(rng.choice(POSITIVE)), str(rng.choice(NEGATIVE))
         a, b = (good, bad) if positive else (bad, good)
         template = str(rng.choice(TEMPLATES))
-        rows.append({"text": template.format(s=str(rng.choice(SUBJECTS)), a=a, b=b),
-                     "label": "positive" if positive else "negative"})
+        rows.append(
+            {
+                "text": template.format(s=str(rng.choice(SUBJECTS)), a=a, b=b),
+                "label": "positive" if positive else "negative",
+            }
+        )
     return rows
 
 
 def write_vocab(path, size):
     """A BERT-style vocab.txt of `size` tokens: specials, the demo words, characters, word pieces, fillers."""
-    specials = ["[PAD]"] + [f"[unused{i}]" for i in range(max(0, min(99, size - 104)))] + ["[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    specials = (
+        ["[PAD]"] + [f"[unused{i}]" for i in range(max(0, min(99, size - 104)))] + ["[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    )
     tokens = list(specials)
     words = "the a of and to in is was it for on with as be by this that at from".split() + DEMO_WORDS
     tokens += [w for w in dict.fromkeys(words) if w not in tokens]
@@ -203,16 +217,18 @@ def main():
     parser.add_argument("--hparams", default="{}", help="JSON of the other checkpoint_shapes arguments")
     parser.add_argument("--step", type=int, default=1000)
     parser.add_argument("--no-adam", action="store_true")
-    parser.add_argument("--vocab", help="also write a vocab.txt with this many tokens ([PAD] [UNK] [CLS] [SEP] [MASK] ...)",
-                        type=int)
+    parser.add_argument(
+        "--vocab", help="also write a vocab.txt with this many tokens ([PAD] [UNK] [CLS] [SEP] [MASK] ...)", type=int
+    )
     args = parser.parse_args()
     hparams = json.loads(args.hparams)
     if args.vocab:
         write_vocab(os.path.join(args.out_dir, "vocab.txt"), args.vocab)
         hparams = dict(hparams, vocab_size=args.vocab)
     shapes = checkpoint_shapes(args.model_size, **hparams)
-    write_checkpoint(os.path.join(args.out_dir, f"model.ckpt-{args.step}"), shapes, adam=not args.no_adam,
-                     global_step=args.step)
+    write_checkpoint(
+        os.path.join(args.out_dir, f"model.ckpt-{args.step}"), shapes, adam=not args.no_adam, global_step=args.step
+    )
     print(f"wrote {len(shapes)} model variables to {args.out_dir}")
 
 

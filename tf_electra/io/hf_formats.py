@@ -95,7 +95,9 @@ def _read_tf_h5(path):
         with h5py.File(path, "r") as f:
             names = [n.decode() if isinstance(n, bytes) else n for n in f.attrs.get("layer_names", [])]
             if not names:
-                raise WeightsError(f"{path} is not a Keras 2 weights file of Hugging Face's TF2 layout (no layer_names)")
+                raise WeightsError(
+                    f"{path} is not a Keras 2 weights file of Hugging Face's TF2 layout (no layer_names)"
+                )
             for layer in names:
                 group = f[layer]
                 for weight in group.attrs.get("weight_names", []):

@@ -17,6 +17,8 @@ are transposed on the way in and out.
 
 import re
 
+from tf_electra.errors import WeightsError
+
 FORMATS = ("hf", "hf_tf", "google")
 
 # (format, pattern on our path, replacement)
@@ -46,7 +48,7 @@ _COMPILED = {fmt: [(re.compile(p), r) for f, p, r in RULES if f == fmt] for fmt 
 def name_in(fmt, path, scope="electra", embeddings="electra"):
     """The name of our variable `path` in format `fmt` ("hf", "hf_tf" or "google")."""
     if fmt not in _COMPILED:
-        raise ValueError(f"unknown weights format {fmt!r}; one of {FORMATS}")
+        raise WeightsError(f"unknown weights format {fmt!r}; one of {FORMATS}")
     name = path
     for pattern, replacement in _COMPILED[fmt]:
         name = pattern.sub(replacement, name)
@@ -63,7 +65,7 @@ def relative_path(model, variable):
     """The variable's path inside the model, without the model's own name."""
     prefix = (model.path or model.name) + "/"
     path = variable.path
-    return path[len(prefix):] if path.startswith(prefix) else path.split("/", 1)[1]
+    return path[len(prefix) :] if path.startswith(prefix) else path.split("/", 1)[1]
 
 
 def hf_canonical_key(key):

@@ -25,7 +25,9 @@ def check_tensor(source, name, value):
     """Refuses a non-float tensor and warns about NaN/inf values, naming the tensor."""
     array = np.asarray(value)
     if array.dtype.kind != "f":
-        raise WeightsError(f"{source}: weight {name!r} has dtype {array.dtype}, but model weights must be floating point")
+        raise WeightsError(
+            f"{source}: weight {name!r} has dtype {array.dtype}, but model weights must be floating point"
+        )
     finite = np.isfinite(array)
     if not finite.all():
         bad = int(array.size - np.count_nonzero(finite))
@@ -134,6 +136,6 @@ def hf_state_dict(model):
     for key, (variable, transpose) in variable_names(model, "hf").items():
         value = np.asarray(variable.numpy(), dtype=np.float32)
         if strip and key.startswith("electra."):
-            key = key[len("electra."):]
+            key = key[len("electra.") :]
         out[key] = np.ascontiguousarray(value.T) if transpose else value
     return out

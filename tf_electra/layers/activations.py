@@ -2,6 +2,8 @@
 
 from keras import ops
 
+from tf_electra.errors import ConfigError
+
 
 def get_activation(name):
     """Returns the activation function for a Hugging Face activation name.
@@ -19,5 +21,5 @@ def get_activation(name):
         "linear": lambda x: x,
     }
     if name not in table:
-        raise ValueError(f"unknown activation {name!r}; use one of {sorted(table)}")
+        raise ConfigError(f"unknown activation {name!r}; use one of {sorted(table)}")
     return table[name]

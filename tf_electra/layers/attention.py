@@ -5,57 +5,70 @@ import math
 import keras
 from keras import ops
 
+from tf_electra.layers.initializers import dense
 from tf_electra.layers.initializers import weight_initializer
+from tf_electra.layers.residual import ResidualLayerNorm
+
+RELATIVE = ("relative_key", "relative_key_query")
 
 
-def dense(units, config, name, dtype, activation=None):
-    """A dense layer with ELECTRA's initializer (truncated normal, zero bias)."""
-    return keras.layers.Dense(
-        units,
-        activation=activation,
-        kernel_initializer=weight_initializer(config),
-        name=name,
-        dtype=dtype,
-    )
-
-
+@keras.saving.register_keras_serializable(package="tf_electra")
 class ElectraSelfAttention(keras.layers.Layer):
-    """Scaled dot-product attention with separate query/key/value projections (scope `attention/self`).
+    """Scaled dot-product attention with query/key/value projections (scope `attention/self`).
 
-    Two implementations give the same numbers: "eager" (explicit softmax, the
-    only one that can return attention probabilities, apply attention dropout
-    or relative position scores) and "sdpa" (`keras.ops.dot_product_attention`,
-    fused where the backend has a fused kernel). "sdpa" falls back to "eager"
-    when a call needs one of those features.
+    Two implementations give the same numbers: "eager" (explicit softmax, the only one that can
+    return attention probabilities, apply attention dropout or relative position scores) and "sdpa"
+    (`keras.ops.dot_product_attention`). "sdpa" falls back to "eager" when a call needs one of those.
 
     Args:
-        config: An ElectraConfig.
+        hidden_size: Width H (split into heads).
+        num_attention_heads: Number of heads; H must be divisible by it.
+        attention_dropout: Dropout rate on the attention probabilities.
+        position_embedding_type: "absolute", or "relative_key" / "relative_key_query" (Shaw et al.).
+        max_position_embeddings: Longest sequence (sizes the relative distance table).
+        initializer_range: Stddev of the kernels' initializer.
         attn_implementation: "eager" or "sdpa".
     """
 
-    def __init__(self, config, attn_implementation="eager", **kwargs):
+    def __init__(
+        self,
+        hidden_size,
+        num_attention_heads,
+        attention_dropout=0.1,
+        position_embedding_type="absolute",
+        max_position_embeddings=512,
+        initializer_range=0.02,
+        attn_implementation="eager",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
-        self.config = config
+        # === Config ===
+        self.hidden_size = hidden_size
+        self.num_heads = num_attention_heads
+        self.head_size = hidden_size // num_attention_heads
+        self.attention_dropout = attention_dropout
+        self.position_embedding_type = position_embedding_type
+        self.max_position_embeddings = max_position_embeddings
+        self.initializer_range = initializer_range
         self.attn_implementation = attn_implementation
-        self.num_heads = config.num_attention_heads
-        self.head_size = config.head_size
-        self.query = dense(config.hidden_size, config, "query", self.dtype_policy)
-        self.key = dense(config.hidden_size, config, "key", self.dtype_policy)
-        self.value = dense(config.hidden_size, config, "value", self.dtype_policy)
-        self.dropout = keras.layers.Dropout(config.attention_probs_dropout_prob, dtype=self.dtype_policy)
-        self.relative = config.position_embedding_type in ("relative_key", "relative_key_query")
+        self.relative = position_embedding_type in RELATIVE
+        # === Layers ===
+        self.query = dense(hidden_size, initializer_range, "query", self.dtype_policy)
+        self.key = dense(hidden_size, initializer_range, "key", self.dtype_policy)
+        self.value = dense(hidden_size, initializer_range, "value", self.dtype_policy)
+        self.dropout = keras.layers.Dropout(attention_dropout, dtype=self.dtype_policy)
         if self.relative:
             self.distance_embedding = keras.layers.Embedding(
-                2 * config.max_position_embeddings - 1,
+                2 * max_position_embeddings - 1,
                 self.head_size,
-                embeddings_initializer=weight_initializer(config),
+                embeddings_initializer=weight_initializer(initializer_range),
                 name="distance_embedding",
                 dtype=self.dtype_policy,
             )
 
     def build(self, input_shape=None):
         for layer in (self.query, self.key, self.value):
-            layer.build((None, None, self.config.hidden_size))
+            layer.build((None, None, self.hidden_size))
         if self.relative:
             self.distance_embedding.build((None, None))
 
@@ -68,8 +81,8 @@ class ElectraSelfAttention(keras.layers.Layer):
 
         Args:
             hidden_states: [batch, seq, hidden].
-            mask_bias: float32 additive mask broadcastable to [batch, heads, seq, seq]
-                (0 where attending is allowed, a large negative value elsewhere).
+            mask_bias: float32 additive mask broadcastable to [batch, heads, seq, seq] (0 where attending
+                is allowed, a large negative value elsewhere).
             output_attentions: also return the attention probabilities.
 
         Returns:
@@ -79,12 +92,12 @@ class ElectraSelfAttention(keras.layers.Layer):
         q = self._split_heads(self.query(hidden_states), batch, length)
         k = self._split_heads(self.key(hidden_states), batch, length)
         v = self._split_heads(self.value(hidden_states), batch, length)
-        dropout_active = training and self.config.attention_probs_dropout_prob > 0
+        dropout_active = training and self.attention_dropout > 0
         if self.attn_implementation == "sdpa" and not (output_attentions or dropout_active or self.relative):
             context = ops.dot_product_attention(
                 q, k, v, bias=ops.cast(mask_bias, q.dtype), scale=1.0 / math.sqrt(self.head_size)
             )
-            return ops.reshape(context, (batch, length, self.config.hidden_size)), None
+            return ops.reshape(context, (batch, length, self.hidden_size)), None
         q = ops.transpose(q, (0, 2, 1, 3))  # [batch, heads, seq, head_size]
         k = ops.transpose(k, (0, 2, 3, 1))  # [batch, heads, head_size, seq]
         v = ops.transpose(v, (0, 2, 1, 3))
@@ -94,36 +107,78 @@ class ElectraSelfAttention(keras.layers.Layer):
         # Keras autocasts layer inputs to the compute dtype; the mask is added in float32.
         scores = ops.cast(scores, "float32") * (1.0 / math.sqrt(self.head_size)) + ops.cast(mask_bias, "float32")
         probs = ops.cast(ops.softmax(scores, axis=-1), v.dtype)
-        probs_dropped = self.dropout(probs, training=training)
-        context = ops.matmul(probs_dropped, v)  # [batch, heads, seq, head_size]
-        context = ops.reshape(ops.transpose(context, (0, 2, 1, 3)), (batch, length, self.config.hidden_size))
+        context = ops.matmul(self.dropout(probs, training=training), v)  # [batch, heads, seq, head_size]
+        context = ops.reshape(ops.transpose(context, (0, 2, 1, 3)), (batch, length, self.hidden_size))
         return context, (probs if output_attentions else None)
 
     def _relative_scores(self, q, k, length):
         # Shaw et al. relative positions, as Hugging Face's BERT computes them.
         positions = ops.arange(length)
-        distance = positions[:, None] - positions[None, :] + self.config.max_position_embeddings - 1
+        distance = positions[:, None] - positions[None, :] + self.max_position_embeddings - 1
         table = ops.cast(self.distance_embedding(distance), q.dtype)  # [seq, seq, head_size]
         scores = ops.einsum("bhld,lrd->bhlr", q, table)
-        if self.config.position_embedding_type == "relative_key_query":
+        if self.position_embedding_type == "relative_key_query":
             scores = scores + ops.einsum("bhrd,lrd->bhlr", k, table)
         return scores
 
-
-class ElectraAttention(keras.layers.Layer):
-    """Self-attention, output projection, dropout and post-LN residual (scope `attention`)."""
-
-    def __init__(self, config, attn_implementation="eager", **kwargs):
-        super().__init__(**kwargs)
-        self.config = config
-        self.self_attention = ElectraSelfAttention(
-            config, attn_implementation, name="self", dtype=self.dtype_policy
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            hidden_size=self.hidden_size,
+            num_attention_heads=self.num_heads,
+            attention_dropout=self.attention_dropout,
+            position_embedding_type=self.position_embedding_type,
+            max_position_embeddings=self.max_position_embeddings,
+            initializer_range=self.initializer_range,
+            attn_implementation=self.attn_implementation,
         )
-        self.output_block = ResidualLayerNorm(config, name="output", dtype=self.dtype_policy)
+        return config
+
+
+@keras.saving.register_keras_serializable(package="tf_electra")
+class ElectraAttention(keras.layers.Layer):
+    """Self-attention, then the output projection, dropout and post-LN residual (scope `attention`).
+
+    Args:
+        hidden_dropout: Dropout rate after the output projection.
+        layer_norm_eps: LayerNorm epsilon.
+        **attention_kwargs: ElectraSelfAttention's arguments (hidden_size, num_attention_heads, ...).
+    """
+
+    def __init__(
+        self,
+        hidden_size,
+        num_attention_heads,
+        hidden_dropout=0.1,
+        layer_norm_eps=1e-12,
+        attention_dropout=0.1,
+        position_embedding_type="absolute",
+        max_position_embeddings=512,
+        initializer_range=0.02,
+        attn_implementation="eager",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.hidden_dropout = hidden_dropout
+        self.layer_norm_eps = layer_norm_eps
+        self.self_attention = ElectraSelfAttention(
+            hidden_size,
+            num_attention_heads,
+            attention_dropout,
+            position_embedding_type,
+            max_position_embeddings,
+            initializer_range,
+            attn_implementation,
+            name="self",
+            dtype=self.dtype_policy,
+        )
+        self.output_block = ResidualLayerNorm(
+            hidden_size, hidden_dropout, layer_norm_eps, initializer_range, name="output", dtype=self.dtype_policy
+        )
 
     def build(self, input_shape=None):
         self.self_attention.build()
-        self.output_block.build((None, None, self.config.hidden_size))
+        self.output_block.build((None, None, self.self_attention.hidden_size))
 
     def call(self, hidden_states, mask_bias, output_attentions=False, training=False):
         context, probs = self.self_attention(
@@ -131,23 +186,10 @@ class ElectraAttention(keras.layers.Layer):
         )
         return self.output_block(context, hidden_states, training=training), probs
 
-
-class ResidualLayerNorm(keras.layers.Layer):
-    """`LayerNorm(x + dropout(dense(h)))`: the `output` block after attention and after the FFN."""
-
-    def __init__(self, config, **kwargs):
-        super().__init__(**kwargs)
-        self.config = config
-        self.dense = dense(config.hidden_size, config, "dense", self.dtype_policy)
-        self.layer_norm = keras.layers.LayerNormalization(
-            epsilon=config.layer_norm_eps, name="LayerNorm", dtype=self.dtype_policy
-        )
-        self.dropout = keras.layers.Dropout(config.hidden_dropout_prob, dtype=self.dtype_policy)
-
-    def build(self, input_shape):
-        self.dense.build(input_shape)
-        self.layer_norm.build((None, None, self.config.hidden_size))
-
-    def call(self, hidden_states, residual, training=False):
-        hidden_states = self.dropout(self.dense(hidden_states), training=training)
-        return self.layer_norm(hidden_states + residual)
+    def get_config(self):
+        config = super().get_config()
+        inner = self.self_attention.get_config()
+        for key in ("name", "trainable", "dtype"):
+            inner.pop(key, None)
+        config.update(inner, hidden_dropout=self.hidden_dropout, layer_norm_eps=self.layer_norm_eps)
+        return config

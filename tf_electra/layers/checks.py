@@ -36,6 +36,54 @@ def _concrete(x):
         return None
 
 
+def dtype_name(x):
+    """Keras' name of an array's dtype ("int32", "float32", "bool", ...), or its own name for others."""
+    dtype = getattr(x, "dtype", None)
+    try:
+        return backend.standardize_dtype(dtype)
+    except (ValueError, TypeError, AttributeError):
+        return str(getattr(dtype, "name", dtype))
+
+
+def check_integer(x, name):
+    """Refuses ids that are not integers (floats would be floored, bools taken as 0/1); returns x.
+
+    Python lists and ints become NumPy arrays first.
+    """
+    if isinstance(x, (list, tuple, int)) and not isinstance(x, bool):
+        try:
+            x = np.asarray(x)
+        except ValueError as e:  # ragged lists
+            raise InputError(f"{name} must be a rectangular [batch, seq] array of token ids: {e}") from None
+    if getattr(x, "dtype", None) is None:
+        raise InputError(f"{name} must be an integer tensor or array of token ids, got {type(x).__name__}")
+    dtype = dtype_name(x)
+    if not dtype.startswith(("int", "uint")):
+        raise InputError(
+            f"{name} must hold integer token ids, got dtype {dtype}; tokenize the text first "
+            "(ElectraTokenizer) and pass the ids as integers"
+        )
+    return x
+
+
+def check_embeddings(x, width):
+    """Checks inputs_embeds is a float [batch, seq, width] tensor; returns it."""
+    dtype = dtype_name(x)
+    shape = tuple(getattr(x, "shape", ()))
+    if not dtype.startswith(("float", "bfloat")):
+        raise InputError(f"inputs_embeds must be a float tensor, got dtype {dtype}")
+    if len(shape) != 3 or (shape[-1] is not None and shape[-1] != width):
+        raise InputError(f"inputs_embeds must have shape [batch, seq, {width}] (embedding_size), got {shape}")
+    return x
+
+
+def check_not_empty(x, name):
+    """Refuses a zero-length sequence (known statically or eagerly)."""
+    length = x.shape[1]
+    if length == 0:
+        raise InputError(f"{name} has sequence length 0; every sequence needs at least one token ([CLS])")
+
+
 def check_range(x, low, high, name):
     """Checks low <= x < high everywhere; returns x (with the check attached in a TF graph)."""
     value = _concrete(x)
@@ -100,8 +148,6 @@ def check_max_length(length, maximum, name="input_ids"):
         import tensorflow as tf
 
         return tf.debugging.assert_less_equal(
-            tf.cast(length, tf.int32),
-            maximum,
-            message=f"{name} is longer than max_position_embeddings={maximum}",
+            tf.cast(length, tf.int32), maximum, message=f"{name} is longer than max_position_embeddings={maximum}"
         )
     return None

@@ -7,39 +7,61 @@ from tf_electra.layers import checks
 from tf_electra.layers.initializers import weight_initializer
 
 
+@keras.saving.register_keras_serializable(package="tf_electra")
 class ElectraEmbeddings(keras.layers.Layer):
     """The embedding block of ELECTRA (scope `electra/embeddings`), at width E.
 
     Args:
-        config: An ElectraConfig.
+        vocab_size: Rows of the word embedding table.
+        embedding_size: Width E of the embeddings.
+        max_position_embeddings: Rows of the position table (the longest sequence).
+        type_vocab_size: Rows of the token type (segment) table.
+        position_embedding_type: "absolute" adds position embeddings; the relative types add none here.
+        layer_norm_eps: LayerNorm epsilon.
+        dropout: Dropout rate after the LayerNorm.
+        initializer_range: Stddev of the tables' initializer.
         **kwargs: Layer arguments (name, dtype).
     """
 
-    def __init__(self, config, **kwargs):
+    def __init__(
+        self,
+        vocab_size,
+        embedding_size,
+        max_position_embeddings=512,
+        type_vocab_size=2,
+        position_embedding_type="absolute",
+        layer_norm_eps=1e-12,
+        dropout=0.1,
+        initializer_range=0.02,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
-        self.config = config
-        init = weight_initializer(config)
-        self.word_embeddings = keras.layers.Embedding(
-            config.vocab_size, config.embedding_size, embeddings_initializer=init,
-            name="word_embeddings", dtype=self.dtype_policy,
+        # === Config ===
+        self.vocab_size = vocab_size
+        self.embedding_size = embedding_size
+        self.max_position_embeddings = max_position_embeddings
+        self.type_vocab_size = type_vocab_size
+        self.position_embedding_type = position_embedding_type
+        self.layer_norm_eps = layer_norm_eps
+        self.dropout_rate = dropout
+        self.initializer_range = initializer_range
+        # === Layers ===
+        init = weight_initializer(initializer_range)
+        table = lambda rows, name: keras.layers.Embedding(
+            rows, embedding_size, embeddings_initializer=init, name=name, dtype=self.dtype_policy
         )
-        self.position_embeddings = keras.layers.Embedding(
-            config.max_position_embeddings, config.embedding_size, embeddings_initializer=init,
-            name="position_embeddings", dtype=self.dtype_policy,
-        )
-        self.token_type_embeddings = keras.layers.Embedding(
-            config.type_vocab_size, config.embedding_size, embeddings_initializer=init,
-            name="token_type_embeddings", dtype=self.dtype_policy,
-        )
+        self.word_embeddings = table(vocab_size, "word_embeddings")
+        self.position_embeddings = table(max_position_embeddings, "position_embeddings")
+        self.token_type_embeddings = table(type_vocab_size, "token_type_embeddings")
         self.layer_norm = keras.layers.LayerNormalization(
-            epsilon=config.layer_norm_eps, name="LayerNorm", dtype=self.dtype_policy
+            epsilon=layer_norm_eps, name="LayerNorm", dtype=self.dtype_policy
         )
-        self.dropout = keras.layers.Dropout(config.hidden_dropout_prob, dtype=self.dtype_policy)
+        self.dropout = keras.layers.Dropout(dropout, dtype=self.dtype_policy)
 
     def build(self, input_shape=None):
         for table in (self.word_embeddings, self.position_embeddings, self.token_type_embeddings):
             table.build((None, None))
-        self.layer_norm.build((None, None, self.config.embedding_size))
+        self.layer_norm.build((None, None, self.embedding_size))
 
     def call(self, input_ids=None, token_type_ids=None, position_ids=None, inputs_embeds=None, training=False):
         """Embeds a batch.
@@ -53,30 +75,40 @@ class ElectraEmbeddings(keras.layers.Layer):
         Returns:
             float [batch, seq, E].
         """
-        cfg = self.config
         if inputs_embeds is None:
-            input_ids = checks.check_range(input_ids, 0, cfg.vocab_size, "input_ids")
+            input_ids = checks.check_range(input_ids, 0, self.vocab_size, "input_ids")
             inputs_embeds = self.word_embeddings(input_ids)
             if keras.backend.backend() == "jax":
                 # Under jit an out-of-range id cannot raise: make it NaN, never a silent zero vector.
-                valid = ops.logical_and(input_ids >= 0, input_ids < cfg.vocab_size)
+                valid = ops.logical_and(input_ids >= 0, input_ids < self.vocab_size)
                 inputs_embeds = ops.where(valid[..., None], inputs_embeds, float("nan"))
         seq_length = ops.shape(inputs_embeds)[1]
-        checks.check_max_length(seq_length, cfg.max_position_embeddings)
+        checks.check_max_length(seq_length, self.max_position_embeddings)
         if token_type_ids is None:
             token_type = ops.take(self.token_type_embeddings.embeddings, 0, axis=0)
             embeddings = inputs_embeds + ops.cast(token_type, inputs_embeds.dtype)
         else:
-            token_type_ids = checks.check_range(token_type_ids, 0, cfg.type_vocab_size, "token_type_ids")
+            token_type_ids = checks.check_range(token_type_ids, 0, self.type_vocab_size, "token_type_ids")
             embeddings = inputs_embeds + self.token_type_embeddings(token_type_ids)
-        if cfg.position_embedding_type == "absolute":
+        if self.position_embedding_type == "absolute":
             if position_ids is None:
                 table = ops.cast(self.position_embeddings.embeddings, embeddings.dtype)
                 embeddings = embeddings + table[None, :seq_length]
             else:
-                position_ids = checks.check_range(
-                    position_ids, 0, cfg.max_position_embeddings, "position_ids"
-                )
+                position_ids = checks.check_range(position_ids, 0, self.max_position_embeddings, "position_ids")
                 embeddings = embeddings + self.position_embeddings(position_ids)
-        embeddings = self.layer_norm(embeddings)
-        return self.dropout(embeddings, training=training)
+        return self.dropout(self.layer_norm(embeddings), training=training)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            vocab_size=self.vocab_size,
+            embedding_size=self.embedding_size,
+            max_position_embeddings=self.max_position_embeddings,
+            type_vocab_size=self.type_vocab_size,
+            position_embedding_type=self.position_embedding_type,
+            layer_norm_eps=self.layer_norm_eps,
+            dropout=self.dropout_rate,
+            initializer_range=self.initializer_range,
+        )
+        return config

@@ -1,9 +1,9 @@
-"""The weight initializer of every ELECTRA layer, and a switch to skip random initialization.
+"""ELECTRA's weight initializer, its dense layer, and a switch to skip random initialization.
 
-Loading a checkpoint that assigns every weight first fills the model with
-random values only to overwrite them; for ELECTRA-Large that is about 5 s and
-a transient copy per variable. Inside `zero_initialized()` new layers start
-from zeros instead. Use it only when every weight will be assigned afterwards.
+Loading a checkpoint that assigns every weight first fills the model with random values only to
+overwrite them; for ELECTRA-Large that is about 5 s and a transient copy per variable. Inside
+`zero_initialized()` new layers start from zeros instead. Use it only when every weight will be
+assigned afterwards.
 """
 
 import contextlib
@@ -14,11 +14,18 @@ import keras
 _ZERO_INIT = contextvars.ContextVar("tf_electra_zero_init", default=False)
 
 
-def weight_initializer(config):
-    """ELECTRA's initializer: truncated normal with stddev config.initializer_range (zeros when switched off)."""
+def weight_initializer(initializer_range=0.02):
+    """ELECTRA's initializer: truncated normal with this stddev (zeros inside `zero_initialized()`)."""
     if _ZERO_INIT.get():
         return keras.initializers.Zeros()
-    return keras.initializers.TruncatedNormal(stddev=config.initializer_range)
+    return keras.initializers.TruncatedNormal(stddev=initializer_range)
+
+
+def dense(units, initializer_range, name, dtype, activation=None):
+    """A Dense layer with ELECTRA's initializer (truncated normal kernel, zero bias)."""
+    return keras.layers.Dense(
+        units, activation=activation, kernel_initializer=weight_initializer(initializer_range), name=name, dtype=dtype
+    )
 
 
 @contextlib.contextmanager

@@ -4,50 +4,102 @@ import keras
 import numpy as np
 from keras import ops
 
-from tf_electra.layers import checks
 from tf_electra.errors import InputError
-from tf_electra.layers.attention import dense
+from tf_electra.layers import checks
 from tf_electra.layers.embeddings import ElectraEmbeddings
+from tf_electra.layers.initializers import dense
 from tf_electra.layers.transformer import ElectraEncoder
 
 
+@keras.saving.register_keras_serializable(package="tf_electra")
 class ElectraMainLayer(keras.layers.Layer):
-    """The ELECTRA encoder shared by every model class.
+    """The ELECTRA encoder that every model class shares.
 
     Args:
-        config: An ElectraConfig.
+        vocab_size, embedding_size, max_position_embeddings, type_vocab_size: The embedding tables.
+        hidden_size, num_hidden_layers, num_attention_heads, intermediate_size, hidden_act: The
+            transformer's sizes. When embedding_size != hidden_size, a dense `embeddings_project`
+            maps E to H.
+        hidden_dropout, attention_dropout: Dropout rates.
+        layer_norm_eps, initializer_range: LayerNorm epsilon, initializer stddev.
+        position_embedding_type: "absolute", "relative_key" or "relative_key_query".
+        is_decoder: Causal self-attention.
         attn_implementation: "eager" or "sdpa".
     """
 
-    def __init__(self, config, attn_implementation="eager", **kwargs):
+    def __init__(
+        self,
+        vocab_size,
+        embedding_size,
+        hidden_size,
+        num_hidden_layers,
+        num_attention_heads,
+        intermediate_size,
+        hidden_act="gelu",
+        hidden_dropout=0.1,
+        attention_dropout=0.1,
+        max_position_embeddings=512,
+        type_vocab_size=2,
+        initializer_range=0.02,
+        layer_norm_eps=1e-12,
+        position_embedding_type="absolute",
+        is_decoder=False,
+        attn_implementation="eager",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
-        self.config = config
-        self.embeddings = ElectraEmbeddings(config, name="embeddings", dtype=self.dtype_policy)
+        # === Config ===
+        self.embedding_config = dict(
+            vocab_size=vocab_size,
+            embedding_size=embedding_size,
+            max_position_embeddings=max_position_embeddings,
+            type_vocab_size=type_vocab_size,
+            position_embedding_type=position_embedding_type,
+            layer_norm_eps=layer_norm_eps,
+            dropout=hidden_dropout,
+            initializer_range=initializer_range,
+        )
+        self.block = dict(
+            hidden_size=hidden_size,
+            num_attention_heads=num_attention_heads,
+            intermediate_size=intermediate_size,
+            hidden_act=hidden_act,
+            hidden_dropout=hidden_dropout,
+            attention_dropout=attention_dropout,
+            layer_norm_eps=layer_norm_eps,
+            position_embedding_type=position_embedding_type,
+            max_position_embeddings=max_position_embeddings,
+            initializer_range=initializer_range,
+            attn_implementation=attn_implementation,
+        )
+        self.num_hidden_layers = num_hidden_layers
+        self.is_decoder = is_decoder
+        # === Layers ===
+        self.embeddings = ElectraEmbeddings(**self.embedding_config, name="embeddings", dtype=self.dtype_policy)
         self.embeddings_project = None
-        if config.embedding_size != config.hidden_size:
-            self.embeddings_project = dense(config.hidden_size, config, "embeddings_project", self.dtype_policy)
-        self.encoder = ElectraEncoder(config, attn_implementation, name="encoder", dtype=self.dtype_policy)
+        if embedding_size != hidden_size:
+            self.embeddings_project = dense(hidden_size, initializer_range, "embeddings_project", self.dtype_policy)
+        self.encoder = ElectraEncoder(num_hidden_layers, self.block, name="encoder", dtype=self.dtype_policy)
 
     def build(self, input_shape=None):
         self.embeddings.build()
         if self.embeddings_project is not None:
-            self.embeddings_project.build((None, None, self.config.embedding_size))
+            self.embeddings_project.build((None, None, self.embedding_config["embedding_size"]))
         self.encoder.build()
 
     def mask_bias(self, attention_mask, batch, length, dtype):
         """Additive float32 attention bias, [batch, 1, 1 or seq, seq].
 
-        0 where a query may attend to a key, and a large negative value
-        elsewhere that stays finite in the compute dtype (float16's minimum, or
-        -1e30, which bfloat16 holds too). Like Hugging Face's dtype-minimum mask,
-        it zeroes masked keys exactly and makes a fully masked row uniform.
+        0 where a query may attend to a key, and a large negative value elsewhere that stays finite
+        in the compute dtype (float16's minimum, or -1e30, which bfloat16 holds too). Like Hugging
+        Face's dtype-minimum mask, it zeroes masked keys exactly and makes a fully masked row uniform.
         """
         minimum = float(np.finfo(np.float16).min) if dtype == "float16" else -1e30
         if attention_mask is None:
             allowed = ops.ones((batch, 1, 1, length), "float32")
         else:
             allowed = ops.cast(attention_mask, "float32")[:, None, None, :]
-        if self.config.is_decoder:
+        if self.is_decoder:
             positions = ops.arange(length)
             causal = ops.cast(positions[:, None] >= positions[None, :], "float32")  # [seq, seq]
             allowed = allowed * causal[None, None]
@@ -66,19 +118,22 @@ class ElectraMainLayer(keras.layers.Layer):
     ):
         """Returns (last hidden state [batch, seq, H], hidden states or None, attentions or None)."""
         if input_ids is not None and inputs_embeds is not None:
-            raise ValueError("pass either input_ids or inputs_embeds, not both")
+            raise InputError("pass either input_ids or inputs_embeds, not both")
         if input_ids is None and inputs_embeds is None:
-            raise ValueError("pass input_ids or inputs_embeds")
-        reference = input_ids if input_ids is not None else inputs_embeds[..., 0]
-        ref_name = "input_ids" if input_ids is not None else "inputs_embeds[..., 0]"
+            raise InputError("pass input_ids or inputs_embeds")
+        if input_ids is not None:
+            input_ids = checks.check_integer(input_ids, "input_ids")
+            reference, ref_name = input_ids, "input_ids"
+        else:
+            inputs_embeds = checks.check_embeddings(inputs_embeds, self.embedding_config["embedding_size"])
+            reference, ref_name = inputs_embeds[..., 0], "inputs_embeds[..., 0]"
         if len(reference.shape) != 2:
             raise InputError(f"{ref_name} must have shape [batch, seq], got {tuple(reference.shape)}")
+        checks.check_not_empty(reference, ref_name)
         attention_mask = checks.check_same_shape(reference, attention_mask, ref_name, "attention_mask")
         token_type_ids = checks.check_same_shape(reference, token_type_ids, ref_name, "token_type_ids")
         position_ids = checks.check_same_shape(reference, position_ids, ref_name, "position_ids")
-        hidden_states = self.embeddings(
-            input_ids, token_type_ids, position_ids, inputs_embeds, training=training
-        )
+        hidden_states = self.embeddings(input_ids, token_type_ids, position_ids, inputs_embeds, training=training)
         if self.embeddings_project is not None:
             hidden_states = self.embeddings_project(hidden_states)
         batch, length = ops.shape(reference)[0], ops.shape(reference)[1]
@@ -91,3 +146,17 @@ class ElectraMainLayer(keras.layers.Layer):
             training=training,
         )
 
+    def get_config(self):
+        config = super().get_config()
+        block = {k: v for k, v in self.block.items() if k not in ("hidden_dropout", "attention_dropout")}
+        config.update(
+            block,
+            vocab_size=self.embedding_config["vocab_size"],
+            embedding_size=self.embedding_config["embedding_size"],
+            type_vocab_size=self.embedding_config["type_vocab_size"],
+            num_hidden_layers=self.num_hidden_layers,
+            hidden_dropout=self.block["hidden_dropout"],
+            attention_dropout=self.block["attention_dropout"],
+            is_decoder=self.is_decoder,
+        )
+        return config

@@ -9,3 +9,15 @@ from tf_electra.models.question_answering import TFElectraForQuestionAnswering
 from tf_electra.models.registry import MODEL_CLASSES
 from tf_electra.models.sequence_classification import TFElectraForSequenceClassification
 from tf_electra.models.token_classification import TFElectraForTokenClassification
+
+__all__ = [
+    "MODEL_CLASSES",
+    "TFElectraForCausalLM",
+    "TFElectraForMaskedLM",
+    "TFElectraForMultipleChoice",
+    "TFElectraForPreTraining",
+    "TFElectraForQuestionAnswering",
+    "TFElectraForSequenceClassification",
+    "TFElectraForTokenClassification",
+    "TFElectraModel",
+]

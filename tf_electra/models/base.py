@@ -10,15 +10,44 @@ from collections.abc import Mapping
 import keras
 from keras import ops
 
+from tf_electra import _keras_compat
 from tf_electra.configuration import ATTN_IMPLEMENTATIONS
 from tf_electra.configuration import DEFAULT_ATTN_IMPLEMENTATION
 from tf_electra.configuration import ElectraConfig
 from tf_electra.errors import ConfigError
+from tf_electra.errors import InputError
 from tf_electra.layers.main_layer import ElectraMainLayer
 from tf_electra.models.pretrained import PretrainedMixin
 
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids", "position_ids", "inputs_embeds")
 FLAG_NAMES = ("output_attentions", "output_hidden_states", "return_dict")
+
+
+def main_layer_arguments(config, attn_implementation):
+    """ElectraMainLayer's arguments from an ElectraConfig."""
+    return dict(
+        vocab_size=config.vocab_size,
+        embedding_size=config.embedding_size,
+        hidden_size=config.hidden_size,
+        num_hidden_layers=config.num_hidden_layers,
+        num_attention_heads=config.num_attention_heads,
+        intermediate_size=config.intermediate_size,
+        hidden_act=config.hidden_act,
+        hidden_dropout=config.hidden_dropout_prob,
+        attention_dropout=config.attention_probs_dropout_prob,
+        max_position_embeddings=config.max_position_embeddings,
+        type_vocab_size=config.type_vocab_size,
+        initializer_range=config.initializer_range,
+        layer_norm_eps=config.layer_norm_eps,
+        position_embedding_type=config.position_embedding_type,
+        is_decoder=config.is_decoder,
+        attn_implementation=attn_implementation,
+    )
+
+
+def classifier_dropout(config):
+    """The task heads' dropout rate: classifier_dropout, else hidden_dropout_prob (as in Hugging Face)."""
+    return config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
 
 
 class TFElectraPreTrainedModel(PretrainedMixin, keras.Model):
@@ -48,7 +77,7 @@ class TFElectraPreTrainedModel(PretrainedMixin, keras.Model):
             raise ConfigError(f"attn_implementation={impl!r} is not one of {ATTN_IMPLEMENTATIONS}")
         self.config = config
         self.attn_implementation = impl
-        self.electra = ElectraMainLayer(config, impl, name="electra", dtype=self.dtype_policy)
+        self.electra = ElectraMainLayer(**main_layer_arguments(config, impl), name="electra", dtype=self.dtype_policy)
         self._create_head()
         self.build()
 
@@ -125,7 +154,7 @@ class TFElectraPreTrainedModel(PretrainedMixin, keras.Model):
             inputs["input_ids"] = None
             unknown = set(input_ids) - set(inputs)
             if unknown:
-                raise TypeError(f"unexpected input names {sorted(unknown)}; expected some of {sorted(inputs)}")
+                raise InputError(f"unexpected input names {sorted(unknown)}; expected some of {sorted(inputs)}")
             inputs.update({k: v for k, v in input_ids.items() if v is not None})
         for name in self.label_names:
             inputs.setdefault(name, None)
@@ -138,9 +167,11 @@ class TFElectraPreTrainedModel(PretrainedMixin, keras.Model):
         )
         outputs = self._head_outputs(sequence_output, inputs, training)
         if self.label_names and all(inputs[name] is not None for name in self.label_names):
-            labels_in = inputs[self.label_names[0]] if len(self.label_names) == 1 else {
-                name: inputs[name] for name in self.label_names
-            }
+            labels_in = (
+                inputs[self.label_names[0]]
+                if len(self.label_names) == 1
+                else {name: inputs[name] for name in self.label_names}
+            )
             outputs["loss"] = self.hf_loss(labels_in, outputs, inputs)
         outputs = self.output_class(outputs, hidden_states=hidden_states, attentions=attentions)
         if inputs["return_dict"] is False:
@@ -159,7 +190,7 @@ class TFElectraPreTrainedModel(PretrainedMixin, keras.Model):
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """With no loss in `compile`, the head's own (Hugging Face) loss; otherwise Keras' on the logits."""
-        if self._compile_loss is not None:
+        if _keras_compat.has_compiled_loss(self):
             return super().compute_loss(x, y, self._prediction_for_keras(y_pred, y), sample_weight, training)
         losses = []
         # Aggregated like Keras' additional losses: under tf.distribute the per-replica mean is
@@ -168,43 +199,35 @@ class TFElectraPreTrainedModel(PretrainedMixin, keras.Model):
             inputs = dict(x) if isinstance(x, Mapping) else {"input_ids": x}
             for name in INPUT_NAMES:
                 inputs.setdefault(name, None)
-            losses.append(self._aggregate_additional_loss(self.hf_loss(y, y_pred, inputs)))
+            losses.append(_keras_compat.aggregate_loss(self, self.hf_loss(y, y_pred, inputs)))
         elif isinstance(y_pred, Mapping) and "loss" in y_pred:
-            losses.append(self._aggregate_additional_loss(y_pred["loss"]))
-        losses.extend(self._aggregate_additional_loss(loss) for loss in self.losses)
+            losses.append(_keras_compat.aggregate_loss(self, y_pred["loss"]))
+        losses.extend(_keras_compat.aggregate_loss(self, loss) for loss in self.losses)
         if not losses:
-            raise ValueError(
+            raise ConfigError(
                 "No loss to compute: give the dataset labels (features, labels), put `labels` in the "
                 "feature dict, or pass a `loss` to compile()."
             )
         return losses[0] if len(losses) == 1 else ops.sum(ops.stack(losses))
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
-        # Keras' TensorFlow trainer builds a distributed model from a batch averaged with
-        # strategy.reduce, which MultiWorkerMirroredStrategy cannot do for a dict of inputs.
-        # Building needs only shapes and dtypes: use this worker's first replica's batch.
-        if iterator is not None and getattr(self, "_distribute_strategy", None) is not None:
-            import tensorflow as tf
-
-            for _, _, batches in iterator:
-                batch = next(batches)
-                data_batch = keras.tree.map_structure(
-                    lambda v: self._distribute_strategy.experimental_local_results(v)[0]
-                    if isinstance(v, tf.distribute.DistributedValues) else v,
-                    batch,
-                )
-                break
-            iterator = None
-        return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+        return _keras_compat.symbolic_build_from_local_batch(self, iterator, data_batch, super()._maybe_symbolic_build)
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         results = super().compute_metrics(x, y, self._prediction_for_keras(y_pred, y), sample_weight)
-        strategy = getattr(self, "_distribute_strategy", None)
+        strategy = getattr(self, "distribute_strategy", None)
         if strategy is not None and type(strategy).__name__.startswith(("MultiWorkerMirrored", "CollectiveAllReduce")):
             # Keras averages step results across workers with reduce(..., axis=0), which needs a
             # batch axis: give each scalar one (the average over workers is then a scalar again).
             results = {k: ops.reshape(v, (1,)) for k, v in results.items()}
         return results
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """keras.Model.fit. A tf.data.Dataset brings its own order, so `shuffle` defaults to False for one
+        (Keras would otherwise warn that its default shuffle=True is ignored)."""
+        if "shuffle" not in kwargs and len(args) < 7 and type(x).__module__.startswith("tensorflow"):
+            kwargs["shuffle"] = False
+        return super().fit(x, y, *args, **kwargs)
 
     def get_config(self):
         return {

@@ -2,6 +2,7 @@
 
 from tf_electra.errors import CheckpointError
 from tf_electra.io import google_format
+from tf_electra.io import google_layout
 from tf_electra.io.weights import check_config
 from tf_electra.layers.initializers import zero_initialized
 from tf_electra.models.pretraining import TFElectraForMaskedLM
@@ -35,7 +36,7 @@ def load_google_checkpoint(path, model="discriminator", hparams=None, config=Non
     if model not in NETWORK_CLASSES:
         raise CheckpointError(f"model={model!r}; choose 'discriminator' or 'generator'")
     prefix, _, shapes, dtypes = google_format.open_checkpoint(path)
-    layout = google_format.detect_layout(shapes, prefix)
+    layout = google_layout.detect_layout(shapes, prefix)
     if model == "discriminator" and not layout.has_discriminator:
         raise CheckpointError(f"{prefix} has no discriminator (no discriminator_predictions/*): use model='generator'")
     if model == "generator" and not layout.has_generator:
@@ -44,7 +45,7 @@ def load_google_checkpoint(path, model="discriminator", hparams=None, config=Non
             "use model='discriminator'"
         )
     if config is None:
-        config = google_format.infer_config(shapes, layout, model, google_format.parse_hparams(hparams), prefix)
+        config = google_layout.infer_config(shapes, layout, model, google_layout.parse_hparams(hparams), prefix)
     else:
         check_config(config, shapes, "google", source=prefix, **layout.scopes(model))
     with zero_initialized():  # every weight is assigned below, or loading fails as a whole

@@ -3,9 +3,9 @@
 import keras
 from keras import ops
 
-from tf_electra.models import losses
-from tf_electra.layers.attention import dense
 from tf_electra.layers.heads import ElectraSequenceSummary
+from tf_electra.layers.initializers import dense
+from tf_electra.models import losses
 from tf_electra.models.base import INPUT_NAMES
 from tf_electra.models.base import TFElectraPreTrainedModel
 from tf_electra.models.outputs import TFMultipleChoiceModelOutput
@@ -18,8 +18,21 @@ class TFElectraForMultipleChoice(TFElectraPreTrainedModel):
     output_class = TFMultipleChoiceModelOutput
 
     def _create_head(self):
-        self.sequence_summary = ElectraSequenceSummary(self.config, name="sequence_summary", dtype=self.dtype_policy)
-        self.classifier = dense(1, self.config, "classifier", self.dtype_policy)
+        cfg = self.config
+        # summary_proj_to_labels and summary_first_dropout are optional Hugging Face config fields.
+        self.sequence_summary = ElectraSequenceSummary(
+            cfg.hidden_size,
+            cfg.summary_type,
+            cfg.summary_use_proj,
+            cfg.num_labels if getattr(cfg, "summary_proj_to_labels", False) else None,
+            cfg.summary_activation,
+            getattr(cfg, "summary_first_dropout", 0.0),
+            cfg.summary_last_dropout,
+            cfg.initializer_range,
+            name="sequence_summary",
+            dtype=self.dtype_policy,
+        )
+        self.classifier = dense(1, cfg.initializer_range, "classifier", self.dtype_policy)
 
     def _build_head(self):
         self.sequence_summary.build()

@@ -3,10 +3,10 @@
 import keras
 from keras import ops
 
-from tf_electra.models import losses
 from tf_electra.layers.heads import ElectraDiscriminatorPredictions
 from tf_electra.layers.heads import ElectraGeneratorPredictions
 from tf_electra.layers.heads import ElectraLMHead
+from tf_electra.models import losses
 from tf_electra.models.base import TFElectraPreTrainedModel
 from tf_electra.models.outputs import TFCausalLMOutput
 from tf_electra.models.outputs import TFElectraForPreTrainingOutput
@@ -25,7 +25,11 @@ class TFElectraForPreTraining(TFElectraPreTrainedModel):
 
     def _create_head(self):
         self.discriminator_predictions = ElectraDiscriminatorPredictions(
-            self.config, name="discriminator_predictions", dtype=self.dtype_policy
+            self.config.hidden_size,
+            self.config.hidden_act,
+            self.config.initializer_range,
+            name="discriminator_predictions",
+            dtype=self.dtype_policy,
         )
 
     def _build_head(self):
@@ -43,9 +47,16 @@ class _GeneratorHeadMixin:
 
     def _create_head(self):
         self.generator_predictions = ElectraGeneratorPredictions(
-            self.config, name="generator_predictions", dtype=self.dtype_policy
+            self.config.embedding_size,
+            self.config.hidden_size,
+            self.config.layer_norm_eps,
+            self.config.initializer_range,
+            name="generator_predictions",
+            dtype=self.dtype_policy,
         )
-        self.generator_lm_head = ElectraLMHead(self.config, name="generator_lm_head", dtype=self.dtype_policy)
+        self.generator_lm_head = ElectraLMHead(
+            self.config.vocab_size, name="generator_lm_head", dtype=self.dtype_policy
+        )
 
     def _build_head(self):
         self.generator_predictions.build()

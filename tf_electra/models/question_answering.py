@@ -3,8 +3,8 @@
 import keras
 from keras import ops
 
+from tf_electra.layers.initializers import dense
 from tf_electra.models import losses
-from tf_electra.layers.attention import dense
 from tf_electra.models.base import TFElectraPreTrainedModel
 from tf_electra.models.outputs import TFQuestionAnsweringModelOutput
 
@@ -28,7 +28,7 @@ class TFElectraForQuestionAnswering(TFElectraPreTrainedModel):
             raise ConfigError(
                 f"TFElectraForQuestionAnswering needs num_labels == 2 (start and end), got {self.config.num_labels}"
             )
-        self.qa_outputs = dense(self.config.num_labels, self.config, "qa_outputs", self.dtype_policy)
+        self.qa_outputs = dense(self.config.num_labels, self.config.initializer_range, "qa_outputs", self.dtype_policy)
 
     def _build_head(self):
         self.qa_outputs.build((None, None, self.config.hidden_size))

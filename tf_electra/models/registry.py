@@ -33,7 +33,9 @@ def model_folder(path):
     """A model folder: the path itself, or its `best/` (a `tf-electra finetune` output folder)."""
     directory = resolve_model_dir(path)
     nested = os.path.join(directory, "best")
-    if not os.path.isfile(os.path.join(directory, "config.json")) and os.path.isfile(os.path.join(nested, "config.json")):
+    if not os.path.isfile(os.path.join(directory, "config.json")) and os.path.isfile(
+        os.path.join(nested, "config.json")
+    ):
         return nested
     return directory
 

@@ -3,9 +3,10 @@
 import keras
 from keras import ops
 
-from tf_electra.models import losses
 from tf_electra.layers.heads import ElectraClassificationHead
+from tf_electra.models import losses
 from tf_electra.models.base import TFElectraPreTrainedModel
+from tf_electra.models.base import classifier_dropout
 from tf_electra.models.outputs import TFSequenceClassifierOutput
 
 
@@ -21,7 +22,15 @@ class TFElectraForSequenceClassification(TFElectraPreTrainedModel):
     output_class = TFSequenceClassifierOutput
 
     def _create_head(self):
-        self.classifier = ElectraClassificationHead(self.config, name="classifier", dtype=self.dtype_policy)
+        cfg = self.config
+        self.classifier = ElectraClassificationHead(
+            cfg.hidden_size,
+            cfg.num_labels,
+            classifier_dropout(cfg),
+            cfg.initializer_range,
+            name="classifier",
+            dtype=self.dtype_policy,
+        )
 
     def _build_head(self):
         self.classifier.build()

@@ -3,9 +3,10 @@
 import keras
 from keras import ops
 
+from tf_electra.layers.initializers import dense
 from tf_electra.models import losses
-from tf_electra.layers.attention import dense
 from tf_electra.models.base import TFElectraPreTrainedModel
+from tf_electra.models.base import classifier_dropout
 from tf_electra.models.outputs import TFTokenClassifierOutput
 
 
@@ -17,9 +18,8 @@ class TFElectraForTokenClassification(TFElectraPreTrainedModel):
 
     def _create_head(self):
         cfg = self.config
-        rate = cfg.classifier_dropout if cfg.classifier_dropout is not None else cfg.hidden_dropout_prob
-        self.dropout = keras.layers.Dropout(rate, dtype=self.dtype_policy)
-        self.classifier = dense(cfg.num_labels, cfg, "classifier", self.dtype_policy)
+        self.dropout = keras.layers.Dropout(classifier_dropout(cfg), dtype=self.dtype_policy)
+        self.classifier = dense(cfg.num_labels, cfg.initializer_range, "classifier", self.dtype_policy)
 
     def _build_head(self):
         self.classifier.build((None, None, self.config.hidden_size))

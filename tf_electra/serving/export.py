@@ -24,6 +24,7 @@ from tf_electra.utils.files import atomic_write_text
 from tf_electra.utils.files import remove_stale_temporaries
 from tf_electra.utils.files import rename_new
 from tf_electra.utils.files import temporary_name
+from tf_electra.utils.values import is_positive_int
 
 MIN_TEXT_LENGTH = 4  # [CLS] a [SEP] b [SEP] needs room for one token of each text
 
@@ -101,14 +102,16 @@ def export_saved_model(
 
     if not isinstance(model, TFElectraPreTrainedModel):
         raise ExportError(f"expected a tf_electra model, got {type(model).__name__}")
-    if version is not None and (isinstance(version, bool) or not isinstance(version, int) or version < 0):
+    if version is not None and not (is_positive_int(version) or version == 0):
         raise ExportError(f"version must be a non-negative integer, got {version!r}")
     if text_signatures:
         if tokenizer is None:
             raise ExportError("text signatures need the model's tokenizer (tokenizer=...)")
         if model.config.vocab_size != len(tokenizer):
-            raise ExportError(f"the tokenizer has {len(tokenizer)} tokens but the model's vocab_size is "
-                              f"{model.config.vocab_size}; export with the model's own tokenizer")
+            raise ExportError(
+                f"the tokenizer has {len(tokenizer)} tokens but the model's vocab_size is "
+                f"{model.config.vocab_size}; export with the model's own tokenizer"
+            )
         from tf_electra.serving.graph_tokenizer import require_text_ops
 
         require_text_ops()
@@ -120,7 +123,7 @@ def export_saved_model(
 
     task = task_for_model(model)
     rank = task.input_rank
-    spec = lambda name: tf.TensorSpec([None] * rank, tf.int64, name=name)  # noqa: E731
+    spec = lambda name: tf.TensorSpec([None] * rank, tf.int64, name=name)
     config = model.config
 
     def run(input_ids, attention_mask, token_type_ids):
@@ -145,7 +148,9 @@ def export_saved_model(
     archive.add_endpoint("ids_and_mask", ids_and_mask, input_signature=[ids, mask])
     if text_signatures:
         if rank != 2:
-            raise ExportError("text signatures are not available for multiple choice (inputs are [batch, choices, seq])")
+            raise ExportError(
+                "text signatures are not available for multiple choice (inputs are [batch, choices, seq])"
+            )
         _add_text_endpoints(archive, tokenizer, max_length, run)
 
     remove_stale_temporaries(base_dir)
@@ -179,7 +184,9 @@ def _write_assets(target, model, tokenizer, warmup, rank):
     assets = os.path.join(target, "assets")
     os.makedirs(assets, exist_ok=True)
     config = model.config
-    atomic_write_text(os.path.join(assets, "labels.txt"), "".join(f"{config.id2label[i]}\n" for i in range(config.num_labels)))
+    atomic_write_text(
+        os.path.join(assets, "labels.txt"), "".join(f"{config.id2label[i]}\n" for i in range(config.num_labels))
+    )
     atomic_write_text(os.path.join(assets, "config.json"), config.to_json_string())
     if tokenizer is not None:
         tokenizer.save_pretrained(assets)

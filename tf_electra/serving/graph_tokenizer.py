@@ -60,7 +60,7 @@ class GraphTokenizer(tf.Module):
         for token, index in vocab.items():
             tokens[index] = token
         if any(t is None for t in tokens):
-            raise ValueError("the tokenizer's vocabulary ids are not contiguous")
+            raise ExportError("the tokenizer's vocabulary ids are not contiguous")
         # A token holding a control character can never be produced (clean_text deletes them), and
         # the word-piece builder rejects NUL: give such ids a placeholder no word can equal.
         tokens = [f"[unreachable {i}]" if _has_control(t) else t for i, t in enumerate(tokens)]

@@ -51,8 +51,15 @@ def float_of(row, column):
 
 
 def encode_classification(
-    source, tokenizer, text_column="text", text_pair_column=None, label_column="label", label2id=None,
-    max_length=128, regression=False, with_labels=True,
+    source,
+    tokenizer,
+    text_column="text",
+    text_pair_column=None,
+    label_column="label",
+    label2id=None,
+    max_length=128,
+    regression=False,
+    with_labels=True,
 ):
     """Single-text or text-pair classification (or regression with float labels).
 
@@ -103,8 +110,14 @@ class ClassificationTask(Task):
         return type(model) is self.model_class and model.config.num_labels > 1
 
     def encode(self, source, tokenizer, max_length=None, label2id=None, with_labels=True, **columns):
-        return encode_classification(source, tokenizer, max_length=max_length or self.default_max_length,
-                                     label2id=label2id, with_labels=with_labels, **columns)
+        return encode_classification(
+            source,
+            tokenizer,
+            max_length=max_length or self.default_max_length,
+            label2id=label2id,
+            with_labels=with_labels,
+            **columns,
+        )
 
     def head_config(self, data):
         return {"id2label": {i: name for name, i in data.label2id.items()}}
@@ -117,8 +130,12 @@ class ClassificationTask(Task):
         records = []
         for row_logits in outputs["logits"]:
             probabilities = softmax(row_logits)
-            records.append({"label": config.id2label[int(np.argmax(probabilities))],
-                            "probabilities": [round(float(p), 6) for p in probabilities]})
+            records.append(
+                {
+                    "label": config.id2label[int(np.argmax(probabilities))],
+                    "probabilities": [round(float(p), 6) for p in probabilities],
+                }
+            )
         return records
 
     def serving_outputs(self, config, outputs):

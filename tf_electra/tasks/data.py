@@ -56,9 +56,11 @@ def batch_order(lengths, batch_size, shuffle, seed, bucket, pool=50):
     order = np.random.default_rng(seed).permutation(n) if shuffle else np.arange(n)
     if bucket:
         size = batch_size * pool
-        order = np.concatenate([
-            sorted(order[i : i + size], key=lambda k: lengths[k]) for i in range(0, n, size)
-        ]) if n else order
+        order = (
+            np.concatenate([sorted(order[i : i + size], key=lambda k: lengths[k]) for i in range(0, n, size)])
+            if n
+            else order
+        )
     batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
     if shuffle:
         np.random.default_rng(seed + 1).shuffle(batches)
@@ -88,7 +90,9 @@ def make_dataset(data, batch_size, shuffle, seed, pad_token_id, bucket):
         batches = batch_order(lengths, batch_size, shuffle, seed + 7919 * epoch["count"], bucket)
         epoch["count"] += 1
         for indices in batches:
-            features = {k: pad_batch([v[i] for i in indices], pad[k]).astype(np.int32) for k, v in data.features.items()}
+            features = {
+                k: pad_batch([v[i] for i in indices], pad[k]).astype(np.int32) for k, v in data.features.items()
+            }
             if data.labels is None:
                 yield features, np.zeros(len(indices), np.int32)
             else:

@@ -14,8 +14,14 @@ from tf_electra.tasks.readers import read_rows
 
 
 def encode_multiple_choice(
-    source, tokenizer, context_column="context", question_column="question", choices_column="choices",
-    label_column="label", max_length=128, with_labels=True,
+    source,
+    tokenizer,
+    context_column="context",
+    question_column="question",
+    choices_column="choices",
+    label_column="label",
+    max_length=128,
+    with_labels=True,
 ):
     """Multiple-choice data: each example pairs its context with every choice -> [choices, seq].
 
@@ -77,8 +83,9 @@ class MultipleChoiceTask(Task):
     input_rank = 3
 
     def encode(self, source, tokenizer, max_length=None, label2id=None, with_labels=True, **columns):
-        return encode_multiple_choice(source, tokenizer, max_length=max_length or self.default_max_length,
-                                      with_labels=with_labels, **columns)
+        return encode_multiple_choice(
+            source, tokenizer, max_length=max_length or self.default_max_length, with_labels=with_labels, **columns
+        )
 
     def metrics(self, data, outputs):
         predictions = np.asarray([int(np.argmax(x)) for x in outputs["logits"]])
@@ -88,8 +95,9 @@ class MultipleChoiceTask(Task):
         records = []
         for row_logits in outputs["logits"]:
             probabilities = softmax(row_logits)
-            records.append({"label": int(np.argmax(probabilities)),
-                            "probabilities": [round(float(p), 6) for p in probabilities]})
+            records.append(
+                {"label": int(np.argmax(probabilities)), "probabilities": [round(float(p), 6) for p in probabilities]}
+            )
         return records
 
     def serving_outputs(self, config, outputs):

@@ -64,8 +64,13 @@ def _example(entry, where):
         raise DataError(f"{where}: missing 'context' or 'question' (both must be text)")
     if not isinstance(answers, list) or not all(isinstance(x, dict) for x in answers):
         raise DataError(f"{where}: 'answers' must be a list of {{'text', 'answer_start'}} objects")
-    return {"id": str(entry.get("id", where)), "question": question, "context": context, "answers": answers,
-            "where": where}
+    return {
+        "id": str(entry.get("id", where)),
+        "question": question,
+        "context": context,
+        "answers": answers,
+        "where": where,
+    }
 
 
 def encode_question_answering(source, tokenizer, max_length=384, doc_stride=None, with_labels=True):
@@ -93,9 +98,13 @@ def encode_question_answering(source, tokenizer, max_length=384, doc_stride=None
                     f"{e['where']}: answer {text!r} at {start} lies outside the context or does not match it"
                 )
     encoded = tokenizer(
-        [e["question"].lstrip() for e in examples], [e["context"] for e in examples],
-        truncation="only_second", max_length=max_length, stride=doc_stride,
-        return_overflowing_tokens=True, return_offsets_mapping=True,
+        [e["question"].lstrip() for e in examples],
+        [e["context"] for e in examples],
+        truncation="only_second",
+        max_length=max_length,
+        stride=doc_stride,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
     )
     mapping = encoded["overflow_to_sample_mapping"]
     labels, context_offsets = [], []
@@ -125,8 +134,15 @@ def encode_question_answering(source, tokenizer, max_length=384, doc_stride=None
     return TaskData(get_task("question-answering"), {k: encoded[k] for k in FEATURES}, labels, None, extra)
 
 
-def postprocess_predictions(data, start_logits, end_logits, n_best=20, max_answer_length=30,
-                            version_2_with_negative=False, null_score_diff_threshold=0.0):
+def postprocess_predictions(
+    data,
+    start_logits,
+    end_logits,
+    n_best=20,
+    max_answer_length=30,
+    version_2_with_negative=False,
+    null_score_diff_threshold=0.0,
+):
     """Answer text per example id from per-feature logits (n-best spans over all of an example's features).
 
     With version_2_with_negative, the empty answer wins when the best null score
@@ -177,8 +193,9 @@ class QuestionAnsweringTask(Task):
     paper_dataset = "squad"
 
     def encode(self, source, tokenizer, max_length=None, label2id=None, with_labels=True, **columns):
-        return encode_question_answering(source, tokenizer, max_length=max_length or self.default_max_length,
-                                         with_labels=with_labels, **columns)
+        return encode_question_answering(
+            source, tokenizer, max_length=max_length or self.default_max_length, with_labels=with_labels, **columns
+        )
 
     def label_spec(self):
         import tensorflow as tf
@@ -186,20 +203,31 @@ class QuestionAnsweringTask(Task):
         return {"start_positions": tf.TensorSpec([None], tf.int32), "end_positions": tf.TensorSpec([None], tf.int32)}
 
     def batch_labels(self, labels):
-        return {"start_positions": np.array([label[0] for label in labels], np.int32),
-                "end_positions": np.array([label[1] for label in labels], np.int32)}
+        return {
+            "start_positions": np.array([label[0] for label in labels], np.int32),
+            "end_positions": np.array([label[1] for label in labels], np.int32),
+        }
 
     def metrics(self, data, outputs):
         examples = data.extra["examples"]
-        answers, _ = postprocess_predictions(data, outputs["start_logits"], outputs["end_logits"],
-                                             version_2_with_negative=any(not e["answers"] for e in examples))
+        answers, _ = postprocess_predictions(
+            data,
+            outputs["start_logits"],
+            outputs["end_logits"],
+            version_2_with_negative=any(not e["answers"] for e in examples),
+        )
         return metrics.squad_metrics(examples, answers)
 
     def predictions(self, data, outputs, config):
         answers, nbest = postprocess_predictions(data, outputs["start_logits"], outputs["end_logits"])
-        return [{"id": e["id"], "answer": answers[e["id"]],
-                 "score": round(nbest[e["id"]][0]["score"], 6) if nbest[e["id"]] else None}
-                for e in data.extra["examples"]]
+        return [
+            {
+                "id": e["id"],
+                "answer": answers[e["id"]],
+                "score": round(nbest[e["id"]][0]["score"], 6) if nbest[e["id"]] else None,
+            }
+            for e in data.extra["examples"]
+        ]
 
     def serving_outputs(self, config, outputs):
         return {"start_logits": outputs["start_logits"], "end_logits": outputs["end_logits"]}

@@ -24,8 +24,14 @@ class RegressionTask(Task):
         return type(model) is self.model_class and model.config.num_labels == 1
 
     def encode(self, source, tokenizer, max_length=None, label2id=None, with_labels=True, **columns):
-        return encode_classification(source, tokenizer, max_length=max_length or self.default_max_length,
-                                     regression=True, with_labels=with_labels, **columns)
+        return encode_classification(
+            source,
+            tokenizer,
+            max_length=max_length or self.default_max_length,
+            regression=True,
+            with_labels=with_labels,
+            **columns,
+        )
 
     def head_config(self, data):
         return {"num_labels": 1, "problem_type": "regression"}

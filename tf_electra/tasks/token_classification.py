@@ -84,8 +84,14 @@ class TokenClassificationTask(Task):
     columns = ("tokens_column", "tags_column")
 
     def encode(self, source, tokenizer, max_length=None, label2id=None, with_labels=True, **columns):
-        return encode_token_classification(source, tokenizer, label2id=label2id, with_labels=with_labels,
-                                           max_length=max_length or self.default_max_length, **columns)
+        return encode_token_classification(
+            source,
+            tokenizer,
+            label2id=label2id,
+            with_labels=with_labels,
+            max_length=max_length or self.default_max_length,
+            **columns,
+        )
 
     def head_config(self, data):
         return {"id2label": {i: name for name, i in data.label2id.items()}}

@@ -15,13 +15,30 @@ from tf_electra.errors import TokenizerError
 
 
 def load_vocab(vocab_file):
-    """Reads vocab.txt into {token: id}; the id is the line number."""
+    """Reads vocab.txt into {token: id}; the id is the line number (from 0).
+
+    Raises:
+        TokenizerError: a missing or empty file, a line that is not UTF-8, or a token listed twice
+            (which would shift every later id), naming the file and the lines.
+    """
     if not os.path.isfile(vocab_file):
         raise TokenizerError(f"{vocab_file} does not exist (expected a vocab.txt with one token per line)")
+    with open(vocab_file, "rb") as f:
+        lines = f.read().split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
     vocab = {}
-    with open(vocab_file, encoding="utf-8") as f:
-        for index, line in enumerate(f):
-            vocab[line.rstrip("\n")] = index
+    for index, raw in enumerate(lines):
+        try:
+            token = raw.decode("utf-8").removesuffix("\r")  # a Windows line end
+        except UnicodeDecodeError as e:
+            raise TokenizerError(f"{vocab_file}:{index + 1} is not UTF-8 text ({e.reason} at byte {e.start})") from None
+        if token in vocab:
+            raise TokenizerError(
+                f"{vocab_file}: the token {token!r} appears on line {vocab[token] + 1} and again on line {index + 1}; "
+                "a vocabulary lists each token once"
+            )
+        vocab[token] = index
     if not vocab:
         raise TokenizerError(f"{vocab_file} is empty")
     return vocab
@@ -51,6 +68,31 @@ def build_backend(vocab, do_lower_case, strip_accents, tokenize_chinese_chars, s
     order = ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
     tokenizer.add_special_tokens([AddedToken(special_tokens[n], special=True, normalized=False) for n in order])
     return tokenizer
+
+
+def collect(encodings, keys, overflowing=False):
+    """({key: [value per sequence]}, the flat list of encodings) from the backend's encodings.
+
+    With `overflowing`, each encoding's overflow windows follow it and `overflow_to_sample_mapping`
+    tells which input each sequence came from.
+    """
+    flat, mapping = [], []
+    for index, encoding in enumerate(encodings):
+        for part in [encoding] + (list(encoding.overflowing) if overflowing else []):
+            flat.append(part)
+            mapping.append(index)
+    fields = {
+        "input_ids": lambda e: e.ids,
+        "token_type_ids": lambda e: e.type_ids,
+        "attention_mask": lambda e: e.attention_mask,
+        "special_tokens_mask": lambda e: e.special_tokens_mask,
+        "offset_mapping": lambda e: e.offsets,
+        "length": lambda e: len(e.ids),
+    }
+    data = {key: [fields[key](e) for e in flat] for key in keys}
+    if overflowing:
+        data["overflow_to_sample_mapping"] = mapping
+    return data, flat
 
 
 class BatchEncoding(dict):
@@ -106,7 +148,17 @@ def to_tensors(data, return_tensors):
 
 def clean_up_tokenization(text):
     """Removes spaces before punctuation and contractions, as transformers' decode does."""
-    for before, after in ((" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
-                          (" 'm", "'m"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")):
+    for before, after in (
+        (" .", "."),
+        (" ?", "?"),
+        (" !", "!"),
+        (" ,", ","),
+        (" ' ", "'"),
+        (" n't", "n't"),
+        (" 'm", "'m"),
+        (" 's", "'s"),
+        (" 've", "'ve"),
+        (" 're", "'re"),
+    ):
         text = text.replace(before, after)
     return text

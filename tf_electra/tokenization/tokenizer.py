@@ -7,7 +7,6 @@ truncation are delegated to the backend the same way, so ids, type ids, masks
 and offsets are identical. Batches are encoded in Rust, in parallel.
 """
 
-import json
 import os
 
 import numpy as np
@@ -17,17 +16,21 @@ from tf_electra.tokenization.backend import BatchEncoding
 from tf_electra.tokenization.backend import TokenizerError
 from tf_electra.tokenization.backend import build_backend
 from tf_electra.tokenization.backend import clean_up_tokenization
+from tf_electra.tokenization.backend import collect
 from tf_electra.tokenization.backend import load_vocab
 from tf_electra.tokenization.backend import to_tensors
-from tf_electra.utils.files import atomic_write_text
+from tf_electra.tokenization.files import TOKENIZER_FILE
+from tf_electra.tokenization.files import VOCAB_NAME
+from tf_electra.tokenization.files import save_tokenizer
+from tf_electra.tokenization.files import tokenizer_options
+from tf_electra.tokenization.settings import ConfiguredBackends
+from tf_electra.tokenization.settings import check_room_for_specials
+from tf_electra.tokenization.settings import resolve_settings
+from tf_electra.utils.hub import resolve_model_dir
+from tf_electra.utils.values import is_positive_int
 
-VOCAB_NAME = "vocab.txt"
-TOKENIZER_FILE = "tokenizer.json"
-TOKENIZER_CONFIG = "tokenizer_config.json"
-SPECIAL_TOKENS_MAP = "special_tokens_map.json"
 SPECIAL_NAMES = ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
-TRUNCATION_STRATEGIES = ("longest_first", "only_first", "only_second")
-PADDING_STRATEGIES = ("longest", "max_length")
+NO_LIMIT = int(1e30)  # transformers' VERY_LARGE_INTEGER
 
 
 class ElectraTokenizer:
@@ -74,13 +77,20 @@ class ElectraTokenizer:
         **kwargs,
     ):
         self.special_tokens = dict(
-            unk_token=str(unk_token), sep_token=str(sep_token), pad_token=str(pad_token),
-            cls_token=str(cls_token), mask_token=str(mask_token),
+            unk_token=str(unk_token),
+            sep_token=str(sep_token),
+            pad_token=str(pad_token),
+            cls_token=str(cls_token),
+            mask_token=str(mask_token),
         )
         self.do_lower_case = do_lower_case
         self.strip_accents = strip_accents
         self.tokenize_chinese_chars = tokenize_chinese_chars
-        self.model_max_length = int(model_max_length)
+        # None (as some tokenizer_config.json files hold) means no limit, as in transformers.
+        self.model_max_length = NO_LIMIT if model_max_length is None else model_max_length
+        if not is_positive_int(self.model_max_length):
+            raise TokenizerError(f"model_max_length must be a positive integer or None, got {model_max_length!r}")
+        self._backends = ConfiguredBackends(self)
         self.padding_side = padding_side
         self.truncation_side = truncation_side
         self.clean_up_tokenization_spaces = clean_up_tokenization_spaces
@@ -92,16 +102,18 @@ class ElectraTokenizer:
                 raise TokenizerError(f"{tokenizer_file} is not a valid tokenizer.json: {e}") from e
         elif vocab_file is not None:
             self._tokenizer = build_backend(
-                load_vocab(vocab_file), do_lower_case, strip_accents, tokenize_chinese_chars,
-                self.special_tokens, vocab_file,
+                load_vocab(vocab_file),
+                do_lower_case,
+                strip_accents,
+                tokenize_chinese_chars,
+                self.special_tokens,
+                vocab_file,
             )
         else:
             raise TokenizerError("ElectraTokenizer needs a vocab_file (vocab.txt) or a tokenizer_file")
         for name, token in self.special_tokens.items():
             if self._tokenizer.token_to_id(token) is None:
                 raise TokenizerError(f"the {name} {token!r} is not in the tokenizer's vocabulary")
-
-    # ------------------------------------------------------------------ properties
 
     @property
     def backend_tokenizer(self):
@@ -137,50 +149,6 @@ class ElectraTokenizer:
     @property
     def pad_token_type_id(self):
         return 0
-
-    # ------------------------------------------------------------------ encoding
-
-    def _strategies(self, padding, truncation, max_length):
-        """Hugging Face's rules for padding/truncation arguments -> (padding, truncation, max_length)."""
-        if max_length is not None and padding is False and truncation is None:
-            truncation = "longest_first"
-        if padding is True:
-            padding = "longest"
-        elif padding in (False, None, "do_not_pad"):
-            padding = None
-        elif padding not in PADDING_STRATEGIES:
-            raise TokenizerError(f"padding={padding!r}; use True/'longest', 'max_length' or False")
-        if truncation is True:
-            truncation = "longest_first"
-        elif truncation in (False, None, "do_not_truncate"):
-            truncation = None
-        elif truncation not in TRUNCATION_STRATEGIES:
-            raise TokenizerError(f"truncation={truncation!r}; use True or one of {TRUNCATION_STRATEGIES}")
-        if max_length is None and (padding == "max_length" or truncation is not None):
-            max_length = self.model_max_length
-        return padding, truncation, max_length
-
-    def _configure(self, padding, truncation, max_length, stride, pad_to_multiple_of, padding_side):
-        backend = self._tokenizer
-        if truncation is None:
-            if backend.truncation is not None:
-                backend.no_truncation()
-        else:
-            backend.enable_truncation(
-                max_length=max_length, stride=stride, strategy=truncation, direction=self.truncation_side
-            )
-        if padding is None:
-            if backend.padding is not None:
-                backend.no_padding()
-        else:
-            backend.enable_padding(
-                length=max_length if padding == "max_length" else None,
-                direction=padding_side or self.padding_side,
-                pad_id=self.pad_token_id,
-                pad_token=self.pad_token,
-                pad_type_id=self.pad_token_type_id,
-                pad_to_multiple_of=pad_to_multiple_of,
-            )
 
     def __call__(
         self,
@@ -230,10 +198,14 @@ class ElectraTokenizer:
             for part in item if isinstance(item, tuple) else (item,):
                 if not isinstance(part, (str, list, tuple)):
                     raise TokenizerError(f"text {i} is a {type(part).__name__}, not a string")
-        padding, truncation, max_length = self._strategies(padding, truncation, max_length)
-        self._configure(padding, truncation, max_length, stride, pad_to_multiple_of, padding_side)
+        padding, truncation, max_length = resolve_settings(padding, truncation, max_length, self.model_max_length)
+        if truncation is not None and add_special_tokens:
+            check_room_for_specials(max_length, pair=text_pair is not None)
+        backend = self._backends.get(
+            padding, truncation, max_length, stride, pad_to_multiple_of, padding_side or self.padding_side
+        )
         try:
-            encodings = self._tokenizer.encode_batch(
+            encodings = backend.encode_batch(
                 inputs, add_special_tokens=add_special_tokens, is_pretokenized=is_split_into_words
             )
         except Exception as e:  # the Rust library raises plain Exceptions
@@ -248,26 +220,7 @@ class ElectraTokenizer:
             "offset_mapping": return_offsets_mapping,
             "length": return_length,
         }
-        data = {key: [] for key, on in wanted.items() if on}
-        flat, mapping = [], []
-        for index, encoding in enumerate(encodings):
-            parts = [encoding] + (list(encoding.overflowing) if return_overflowing_tokens else [])
-            for e in parts:
-                flat.append(e)
-                mapping.append(index)
-        for e in flat:
-            values = {
-                "input_ids": e.ids,
-                "token_type_ids": e.type_ids,
-                "attention_mask": e.attention_mask,
-                "special_tokens_mask": e.special_tokens_mask,
-                "offset_mapping": e.offsets,
-                "length": len(e.ids),
-            }
-            for key in data:
-                data[key].append(values[key])
-        if return_overflowing_tokens:
-            data["overflow_to_sample_mapping"] = mapping
+        data, flat = collect(encodings, [k for k, on in wanted.items() if on], return_overflowing_tokens)
         if not batched and return_tensors is None and not return_overflowing_tokens:
             data = {key: value[0] for key, value in data.items()}
         return BatchEncoding(to_tensors(data, return_tensors), flat)
@@ -306,66 +259,31 @@ class ElectraTokenizer:
             if not 0 <= i < len(self):
                 raise TokenizerError(f"token id {i} is outside the vocabulary [0, {len(self)})")
         text = self._tokenizer.decode(ids, skip_special_tokens=skip_special_tokens)
-        clean = self.clean_up_tokenization_spaces if clean_up_tokenization_spaces is None else clean_up_tokenization_spaces
+        clean = (
+            self.clean_up_tokenization_spaces if clean_up_tokenization_spaces is None else clean_up_tokenization_spaces
+        )
         return clean_up_tokenization(text) if clean else text
 
     def batch_decode(self, sequences, skip_special_tokens=False, clean_up_tokenization_spaces=None):
         return [self.decode(s, skip_special_tokens, clean_up_tokenization_spaces) for s in sequences]
 
-    # ------------------------------------------------------------------ files
-
     def save_pretrained(self, directory):
         """Writes vocab.txt, tokenizer.json, tokenizer_config.json and special_tokens_map.json."""
-        os.makedirs(directory, exist_ok=True)
-        vocab = self._tokenizer.get_vocab(with_added_tokens=False)
-        ordered = sorted(vocab.items(), key=lambda kv: kv[1])
-        if [i for _, i in ordered] != list(range(len(ordered))):
-            raise TokenizerError("the vocabulary ids are not contiguous; cannot write vocab.txt")
-        atomic_write_text(os.path.join(directory, VOCAB_NAME), "".join(t + "\n" for t, _ in ordered))
-        backend = Tokenizer.from_str(self._tokenizer.to_str())
-        backend.no_padding()
-        backend.no_truncation()
-        atomic_write_text(os.path.join(directory, TOKENIZER_FILE), backend.to_str())
-        config = dict(
-            self.init_kwargs,
-            tokenizer_class="ElectraTokenizer",
-            do_lower_case=self.do_lower_case,
-            strip_accents=self.strip_accents,
-            tokenize_chinese_chars=self.tokenize_chinese_chars,
-            model_max_length=self.model_max_length,
-            padding_side=self.padding_side,
-            truncation_side=self.truncation_side,
-            clean_up_tokenization_spaces=self.clean_up_tokenization_spaces,
-            **self.special_tokens,
-        )
-        atomic_write_text(os.path.join(directory, TOKENIZER_CONFIG), json.dumps(config, indent=2) + "\n")
-        atomic_write_text(
-            os.path.join(directory, SPECIAL_TOKENS_MAP), json.dumps(self.special_tokens, indent=2) + "\n"
-        )
-        return directory
+        return save_tokenizer(self, directory)
 
     @classmethod
     def from_pretrained(cls, path, **overrides):
-        """Loads from a folder (tokenizer.json, else vocab.txt, plus tokenizer_config.json) or a vocab file."""
-        from tf_electra.utils.hub import resolve_model_dir
+        """Loads from a folder (tokenizer.json, else vocab.txt, plus tokenizer_config.json) or a vocab file.
 
+        Raises:
+            TokenizerError: no vocabulary, or an unreadable tokenizer_config.json (naming the file).
+        """
+        if path is None or not isinstance(path, (str, os.PathLike)):
+            raise TokenizerError(f"from_pretrained needs a folder or vocab file path, got {type(path).__name__}")
         if os.path.isfile(path):
             return cls(vocab_file=path, **overrides)
         directory = resolve_model_dir(path)
-        options = {}
-        config_file = os.path.join(directory, TOKENIZER_CONFIG)
-        if os.path.isfile(config_file):
-            try:
-                with open(config_file, encoding="utf-8") as f:
-                    options = json.load(f)
-            except json.JSONDecodeError as e:
-                raise TokenizerError(f"{config_file} is not valid JSON: {e}") from e
-        for key in ("tokenizer_class", "name_or_path", "added_tokens_decoder", "auto_map"):
-            options.pop(key, None)
-        for key, value in list(options.items()):
-            if isinstance(value, dict) and "content" in value:  # AddedToken serialized by transformers
-                options[key] = value["content"]
-        options.update(overrides)
+        options = dict(tokenizer_options(directory), **overrides)
         tokenizer_file = os.path.join(directory, TOKENIZER_FILE)
         vocab_file = os.path.join(directory, VOCAB_NAME)
         if os.path.isfile(tokenizer_file):  # as transformers does: tokenizer.json wins

@@ -28,8 +28,19 @@ class BestCheckpoint(keras.callbacks.Callback):
         verbose: Print one summary line per epoch.
     """
 
-    def __init__(self, task, validation, workdir, history, tokenizer, batch_size, save=True, task_info=None,
-                 task_file="tf_electra_task.json", verbose=1):
+    def __init__(
+        self,
+        task,
+        validation,
+        workdir,
+        history,
+        tokenizer,
+        batch_size,
+        save=True,
+        task_info=None,
+        task_file="tf_electra_task.json",
+        verbose=1,
+    ):
         super().__init__()
         self.task, self.validation, self.workdir, self.history = task, validation, workdir, history
         self.tokenizer, self.batch_size, self.save, self.verbose = tokenizer, batch_size, save, verbose
@@ -42,8 +53,10 @@ class BestCheckpoint(keras.callbacks.Callback):
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(float(loss)):
             epoch = len(self.history["epochs"]) + 1
-            self.failure = (f"the training loss became {float(loss)} at epoch {epoch}, step {batch + 1}; "
-                            "lower the learning rate (best/ keeps the last good model)")
+            self.failure = (
+                f"the training loss became {float(loss)} at epoch {epoch}, step {batch + 1}; "
+                "lower the learning rate (best/ keeps the last good model)"
+            )
             self.model.stop_training = True
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -73,8 +86,11 @@ class BestCheckpoint(keras.callbacks.Callback):
             atomic_write_text(os.path.join(self.workdir, "metrics.json"), json.dumps(self.history, indent=2) + "\n")
         if self.verbose:
             shown = entry.get("validation", {"loss": entry["loss"]})
-            self._pending_line = (f"epoch {epoch + 1}: " + ", ".join(f"{k} {v:.4f}" for k, v in shown.items())
-                                  + (" (best so far: saved best/)" if improved and self.save else ""))
+            self._pending_line = (
+                f"epoch {epoch + 1}: "
+                + ", ".join(f"{k} {v:.4f}" for k, v in shown.items())
+                + (" (best so far: saved best/)" if improved and self.save else "")
+            )
 
     def on_train_end(self, logs=None):
         self._flush_line()

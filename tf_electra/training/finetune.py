@@ -35,6 +35,8 @@ from tf_electra.training.optimization import create_optimizer
 from tf_electra.training.optimization import recipe
 from tf_electra.utils.files import folder_lock
 from tf_electra.utils.files import is_empty_folder
+from tf_electra.utils.values import is_number
+from tf_electra.utils.values import is_positive_int
 
 TASK_FILE = "tf_electra_task.json"  # beside config.json in best/: the task and its data columns
 ARTIFACTS = ("best", "logs", "metrics.json")
@@ -91,14 +93,18 @@ class FinetuneConfig:
             raise FinetuneError(f"unknown task {self.task!r}; choose one of {', '.join(finetuning_tasks())}")
         for name in ("epochs", "batch_size", "max_length"):
             value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            if value is not None and not is_positive_int(value):
                 raise FinetuneError(f"{name} must be a positive integer, got {value!r}")
-        for name, low, high in (("learning_rate", 0.0, math.inf), ("layer_decay", 0.0, 1.0),
-                                ("warmup_ratio", 0.0, 1.0), ("weight_decay", 0.0, math.inf)):
+        for name, low, high in (
+            ("learning_rate", 0.0, math.inf),
+            ("layer_decay", 0.0, 1.0),
+            ("warmup_ratio", 0.0, 1.0),
+            ("weight_decay", 0.0, math.inf),
+        ):
             value = getattr(self, name)
             if value is None:
                 continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            if not is_number(value):
                 raise FinetuneError(f"{name} must be a finite number, got {value!r}")
             strictly = name in ("learning_rate", "layer_decay")
             if value > high or value < low or (strictly and value == low):
@@ -160,26 +166,49 @@ def _run(config, output, chief):
         hp, benchmark = hyperparameters(config, task, model)
         steps = int(np.ceil(len(train_data) / hp["batch_size"])) * hp["epochs"]
         optimizer = create_optimizer(
-            model, steps, model_size=hp["model_size"], learning_rate=hp["learning_rate"],
-            layer_decay=hp["layer_decay"], warmup_ratio=hp["warmup_ratio"], weight_decay=hp["weight_decay"],
+            model,
+            steps,
+            model_size=hp["model_size"],
+            learning_rate=hp["learning_rate"],
+            layer_decay=hp["layer_decay"],
+            warmup_ratio=hp["warmup_ratio"],
+            weight_decay=hp["weight_decay"],
         )
         model.compile(optimizer=optimizer, jit_compile=config.jit_compile)
     model.config.finetuning_task = task.name
 
     workdir = output if chief else os.path.join(output, f".worker-{os.getpid()}")
     os.makedirs(workdir, exist_ok=True)
-    history = {"task": task.name, "dataset": benchmark, "hyperparameters": hp, "train_examples": len(train_data),
-               "epochs": []}
+    history = {
+        "task": task.name,
+        "dataset": benchmark,
+        "hyperparameters": hp,
+        "train_examples": len(train_data),
+        "epochs": [],
+    }
     task_info = {"task": task.name, "columns": dict(config.columns), "max_length": max_length}
-    best = BestCheckpoint(task, val_data, workdir, history, tokenizer, hp["batch_size"], save=chief,
-                          task_info=task_info, task_file=TASK_FILE, verbose=config.verbose)
+    best = BestCheckpoint(
+        task,
+        val_data,
+        workdir,
+        history,
+        tokenizer,
+        hp["batch_size"],
+        save=chief,
+        task_info=task_info,
+        task_file=TASK_FILE,
+        verbose=config.verbose,
+    )
     callbacks = [best]
     if chief:
         callbacks.append(keras.callbacks.TensorBoard(os.path.join(workdir, "logs")))
     train_ds = train_data.dataset(hp["batch_size"], shuffle=True, seed=config.seed, pad_token_id=tokenizer.pad_token_id)
     if config.verbose:
-        print(f"building the training graph for {task.name} ({len(train_data)} examples, {hp['epochs']} epochs)...",
-              file=sys.stderr, flush=True)
+        print(
+            f"building the training graph for {task.name} ({len(train_data)} examples, {hp['epochs']} epochs)...",
+            file=sys.stderr,
+            flush=True,
+        )
     model.fit(train_ds, epochs=hp["epochs"], callbacks=callbacks, verbose=config.verbose)
     if not chief:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -231,9 +260,16 @@ def hyperparameters(config, task, model):
     """(the recipe's values with the config's overrides, the benchmark whose epochs apply)."""
     size = config.preset or model_size_of(model.config)
     benchmark = config.dataset or task.paper_dataset
-    hp = recipe(size, benchmark, learning_rate=config.learning_rate, epochs=config.epochs,
-                batch_size=config.batch_size, layer_decay=config.layer_decay, warmup_ratio=config.warmup_ratio,
-                weight_decay=config.weight_decay)
+    hp = recipe(
+        size,
+        benchmark,
+        learning_rate=config.learning_rate,
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        layer_decay=config.layer_decay,
+        warmup_ratio=config.warmup_ratio,
+        weight_decay=config.weight_decay,
+    )
     hp["model_size"] = size
     return hp, benchmark
 

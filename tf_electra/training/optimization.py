@@ -19,6 +19,10 @@ import re
 import keras
 from keras import ops
 
+from tf_electra import _keras_compat
+from tf_electra.errors import ConfigError
+from tf_electra.presets import model_size_of
+
 # The paper's fine-tuning hyperparameters (Clark et al. 2020, appendix; google-research/electra).
 FINETUNE_PRESETS = {
     "small": {"learning_rate": 3e-4, "layer_decay": 0.8},
@@ -46,7 +50,7 @@ _NO_DECAY = re.compile(r"(?:^|/)(?:LayerNorm|layer_norm)/|(?:^|/)(?:bias|beta|ga
 def recipe(model_size, task=None, **overrides):
     """The paper's fine-tuning hyperparameters for "small", "base" or "large" (and a GLUE/SQuAD task name)."""
     if model_size not in FINETUNE_PRESETS:
-        raise ValueError(f"unknown model size {model_size!r}; choose one of {sorted(FINETUNE_PRESETS)}")
+        raise ConfigError(f"unknown model size {model_size!r}; choose one of {sorted(FINETUNE_PRESETS)}")
     values = dict(COMMON, **FINETUNE_PRESETS[model_size])
     if task is not None:
         values["epochs"] = TASK_EPOCHS.get(task.lower(), values["epochs"])
@@ -66,7 +70,7 @@ class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
 
     def __init__(self, peak_learning_rate, total_steps, warmup_steps=0):
         if total_steps <= 0:
-            raise ValueError(f"total_steps must be positive, got {total_steps}")
+            raise ConfigError(f"total_steps must be positive, got {total_steps}")
         self.peak_learning_rate = float(peak_learning_rate)
         self.total_steps = int(total_steps)
         self.warmup_steps = int(warmup_steps)
@@ -133,8 +137,9 @@ class ElectraAdamW(keras.optimizers.Adam):
         name="electra_adamw",
         **kwargs,
     ):
-        super().__init__(learning_rate=learning_rate, epsilon=epsilon, global_clipnorm=global_clipnorm, name=name,
-                         **kwargs)
+        super().__init__(
+            learning_rate=learning_rate, epsilon=epsilon, global_clipnorm=global_clipnorm, name=name, **kwargs
+        )
         self.weight_decay_rate = float(weight_decay_rate)
         self.num_layers = int(num_layers)
         self.layer_decay = float(layer_decay)
@@ -144,7 +149,7 @@ class ElectraAdamW(keras.optimizers.Adam):
         # The backend may hand update_step its own variable objects, which lack Keras paths:
         # resolve each variable's rate multiplier and decay flag here, keyed like the slots.
         self._per_variable = {
-            self._var_key(v): (
+            _keras_compat.optimizer_variable_key(self, v): (
                 learning_rate_multiplier(v.path, self.num_layers, self.layer_decay, self.original_depths),
                 uses_weight_decay(v.path),
             )
@@ -154,7 +159,7 @@ class ElectraAdamW(keras.optimizers.Adam):
 
     def multiplier(self, variable):
         """The learning-rate multiplier of a variable (after build)."""
-        return self._per_variable[self._var_key(variable)][0]
+        return self._per_variable[_keras_compat.optimizer_variable_key(self, variable)][0]
 
     def update_step(self, gradient, variable, learning_rate):
         if hasattr(gradient, "indices"):
@@ -164,7 +169,7 @@ class ElectraAdamW(keras.optimizers.Adam):
             import tensorflow as tf  # only the TensorFlow backend produces IndexedSlices
 
             gradient = tf.convert_to_tensor(gradient)
-        multiplier, decays = self._per_variable[self._var_key(variable)]
+        multiplier, decays = self._per_variable[_keras_compat.optimizer_variable_key(self, variable)]
         learning_rate = ops.cast(learning_rate, variable.dtype) * multiplier
         if self.weight_decay_rate and decays:
             self.assign_sub(variable, variable * ops.cast(self.weight_decay_rate, variable.dtype) * learning_rate)
@@ -181,21 +186,20 @@ class ElectraAdamW(keras.optimizers.Adam):
         return config
 
 
-def create_optimizer(model, total_steps, model_size=None, task=None, original_depths=False, **overrides):
+def create_optimizer(model, total_steps, model_size=None, original_depths=False, **overrides):
     """The paper's optimizer for a model: ElectraAdamW with WarmupLinearDecay.
 
     Args:
         model: The model to fine-tune (its config gives the number of layers).
         total_steps: Training steps in all (epochs x steps per epoch).
         model_size: "small", "base" or "large" preset (default: from hidden size).
-        task: Optional task name for the preset's epochs (not used here).
         original_depths: google-research/electra's layer-depth mapping.
         **overrides: learning_rate, layer_decay, warmup_ratio, weight_decay,
             clipnorm, adam_epsilon, beta_1, beta_2.
     """
     if model_size is None:
-        model_size = {256: "small", 768: "base", 1024: "large"}.get(model.config.hidden_size, "base")
-    hp = recipe(model_size, task, **overrides)
+        model_size = model_size_of(model.config)
+    hp = recipe(model_size, **overrides)
     schedule = WarmupLinearDecay(hp["learning_rate"], total_steps, int(round(hp["warmup_ratio"] * total_steps)))
     return ElectraAdamW(
         learning_rate=schedule,

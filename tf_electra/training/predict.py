@@ -22,8 +22,10 @@ def load_for_prediction(model_dir):
     name = info.get("task") or getattr(model.config, "finetuning_task", None)
     task = get_task(name) if name else task_for_model(model)
     if not task.finetunable:
-        raise FinetuneError(f"{type(model).__name__} ({task.name}) makes no predictions from rows; use a fine-tuned "
-                            "classification, regression, tagging, QA or multiple-choice model")
+        raise FinetuneError(
+            f"{type(model).__name__} ({task.name}) makes no predictions from rows; use a fine-tuned "
+            "classification, regression, tagging, QA or multiple-choice model"
+        )
     return model, tokenizer, task, info
 
 

@@ -3,9 +3,5 @@
 from tf_electra._deprecated import moved
 
 __getattr__ = moved(
-    "tf_electra.training.readers",
-    {
-        "read_rows": "tf_electra.tasks.readers",
-        "DataError": "tf_electra.errors",
-    },
+    "tf_electra.training.readers", {"read_rows": "tf_electra.tasks.readers", "DataError": "tf_electra.errors"}
 )

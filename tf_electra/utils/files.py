@@ -170,8 +170,9 @@ def folder_lock(folder, what="run"):
         except BlockingIOError:
             handle.seek(0)
             owner = handle.read().strip() or "unknown"
-            raise FileExistsError(f"{folder} is in use by another {what} (process {owner}); wait for it or "
-                                  "choose another folder") from None
+            raise FileExistsError(
+                f"{folder} is in use by another {what} (process {owner}); wait for it or choose another folder"
+            ) from None
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))

@@ -1,0 +1,24 @@
+"""Calls an export's raw-text signatures, as a TF Serving client would.
+
+Usage: python text_signature_client.py EXPORT_DIR '[[texts], [pairs]]'. It never imports tf_electra.
+"""
+
+import json
+import sys
+
+import tensorflow as tf
+
+assert "tf_electra" not in sys.modules
+loaded = tf.saved_model.load(sys.argv[1])
+texts = json.loads(sys.argv[2])
+single = loaded.signatures["serve_text"](text=tf.constant(texts[0]))
+pair = loaded.signatures["serve_text_pair"](text=tf.constant(texts[0]), text_pair=tf.constant(texts[1]))
+print(
+    "RESULT"
+    + json.dumps(
+        {
+            "single": {k: v.numpy().tolist() for k, v in single.items() if v.dtype != tf.string},
+            "pair": {k: v.numpy().tolist() for k, v in pair.items() if v.dtype != tf.string},
+        }
+    )
+)
