@@ -43,6 +43,10 @@ _EXPORTS = {
     "inspect_google_checkpoint": "tf_electra.io.google_format",
     "ElectraTokenizer": "tf_electra.tokenization.tokenizer",
     "ElectraTokenizerFast": "tf_electra.tokenization.tokenizer",
+    "train_vocab": "tf_electra.tokenization.vocab_training",
+    "get_task": "tf_electra.tasks.base",
+    "FinetuneConfig": "tf_electra.training.finetune",
+    "finetune": "tf_electra.training.finetune",
     "export_saved_model": "tf_electra.serving.export",
 }
 

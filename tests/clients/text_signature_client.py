@@ -7,6 +7,7 @@ import json
 import sys
 
 import tensorflow as tf
+import tensorflow_text  # noqa: F401 (registers the text ops, as TF Serving links them in)
 
 assert "tf_electra" not in sys.modules
 loaded = tf.saved_model.load(sys.argv[1])
