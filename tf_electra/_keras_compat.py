@@ -29,10 +29,11 @@ def aggregate_loss(model, loss):
     return model._aggregate_additional_loss(loss)
 
 
-def optimizer_variable_key(optimizer, variable):
-    """The key Keras' optimizer uses for a variable's slots; the backend may hand `update_step` its own
-    variable objects (which lack Keras paths), so per-variable settings are looked up by this key."""
-    return optimizer._var_key(variable)
+def optimizer_variable_index(optimizer, variable):
+    """The index of a variable in the optimizer's variable list (and so of its slots). The backend may hand
+    `update_step` its own variable objects, which lack Keras paths, so per-variable settings are looked up
+    by this index, as Keras' own optimizers do."""
+    return optimizer._get_variable_index(variable)
 
 
 def symbolic_build_from_local_batch(model, iterator, data_batch, super_build):

@@ -193,3 +193,67 @@ def demo(args):
     from tf_electra.cli.demo import run_demo
 
     return run_demo(args.workdir, keep=args.keep)
+
+
+def build_vocab(args):
+    from tf_electra.tokenization.vocab_training import train_vocab
+
+    if os.path.exists(args.output) and not args.overwrite:
+        raise FileExistsError(f"{args.output} exists; pass --overwrite to replace it")
+    tokens = train_vocab(
+        args.text, args.vocab_size, args.output, lowercase=not args.cased, min_frequency=args.min_frequency
+    )
+    print(f"wrote {plural(len(tokens), 'token')} to {args.output}")
+    return 0
+
+
+def build_pretraining_data(args):
+    from tf_electra.pretraining.data import build_pretraining_data as build
+
+    info = build(
+        args.text,
+        args.vocab,
+        args.output,
+        max_seq_length=args.max_seq_length,
+        shards=args.shards,
+        workers=args.workers,
+        seed=args.seed,
+        do_lower_case=not args.cased,
+        blanks_separate_docs=not args.no_document_breaks,
+        overwrite=args.overwrite,
+        progress=Progress("building shards"),
+    )
+    print(
+        f"wrote {plural(info['examples'], 'example')} of {info['max_seq_length']} tokens in "
+        f"{plural(info['shards'], 'shard')} to {args.output}"
+    )
+    return 0
+
+
+def pretrain(args):
+    from tf_electra.pretraining.run import pretrain as run
+    from tf_electra.pretraining_config import PretrainingConfig
+
+    settings = dict(model_size=args.model_size, train_batch_size=args.batch_size, max_seq_length=args.max_seq_length)
+    config = None  # no settings given: continue a run with its own, or start ELECTRA-Small
+    if args.hparams is not None or any(v is not None for v in settings.values()):
+        config = PretrainingConfig.from_hparams(args.hparams, **settings)
+    last = run(
+        args.data,
+        args.output,
+        config,
+        vocab=args.vocab,
+        seed=args.seed,
+        mixed_precision=args.mixed_precision,
+        strategy=args.strategy,
+        verbose=0 if args.quiet else 1,
+        log_every=args.log_every,
+        steps=args.steps,
+    )
+    shown = ", ".join(f"{k} {last[k]:.4f}" for k in ("masked_lm_accuracy", "disc_auc") if k in last)
+    print(
+        f"pre-trained to step {last.get('step', 0):,}"
+        + (f" ({shown})" if shown else "")
+        + f"; checkpoints and Hugging Face folders in {args.output}"
+    )
+    return 0

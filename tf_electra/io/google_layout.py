@@ -5,17 +5,15 @@ embeddings (docs/checkpoint_format.md); its shapes and the original sizing rules
 hparams) give each network's ElectraConfig.
 """
 
-import json
-import os
 import re
 from dataclasses import dataclass
 
 from tf_electra.configuration import ElectraConfig
 from tf_electra.errors import CheckpointError
-from tf_electra.errors import ConfigError
 from tf_electra.io import names
 from tf_electra.presets import discriminator_sizes
 from tf_electra.presets import generator_sizes
+from tf_electra.utils.values import parse_json_object
 
 NETWORKS = ("discriminator", "generator")
 SKIP = re.compile(r"(/adam_m|/adam_v)$|^global_step$")  # optimizer state, never model weights
@@ -116,22 +114,7 @@ def shape_sizes(shapes, layout, network, prefix="checkpoint"):
 
 def parse_hparams(hparams):
     """run_pretraining.py's --hparams: a dict, a JSON string, or a JSON file path."""
-    if hparams is None or isinstance(hparams, dict):
-        return dict(hparams or {})
-    text = str(hparams)
-    if os.path.isfile(text):
-        try:
-            with open(text, encoding="utf-8") as f:
-                text = f.read()
-        except (OSError, UnicodeDecodeError) as e:
-            raise ConfigError(f"cannot read the hparams file {hparams}: {e}") from e
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ConfigError(f"hparams are neither a JSON object nor a JSON file ({text[:60]!r}): {e}") from e
-    if not isinstance(value, dict):
-        raise ConfigError(f"hparams must be a JSON object, got {type(value).__name__}")
-    return value
+    return dict(parse_json_object(hparams, "hparams"))
 
 
 def hparams_sizes(hparams, layout, network):

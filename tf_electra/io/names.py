@@ -62,10 +62,22 @@ def transposed(fmt, path):
 
 
 def relative_path(model, variable):
-    """The variable's path inside the model, without the model's own name."""
+    """The variable's path inside the model, without the model's own name.
+
+    A variable that another model created (an embedding table a generator shares with its
+    discriminator) has that model's prefix: its path then starts at the first of this model's own
+    top-level layer names.
+    """
     prefix = (model.path or model.name) + "/"
     path = variable.path
-    return path[len(prefix) :] if path.startswith(prefix) else path.split("/", 1)[1]
+    if path.startswith(prefix):
+        return path[len(prefix) :]
+    parts = path.split("/")
+    roots = {layer.name for layer in model.layers}
+    for i, part in enumerate(parts[1:], 1):
+        if part in roots:
+            return "/".join(parts[i:])
+    return "/".join(parts[1:])
 
 
 def hf_canonical_key(key):

@@ -25,6 +25,7 @@ class ElectraMainLayer(keras.layers.Layer):
         position_embedding_type: "absolute", "relative_key" or "relative_key_query".
         is_decoder: Causal self-attention.
         attn_implementation: "eager" or "sdpa".
+        embeddings: An existing ElectraEmbeddings to share (its sizes must match), or None.
     """
 
     def __init__(
@@ -45,6 +46,7 @@ class ElectraMainLayer(keras.layers.Layer):
         position_embedding_type="absolute",
         is_decoder=False,
         attn_implementation="eager",
+        embeddings=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -75,14 +77,18 @@ class ElectraMainLayer(keras.layers.Layer):
         self.num_hidden_layers = num_hidden_layers
         self.is_decoder = is_decoder
         # === Layers ===
-        self.embeddings = ElectraEmbeddings(**self.embedding_config, name="embeddings", dtype=self.dtype_policy)
+        # A shared embeddings layer (the generator's and discriminator's, in ELECTRA pre-training) is reused.
+        self.embeddings = embeddings or ElectraEmbeddings(
+            **self.embedding_config, name="embeddings", dtype=self.dtype_policy
+        )
         self.embeddings_project = None
         if embedding_size != hidden_size:
             self.embeddings_project = dense(hidden_size, initializer_range, "embeddings_project", self.dtype_policy)
         self.encoder = ElectraEncoder(num_hidden_layers, self.block, name="encoder", dtype=self.dtype_policy)
 
     def build(self, input_shape=None):
-        self.embeddings.build()
+        if not self.embeddings.built:  # a shared layer may be built already
+            self.embeddings.build()
         if self.embeddings_project is not None:
             self.embeddings_project.build((None, None, self.embedding_config["embedding_size"]))
         self.encoder.build()

@@ -50,7 +50,20 @@ def classifier_dropout(config):
     return config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
 
 
-class TFElectraPreTrainedModel(PretrainedMixin, keras.Model):
+class DatasetFitMixin:
+    """`fit` that does not pass Keras' default shuffle=True along with a tf.data.Dataset.
+
+    A dataset brings its own order, and Keras warns that shuffle=True is ignored for one.
+    """
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """keras.Model.fit, with shuffle=False by default for a tf.data.Dataset."""
+        if "shuffle" not in kwargs and len(args) < 7 and type(x).__module__.startswith("tensorflow"):
+            kwargs["shuffle"] = False
+        return super().fit(x, y, *args, **kwargs)
+
+
+class TFElectraPreTrainedModel(DatasetFitMixin, PretrainedMixin, keras.Model):
     """Base class of the ELECTRA models.
 
     Subclasses create their head in `_create_head`, build it in `_build_head`,
@@ -59,6 +72,9 @@ class TFElectraPreTrainedModel(PretrainedMixin, keras.Model):
     Args:
         config: An ElectraConfig (or its dict). Defaults to ElectraConfig().
         attn_implementation: "eager" or "sdpa"; overrides the config's.
+        shared_embeddings: An ElectraEmbeddings layer to use instead of new embeddings (ELECTRA's generator
+            shares its discriminator's).
+        shared_encoder: An ElectraMainLayer to use instead of a new encoder (a tied generator).
         **kwargs: keras.Model arguments (name, dtype, trainable).
     """
 
@@ -66,7 +82,7 @@ class TFElectraPreTrainedModel(PretrainedMixin, keras.Model):
     label_names = ("labels",)
     prediction_names = ("logits",)
 
-    def __init__(self, config=None, attn_implementation=None, **kwargs):
+    def __init__(self, config=None, attn_implementation=None, shared_embeddings=None, shared_encoder=None, **kwargs):
         if config is None:
             config = ElectraConfig()
         elif isinstance(config, Mapping):
@@ -77,7 +93,15 @@ class TFElectraPreTrainedModel(PretrainedMixin, keras.Model):
             raise ConfigError(f"attn_implementation={impl!r} is not one of {ATTN_IMPLEMENTATIONS}")
         self.config = config
         self.attn_implementation = impl
-        self.electra = ElectraMainLayer(**main_layer_arguments(config, impl), name="electra", dtype=self.dtype_policy)
+        if shared_encoder is not None:  # a tied generator: the discriminator's whole encoder
+            self.electra = shared_encoder
+        else:
+            self.electra = ElectraMainLayer(
+                **main_layer_arguments(config, impl),
+                embeddings=shared_embeddings,
+                name="electra",
+                dtype=self.dtype_policy,
+            )
         self._create_head()
         self.build()
 
@@ -100,7 +124,8 @@ class TFElectraPreTrainedModel(PretrainedMixin, keras.Model):
     # Keras ---------------------------------------------------------------
 
     def build(self, input_shape=None):
-        self.electra.build()
+        if not self.electra.built:  # a shared encoder may be built already
+            self.electra.build()
         self._build_head()
 
     def _encoder_inputs(self, inputs):
@@ -221,13 +246,6 @@ class TFElectraPreTrainedModel(PretrainedMixin, keras.Model):
             # batch axis: give each scalar one (the average over workers is then a scalar again).
             results = {k: ops.reshape(v, (1,)) for k, v in results.items()}
         return results
-
-    def fit(self, x=None, y=None, *args, **kwargs):
-        """keras.Model.fit. A tf.data.Dataset brings its own order, so `shuffle` defaults to False for one
-        (Keras would otherwise warn that its default shuffle=True is ignored)."""
-        if "shuffle" not in kwargs and len(args) < 7 and type(x).__module__.startswith("tensorflow"):
-            kwargs["shuffle"] = False
-        return super().fit(x, y, *args, **kwargs)
 
     def get_config(self):
         return {

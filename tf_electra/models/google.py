@@ -1,5 +1,7 @@
 """Loading one network of an original google-research/electra pre-training checkpoint."""
 
+import os
+
 from tf_electra.errors import CheckpointError
 from tf_electra.io import google_format
 from tf_electra.io import google_layout
@@ -9,6 +11,13 @@ from tf_electra.models.pretraining import TFElectraForMaskedLM
 from tf_electra.models.pretraining import TFElectraForPreTraining
 
 NETWORK_CLASSES = {"discriminator": TFElectraForPreTraining, "generator": TFElectraForMaskedLM}
+RUN_HPARAMS = "pretrain_config.json"  # what `tf-electra pretrain` writes beside its checkpoints
+
+
+def run_hparams(prefix):
+    """The hparams a `tf-electra pretrain` run recorded beside its checkpoints (None for other runs)."""
+    path = os.path.join(os.path.dirname(prefix), RUN_HPARAMS)
+    return path if os.path.isfile(path) else None
 
 
 def load_google_checkpoint(path, model="discriminator", hparams=None, config=None, dtype=None, progress=None):
@@ -21,7 +30,9 @@ def load_google_checkpoint(path, model="discriminator", hparams=None, config=Non
         hparams: What run_pretraining.py's --hparams held (dict, JSON string or
             file): model_size, embedding_size, generator_hidden_size,
             generator_layers, model_hparam_overrides, vocab_size, ... Without
-            it, sizes come from the shapes and heads = max(1, hidden // 64).
+            it, the pretrain_config.json a `tf-electra pretrain` run wrote beside
+            its checkpoints is used; otherwise sizes come from the shapes and
+            heads = max(1, hidden // 64).
         config: An ElectraConfig to use as is (overrides both).
         dtype: Optional Keras dtype policy name for the model.
         progress: Optional callable(done, total) called as tensors are read.
@@ -45,7 +56,8 @@ def load_google_checkpoint(path, model="discriminator", hparams=None, config=Non
             "use model='discriminator'"
         )
     if config is None:
-        config = google_layout.infer_config(shapes, layout, model, google_layout.parse_hparams(hparams), prefix)
+        hparams = google_layout.parse_hparams(hparams if hparams is not None else run_hparams(prefix))
+        config = google_layout.infer_config(shapes, layout, model, hparams, prefix)
     else:
         check_config(config, shapes, "google", source=prefix, **layout.scopes(model))
     with zero_initialized():  # every weight is assigned below, or loading fails as a whole

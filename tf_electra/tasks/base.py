@@ -33,6 +33,7 @@ def _load_builtin_tasks():
     from tf_electra.tasks import question_answering  # noqa: F401
     from tf_electra.tasks import multiple_choice  # noqa: F401
     from tf_electra.tasks import inference  # noqa: F401
+    from tf_electra.tasks import pretraining  # noqa: F401
 
 
 def get_task(name):

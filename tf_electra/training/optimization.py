@@ -60,24 +60,27 @@ def recipe(model_size, task=None, **overrides):
 
 @keras.saving.register_keras_serializable(package="tf_electra")
 class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """lr(step) = peak * max(0, 1 - step / total_steps) * min(1, step / warmup_steps).
+    """lr(step) = peak * max(0, 1 - step / total_steps) ** power * min(1, step / warmup_steps).
 
     Args:
         peak_learning_rate: The rate at the end of warm-up (before decay).
         total_steps: Steps until the rate reaches 0.
         warmup_steps: Steps of linear warm-up (0: none).
+        power: Polynomial decay power (1.0: linear, the original's lr_decay_power).
     """
 
-    def __init__(self, peak_learning_rate, total_steps, warmup_steps=0):
+    def __init__(self, peak_learning_rate, total_steps, warmup_steps=0, power=1.0):
         if total_steps <= 0:
             raise ConfigError(f"total_steps must be positive, got {total_steps}")
         self.peak_learning_rate = float(peak_learning_rate)
         self.total_steps = int(total_steps)
         self.warmup_steps = int(warmup_steps)
+        self.power = float(power)
 
     def __call__(self, step):
         step = ops.cast(step, "float32")
-        decayed = self.peak_learning_rate * ops.maximum(0.0, 1.0 - step / float(self.total_steps))
+        remaining = ops.maximum(0.0, 1.0 - step / float(self.total_steps))
+        decayed = self.peak_learning_rate * (remaining if self.power == 1.0 else ops.power(remaining, self.power))
         if self.warmup_steps > 0:
             decayed = decayed * ops.minimum(1.0, step / float(self.warmup_steps))
         return decayed
@@ -87,6 +90,7 @@ class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
             "peak_learning_rate": self.peak_learning_rate,
             "total_steps": self.total_steps,
             "warmup_steps": self.warmup_steps,
+            "power": self.power,
         }
 
 
@@ -112,8 +116,10 @@ def uses_weight_decay(path):
 
 
 @keras.saving.register_keras_serializable(package="tf_electra")
-class ElectraAdamW(keras.optimizers.Adam):
+class ElectraAdamW(keras.optimizers.Optimizer):
     """Adam with decoupled weight decay (LayerNorm and biases excluded) and layer-wise learning rates.
+
+    The slots are named after the original's: `adam_m` (first moment) and `adam_v` (second moment).
 
     Args:
         learning_rate: A float or a LearningRateSchedule (e.g. WarmupLinearDecay).
@@ -122,7 +128,10 @@ class ElectraAdamW(keras.optimizers.Adam):
         layer_decay: Per-layer learning-rate decay (1.0: off).
         original_depths: Use google-research/electra's depth mapping.
         global_clipnorm: Clip gradients by their global norm (1.0 by default).
-        **kwargs: keras.optimizers.Adam arguments (beta_1, beta_2, epsilon, ...).
+        beta_1, beta_2, epsilon: Adam's moments' decay rates and epsilon (added outside the square root).
+        bias_correction: Keras' and PyTorch's Adam correct the moments' start-up bias; google-research/
+            electra's AdamWeightDecayOptimizer does not (False reproduces its pre-training updates).
+        **kwargs: keras Optimizer arguments.
     """
 
     def __init__(
@@ -133,47 +142,66 @@ class ElectraAdamW(keras.optimizers.Adam):
         layer_decay=1.0,
         original_depths=False,
         global_clipnorm=1.0,
+        beta_1=0.9,
+        beta_2=0.999,
         epsilon=1e-6,
+        bias_correction=True,
         name="electra_adamw",
         **kwargs,
     ):
-        super().__init__(
-            learning_rate=learning_rate, epsilon=epsilon, global_clipnorm=global_clipnorm, name=name, **kwargs
-        )
+        kwargs.pop("amsgrad", None)  # configs saved when this class extended keras' Adam
+        super().__init__(learning_rate=learning_rate, global_clipnorm=global_clipnorm, name=name, **kwargs)
         self.weight_decay_rate = float(weight_decay_rate)
         self.num_layers = int(num_layers)
         self.layer_decay = float(layer_decay)
         self.original_depths = bool(original_depths)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+        self.bias_correction = bool(bias_correction)
 
     def build(self, var_list):
-        # The backend may hand update_step its own variable objects, which lack Keras paths:
-        # resolve each variable's rate multiplier and decay flag here, keyed like the slots.
-        self._per_variable = {
-            _keras_compat.optimizer_variable_key(self, v): (
-                learning_rate_multiplier(v.path, self.num_layers, self.layer_decay, self.original_depths),
-                uses_weight_decay(v.path),
-            )
-            for v in var_list
-        }
+        if self.built:
+            return
         super().build(var_list)
+        self.adam_m, self.adam_v = self.add_optimizer_variables(var_list, ["adam_m", "adam_v"])
+        # The backend may hand update_step its own variable objects, which lack Keras paths:
+        # resolve each variable's rate multiplier and decay flag here, by its index.
+        self._multipliers = [
+            learning_rate_multiplier(v.path, self.num_layers, self.layer_decay, self.original_depths) for v in var_list
+        ]
+        self._decays = [uses_weight_decay(v.path) for v in var_list]
 
     def multiplier(self, variable):
         """The learning-rate multiplier of a variable (after build)."""
-        return self._per_variable[_keras_compat.optimizer_variable_key(self, variable)][0]
+        return self._multipliers[_keras_compat.optimizer_variable_index(self, variable)]
+
+    def slots(self, variable):
+        """(adam_m, adam_v) of a variable (after build)."""
+        index = _keras_compat.optimizer_variable_index(self, variable)
+        return self.adam_m[index], self.adam_v[index]
 
     def update_step(self, gradient, variable, learning_rate):
         if hasattr(gradient, "indices"):
-            # Embedding gradients arrive as IndexedSlices with repeated rows; Keras' sparse Adam then
-            # accumulates the squares of the pieces instead of the square of their sum. Sum them first,
+            # Embedding gradients arrive as IndexedSlices with repeated rows; a sparse update would
+            # accumulate the squares of the pieces instead of the square of their sum. Sum them first,
             # as the original (dense) optimizer did.
             import tensorflow as tf  # only the TensorFlow backend produces IndexedSlices
 
             gradient = tf.convert_to_tensor(gradient)
-        multiplier, decays = self._per_variable[_keras_compat.optimizer_variable_key(self, variable)]
-        learning_rate = ops.cast(learning_rate, variable.dtype) * multiplier
-        if self.weight_decay_rate and decays:
-            self.assign_sub(variable, variable * ops.cast(self.weight_decay_rate, variable.dtype) * learning_rate)
-        super().update_step(gradient, variable, learning_rate)
+        index = _keras_compat.optimizer_variable_index(self, variable)
+        dtype = variable.dtype
+        gradient = ops.cast(gradient, dtype)
+        learning_rate = ops.cast(learning_rate, dtype) * self._multipliers[index]
+        if self.weight_decay_rate and self._decays[index]:
+            self.assign_sub(variable, variable * ops.cast(self.weight_decay_rate, dtype) * learning_rate)
+        m, v = self.adam_m[index], self.adam_v[index]
+        self.assign_add(m, (gradient - m) * (1 - self.beta_1))
+        self.assign_add(v, (ops.square(gradient) - v) * (1 - self.beta_2))
+        if self.bias_correction:
+            step = ops.cast(self.iterations + 1, dtype)
+            learning_rate = (
+                learning_rate * ops.sqrt(1 - ops.power(self.beta_2, step)) / (1 - ops.power(self.beta_1, step))
+            )
+        self.assign_sub(variable, learning_rate * m / (ops.sqrt(v) + self.epsilon))
 
     def get_config(self):
         config = super().get_config()
@@ -182,6 +210,10 @@ class ElectraAdamW(keras.optimizers.Adam):
             num_layers=self.num_layers,
             layer_decay=self.layer_decay,
             original_depths=self.original_depths,
+            beta_1=self.beta_1,
+            beta_2=self.beta_2,
+            epsilon=self.epsilon,
+            bias_correction=self.bias_correction,
         )
         return config
 

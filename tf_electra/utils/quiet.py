@@ -15,7 +15,7 @@ import tempfile
 VERBOSE_ENV = "TF_ELECTRA_VERBOSE"
 # absl/glog lines ("I0000 00:00:17... port.cc:153] ...") and the two lines of the CPU-feature notice.
 TF_LOG_LINE = re.compile(
-    r"^(?:[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+:\d+\] |WARNING: All log messages before absl::InitializeLog"
+    r"^(?:[IWEF]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ \S+:\d+\] |WARNING: All log messages before absl::InitializeLog"
     r"|To enable the following instructions: |rebuild TensorFlow with the appropriate compiler flags)"
 )
 

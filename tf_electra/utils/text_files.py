@@ -16,7 +16,7 @@ def open_binary(path):
         return gzip.open(path, "rb")
     if path.endswith(".bz2"):
         return bz2.open(path, "rb")
-    return open(path, "rb")  # noqa: SIM115 (returned to the caller, who closes it)
+    return open(path, "rb")
 
 
 def read_lines(path):

@@ -1,6 +1,10 @@
-"""Type checks of option values (bool is not a number here, and NaN is not finite)."""
+"""Checks and parsing of option values (bool is not a number here, and NaN is not finite)."""
 
+import json
 import math
+import os
+
+from tf_electra.errors import ConfigError
 
 
 def is_number(value):
@@ -11,3 +15,27 @@ def is_number(value):
 def is_positive_int(value):
     """An int of at least 1 (not a bool)."""
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def parse_json_object(value, what):
+    """A dict from a dict, a JSON object string, or a path to a JSON file (None gives {})."""
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return value
+    text = str(value)
+    if os.path.isfile(text):
+        try:
+            with open(text, encoding="utf-8") as f:
+                text = f.read()
+        except (OSError, UnicodeDecodeError) as e:
+            raise ConfigError(f"cannot read the {what} file {value}: {e}") from e
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError as e:
+        if not text.lstrip().startswith(("{", "[")) and not os.path.exists(text):
+            raise ConfigError(f"{what} {text!r} is neither a JSON object nor an existing file") from None
+        raise ConfigError(f"{what} are not valid JSON: {e}") from e
+    if not isinstance(parsed, dict):
+        raise ConfigError(f"{what} must be a JSON object, got {type(parsed).__name__}")
+    return parsed

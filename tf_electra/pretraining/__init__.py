@@ -1,0 +1,1 @@
+"""ELECTRA pre-training: building the data, and the training run that writes Google-layout checkpoints."""

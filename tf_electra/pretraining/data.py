@@ -1,0 +1,196 @@
+"""`tf-electra build-pretraining-data`: text files -> TFRecord shards of pre-training examples.
+
+The text is cut into shards of whole documents (document k of a file goes to shard k mod S), and
+worker processes build the shards in parallel; shard k is seeded with (seed, file, k), so the output
+depends on the seed and the inputs but not on the number of workers. The shards are named as the
+original's (`pretrain_data.tfrecord-K-of-S`), so its input pipeline reads them, and ours reads the
+original's. The output folder is written under a temporary name and renamed into place, with
+`pretrain_data.json` (what was built, and how) and a copy of the vocabulary.
+"""
+
+import hashlib
+import json
+import multiprocessing
+import os
+import random
+import shutil
+
+from tf_electra.errors import ConfigError
+from tf_electra.errors import DataError
+from tf_electra.pretraining.examples import ExampleBuilder
+from tf_electra.pretraining.examples import serialize
+from tf_electra.tokenization.tokenizer import ElectraTokenizer
+from tf_electra.utils.files import atomic_directory
+from tf_electra.utils.files import atomic_write_text
+from tf_electra.utils.text_files import check_text_files
+from tf_electra.utils.text_files import read_lines
+from tf_electra.utils.values import is_positive_int
+
+INFO_FILE = "pretrain_data.json"
+SHARD_NAME = "pretrain_data.tfrecord-{index}-of-{count}"
+DEFAULT_SHARDS = 8
+LINES_PER_CHUNK = 1000  # without document boundaries, chunks of lines are the unit shards take
+
+
+def build_pretraining_data(
+    files,
+    vocab,
+    output,
+    max_seq_length=128,
+    shards=None,
+    workers=None,
+    seed=0,
+    do_lower_case=True,
+    blanks_separate_docs=True,
+    overwrite=False,
+    progress=None,
+):
+    """Builds pre-training TFRecords from UTF-8 text files (.txt, .gz, .bz2).
+
+    Args:
+        files: Text files: one sentence (or paragraph) per line, blank lines between documents.
+        vocab: The vocab.txt to tokenize with (it must hold [PAD], [UNK], [CLS], [SEP], [MASK]).
+        output: The folder to create.
+        max_seq_length: Tokens per example.
+        shards: Output files (default 8); document k goes to shard k mod shards.
+        workers: Processes (default: the CPUs, at most the shards).
+        seed: Seed of the random choices (segment splits, short examples).
+        do_lower_case: Lower-case the text (an uncased vocabulary).
+        blanks_separate_docs: Blank lines end documents (otherwise they are skipped).
+        overwrite: Replace a non-empty output folder.
+        progress: Optional callable(done_shards, total_shards).
+
+    Returns:
+        The info dict written to pretrain_data.json (examples, shards, ...).
+
+    Raises:
+        DataError: a missing, empty or non-UTF-8 input (naming file and line), or no examples at all.
+        TokenizerError: a vocabulary without the special tokens.
+        FileExistsError: a non-empty output folder without `overwrite`.
+    """
+    paths = check_text_files(files)
+    for path in paths:
+        if os.path.getsize(path) == 0:
+            raise DataError(f"{path} is empty")
+    if not is_positive_int(max_seq_length) or max_seq_length < 4:
+        raise ConfigError(f"max_seq_length must be an integer of at least 4, got {max_seq_length!r}")
+    shards = shards or DEFAULT_SHARDS
+    if not is_positive_int(shards):
+        raise ConfigError(f"shards must be a positive integer, got {shards!r}")
+    tokenizer = ElectraTokenizer(vocab, do_lower_case=do_lower_case)  # checks the vocabulary up front
+    jobs = [
+        dict(
+            paths=paths,
+            shard=k,
+            shards=shards,
+            vocab=vocab,
+            max_seq_length=max_seq_length,
+            seed=seed,
+            do_lower_case=do_lower_case,
+            blanks_separate_docs=blanks_separate_docs,
+        )
+        for k in range(shards)
+    ]
+    workers = max(1, min(workers or os.cpu_count() or 1, shards))
+    with atomic_directory(output, overwrite=overwrite) as tmp:
+        counts = _run(jobs, tmp, workers, progress)
+        if not sum(counts):
+            raise DataError(f"{', '.join(paths)} hold no text to make examples from")
+        shutil.copyfile(vocab, os.path.join(tmp, "vocab.txt"))
+        info = {
+            "format": "google-research/electra pre-training TFRecords (input_ids, input_mask, segment_ids)",
+            "max_seq_length": max_seq_length,
+            "examples": sum(counts),
+            "shards": shards,
+            "examples_per_shard": counts,
+            "vocab_size": len(tokenizer),
+            "vocab_sha256": _sha256(vocab),
+            "do_lower_case": do_lower_case,
+            "seed": seed,
+            "inputs": [os.path.abspath(p) for p in paths],
+        }
+        atomic_write_text(os.path.join(tmp, INFO_FILE), json.dumps(info, indent=2) + "\n")
+    return info
+
+
+def _run(jobs, folder, workers, progress):
+    for job in jobs:
+        job["output"] = os.path.join(folder, SHARD_NAME.format(index=job["shard"], count=job["shards"]))
+    if workers == 1:
+        results = []
+        for done, job in enumerate(jobs, 1):
+            results.append(build_shard(job))
+            if progress:
+                progress(done, len(jobs))
+        return results
+    # "spawn": a fresh interpreter per worker (TensorFlow does not survive fork()).
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        results = [0] * len(jobs)
+        for done, (shard, count) in enumerate(pool.imap_unordered(_build_indexed, jobs), 1):
+            results[shard] = count
+            if progress:
+                progress(done, len(jobs))
+        return results
+
+
+def _build_indexed(job):
+    return job["shard"], build_shard(job)
+
+
+def build_shard(job):
+    """Writes one shard's examples; returns how many.
+
+    Documents are numbered across all files in order; shard k takes those numbered k mod S.
+    """
+    from tf_electra.utils.quiet import import_tensorflow_quietly
+
+    import_tensorflow_quietly()  # a spawned worker starts a fresh interpreter
+    import tensorflow as tf
+
+    tokenizer = ElectraTokenizer(job["vocab"], do_lower_case=job["do_lower_case"])
+    backend = tokenizer.backend_tokenizer
+    rng = random.Random(f"{job['seed']}/{job['shard']}")
+    builder = ExampleBuilder(job["max_seq_length"], tokenizer.cls_token_id, tokenizer.sep_token_id, rng)
+    count, number = 0, 0
+    with tf.io.TFRecordWriter(job["output"]) as writer:
+
+        def write(example):
+            nonlocal count
+            if example:
+                writer.write(serialize(example))
+                count += 1
+
+        for path in job["paths"]:
+            for unit in _units(path, job["blanks_separate_docs"]):
+                number += 1
+                if (number - 1) % job["shards"] != job["shard"]:
+                    continue
+                for encoding in backend.encode_batch(unit, add_special_tokens=False):
+                    write(builder.add_line(encoding.ids))
+                if job["blanks_separate_docs"]:
+                    write(builder.add_line(None))  # the document ends
+            write(builder.finish())  # examples never span files
+    return count
+
+
+def _units(path, blanks_separate_docs):
+    """The documents (or line chunks) of a file, as lists of stripped non-blank lines."""
+    unit = []
+    for line in read_lines(path):
+        line = line.strip()
+        if line:
+            unit.append(line)
+        ends = not line if blanks_separate_docs else len(unit) >= LINES_PER_CHUNK
+        if unit and ends:
+            yield unit
+            unit = []
+    if unit:
+        yield unit
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

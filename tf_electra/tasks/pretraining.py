@@ -1,0 +1,113 @@
+"""The pre-training task: its data (TFRecords of input_ids / input_mask / segment_ids) and its model.
+
+`pretraining_dataset` reads what `tf-electra build-pretraining-data` or google-research/electra's
+`build_pretraining_dataset.py` wrote: shard files are shuffled and interleaved, records shuffled,
+parsed with the original's feature spec (int64, `max_seq_length` long, cast to int32) and batched
+with the remainder dropped, as the original's input_fn does.
+"""
+
+import glob
+import json
+import os
+
+from tf_electra.errors import DataError
+from tf_electra.models.electra_pretrainer import ElectraPretrainer
+from tf_electra.tasks.base import Task
+from tf_electra.tasks.base import register
+
+FEATURES = ("input_ids", "input_mask", "segment_ids")
+PATTERN = "pretrain_data.tfrecord*"
+INFO_FILE = "pretrain_data.json"
+
+
+def data_files(data):
+    """The TFRecord files of a data folder (or a comma-separated list of globs, as the original takes)."""
+    if os.path.isdir(data):
+        files = sorted(glob.glob(os.path.join(glob.escape(data), PATTERN)))
+    else:
+        files = sorted(f for pattern in str(data).split(",") for f in glob.glob(pattern))
+    if not files:
+        raise DataError(
+            f"{data} holds no pre-training data ({PATTERN}); make it with tf-electra build-pretraining-data"
+        )
+    return files
+
+
+def data_info(data):
+    """What build-pretraining-data recorded about a data folder ({} for data made by the original)."""
+    path = os.path.join(data, INFO_FILE) if os.path.isdir(data) else ""
+    if not os.path.isfile(path):
+        return {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise DataError(f"{path} is not valid JSON: {e}") from e
+
+
+def sequence_length(files):
+    """The length of the first record's input_ids (every record of a data set has the same)."""
+    import tensorflow as tf
+
+    for name in files:
+        try:
+            for record in tf.data.TFRecordDataset(name).take(1):
+                example = tf.train.Example.FromString(record.numpy())
+                values = example.features.feature
+                missing = [f for f in FEATURES if f not in values]
+                if missing:
+                    raise DataError(f"{name} is not pre-training data: its records lack {missing}")
+                return len(values["input_ids"].int64_list.value)
+        except tf.errors.OpError as e:
+            raise DataError(f"{name} is not a readable TFRecord file: {e.message}") from None
+    raise DataError(f"{files[0]} and the other data files hold no records")
+
+
+def pretraining_dataset(data, max_seq_length, batch_size, seed=0, repeat=True, shuffle_buffer=10000):
+    """A tf.data.Dataset of {input_ids, input_mask, segment_ids} int32 [batch, max_seq_length] batches.
+
+    Raises:
+        DataError: no data, unreadable records, or records of another sequence length.
+    """
+    import tensorflow as tf
+
+    files = data_files(data)
+    found = sequence_length(files)
+    if found != max_seq_length:
+        raise DataError(
+            f"{data} holds sequences of {found} tokens but max_seq_length is {max_seq_length}; "
+            f"use --max-seq-length {found} or rebuild the data"
+        )
+    spec = {name: tf.io.FixedLenFeature([max_seq_length], tf.int64) for name in FEATURES}
+
+    def parse(record):
+        return {k: tf.cast(v, tf.int32) for k, v in tf.io.parse_single_example(record, spec).items()}
+
+    dataset = tf.data.Dataset.from_tensor_slices(files)
+    if repeat:
+        dataset = dataset.repeat()
+    dataset = dataset.shuffle(len(files), seed=seed)
+    dataset = dataset.interleave(
+        tf.data.TFRecordDataset,
+        cycle_length=min(4, len(files)),
+        block_length=1,
+        num_parallel_calls=tf.data.AUTOTUNE,
+        deterministic=True,
+    )
+    dataset = dataset.shuffle(shuffle_buffer, seed=seed).map(parse, num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+@register
+class PretrainingTask(Task):
+    """ELECTRA's replaced-token detection (or BERT's masked LM): generator + discriminator on raw text."""
+
+    name = "pretraining"
+    model_class = ElectraPretrainer
+    main_metric = "disc_auc"
+
+    def dataset(self, data, max_seq_length, batch_size, seed=0, repeat=True):
+        return pretraining_dataset(data, max_seq_length, batch_size, seed, repeat)
+
+    def serving_outputs(self, config, outputs):
+        raise DataError("export the pre-trained discriminator (RUN_DIR/discriminator), not the pre-training model")
