@@ -18,15 +18,18 @@ def python_blocks(path):
 
 
 def test_every_task_has_a_guide():
-    assert GUIDES == sorted(
-        [
-            "sequence_classification.md",
-            "token_classification.md",
-            "question_answering.md",
-            "language_modeling.md",
-            "masked_language_modeling.md",
-            "multiple_choice.md",
-        ]
+    assert (
+        sorted(
+            [
+                "sequence_classification.md",
+                "token_classification.md",
+                "question_answering.md",
+                "language_modeling.md",
+                "masked_language_modeling.md",
+                "multiple_choice.md",
+            ]
+        )
+        == GUIDES
     )
 
 

@@ -1,0 +1,212 @@
+"""Pre-training data: the original's example rules, repeatable shards, its feature spec both ways, bad input."""
+
+import bz2
+import gzip
+import os
+import random
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tf_electra.errors import ConfigError
+from tf_electra.errors import DataError
+from tf_electra.errors import TokenizerError
+from tf_electra.pretraining.data import build_pretraining_data
+from tf_electra.pretraining.examples import ExampleBuilder
+from tf_electra.tasks.pretraining import pretraining_dataset
+from tf_electra.tokenization.vocab_training import train_vocab
+
+TEXT = [
+    "The state of our union is strong.",
+    "We have faced great trials, and we have overcome them together.",
+    "",
+    "Congress must act this year to reduce the deficit and invest in our schools.",
+    "Our farmers, our workers and our families deserve nothing less.",
+    "Let us begin.",
+    "",
+] * 40
+# The original's feature spec (pretrain_data.py: FixedLenFeature int64 of max_seq_length).
+ORIGINAL_SPEC = lambda length: {
+    k: tf.io.FixedLenFeature([length], tf.int64)
+    for k in ("input_ids", "input_mask", "segment_ids")
+}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corpus")
+    path = folder / "speeches.txt"
+    path.write_text("\n".join(TEXT) + "\n", encoding="utf-8")
+    train_vocab([str(path)], vocab_size=300, output=str(folder / "vocab.txt"), min_frequency=1)
+    return folder
+
+
+def records(folder, length):
+    out = []
+    for name in sorted(os.listdir(folder)):
+        if name.startswith("pretrain_data.tfrecord"):
+            for record in tf.data.TFRecordDataset(str(folder / name)):
+                parsed = tf.io.parse_single_example(record, ORIGINAL_SPEC(length))
+                out.append({k: v.numpy().tolist() for k, v in parsed.items()})
+    return out
+
+
+def test_examples_are_cls_a_sep_b_sep_and_padded():
+    builder = ExampleBuilder(16, cls_id=2, sep_id=3, rng=random.Random(0))
+    assert builder.add_line([10, 11, 12]) is None
+    assert builder.add_line([]) is None  # a line without tokens changes nothing
+    example = builder.add_line([20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33])
+    ids, mask, segments = example["input_ids"], example["input_mask"], example["segment_ids"]
+    assert len(ids) == len(mask) == len(segments) == 16 and ids[0] == 2
+    real = sum(mask)
+    assert ids[real - 1] == 3 and all(i == 0 for i in ids[real:]) and mask[:real] == [1] * real
+    if 1 in segments:  # two segments: [CLS] A [SEP] B [SEP]
+        first_sep = ids.index(3)
+        assert segments[: first_sep + 1] == [0] * (first_sep + 1) and segments[first_sep + 1 : real] == [1] * (
+            real - first_sep - 1
+        )
+
+
+def test_split_and_length_probabilities_are_the_originals():
+    builder = ExampleBuilder(64, cls_id=2, sep_id=3, rng=random.Random(0))
+    single, short = 0, 0
+    for _n in range(4000):
+        example = None
+        while example is None:
+            example = builder.add_line(list(range(5, 15)))
+        single += 1 not in example["segment_ids"]
+        short += builder.target_length < 64
+    assert 0.07 < single / 4000 < 0.14  # 10% single-segment examples (plus the rare ones A fills)
+    assert 0.035 < short / 4000 < 0.065  # 5% of targets a random length in [5, 64]
+
+
+def test_output_repeats_with_the_seed_and_not_with_the_number_of_workers(corpus, tmp_path):
+    args = dict(max_seq_length=32, shards=4, seed=3)
+    files, vocab = [str(corpus / "speeches.txt")], str(corpus / "vocab.txt")
+    one = build_pretraining_data(files, vocab, str(tmp_path / "one"), workers=1, **args)
+    two = build_pretraining_data(files, vocab, str(tmp_path / "two"), workers=2, **args)
+    build_pretraining_data(files, vocab, str(tmp_path / "other"), workers=1, **dict(args, seed=4))
+    assert one["examples"] == two["examples"] > 20
+    assert records(tmp_path / "one", 32) == records(tmp_path / "two", 32)
+    assert records(tmp_path / "one", 32) != records(tmp_path / "other", 32)
+    assert sorted(os.listdir(tmp_path / "one")) == sorted(
+        ["pretrain_data.json", "vocab.txt"] + [f"pretrain_data.tfrecord-{i}-of-4" for i in range(4)]
+    )
+
+
+def test_compressed_inputs_give_the_same_data(corpus, tmp_path):
+    text = (corpus / "speeches.txt").read_bytes()
+    (tmp_path / "c.txt.gz").write_bytes(gzip.compress(text))
+    (tmp_path / "c.txt.bz2").write_bytes(bz2.compress(text))
+    vocab = str(corpus / "vocab.txt")
+    results = []
+    for name in ("speeches.txt", "c.txt.gz", "c.txt.bz2"):
+        source = corpus / name if name == "speeches.txt" else tmp_path / name
+        build_pretraining_data([str(source)], vocab, str(tmp_path / f"out-{name}"), max_seq_length=24, workers=1)
+        results.append(records(tmp_path / f"out-{name}", 24))
+    assert results[0] == results[1] == results[2]
+
+
+def test_every_record_follows_the_original_feature_spec(corpus, tmp_path):
+    build_pretraining_data(
+        [str(corpus / "speeches.txt")], str(corpus / "vocab.txt"), str(tmp_path / "d"), max_seq_length=48, workers=1
+    )
+    for r in records(tmp_path / "d", 48):
+        real = sum(r["input_mask"])
+        assert r["input_ids"][0] == 2 and r["input_ids"][real - 1] == 3  # [CLS] ... [SEP]
+        assert r["input_ids"][real:] == [0] * (48 - real) and r["segment_ids"][real:] == [0] * (48 - real)
+
+
+def test_records_written_as_the_original_writes_them_train(corpus, tmp_path):
+    """Records made with tf.train.Example directly, as build_pretraining_dataset.py makes them."""
+    import keras
+
+    from tf_electra.pretraining.run import build_pretrainer
+    from tf_electra.pretraining_config import PretrainingConfig
+    from tf_electra.tokenization.tokenizer import ElectraTokenizer
+
+    tokenizer = ElectraTokenizer(str(corpus / "vocab.txt"))
+    folder = tmp_path / "original"
+    folder.mkdir()
+    with tf.io.TFRecordWriter(str(folder / "pretrain_data.tfrecord-0-of-1000")) as writer:
+        for line in TEXT:
+            ids = [2] + tokenizer(line, add_special_tokens=False)["input_ids"][:14] + [3]
+            ids += [0] * (16 - len(ids))
+            feature = {"input_ids": ids, "input_mask": [int(i != 0) for i in ids], "segment_ids": [0] * 16}
+            example = tf.train.Example(
+                features=tf.train.Features(
+                    feature={k: tf.train.Feature(int64_list=tf.train.Int64List(value=v)) for k, v in feature.items()}
+                )
+            )
+            writer.write(example.SerializeToString())
+    config = PretrainingConfig.from_hparams(
+        {
+            "model_hparam_overrides": {
+                "hidden_size": 32,
+                "num_hidden_layers": 1,
+                "num_attention_heads": 2,
+                "intermediate_size": 64,
+            },
+            "embedding_size": 32,
+            "vocab_size": len(tokenizer),
+            "max_seq_length": 16,
+            "train_batch_size": 8,
+        }
+    )
+    model = build_pretrainer(config, tokenizer, seed=0)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    history = model.fit(pretraining_dataset(str(folder), 16, 8), steps_per_epoch=5, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][-1])
+
+
+@pytest.mark.parametrize(
+    "case,error,match",
+    [
+        ("empty file", DataError, "is empty"),
+        ("not utf-8", DataError, r"bad\.txt:2 is not UTF-8"),
+        ("missing file", DataError, "does not exist"),
+        ("no [MASK]", TokenizerError, r"\[MASK\]"),
+        ("max_seq_length 3", ConfigError, "max_seq_length"),
+        ("output not empty", FileExistsError, "not empty"),
+        ("only blank lines", DataError, "hold no text"),
+    ],
+)
+def test_bad_input_is_refused_and_nothing_is_written(corpus, tmp_path, case, error, match):
+    text, vocab, output, length = corpus / "speeches.txt", corpus / "vocab.txt", tmp_path / "out", 32
+    if case == "empty file":
+        text = tmp_path / "empty.txt"
+        text.write_text("")
+    elif case == "not utf-8":
+        text = tmp_path / "bad.txt"
+        text.write_bytes(b"fine line\n\xff\xfe broken\n")
+    elif case == "missing file":
+        text = tmp_path / "nope.txt"
+    elif case == "no [MASK]":
+        vocab = tmp_path / "vocab.txt"
+        vocab.write_text("".join(t + "\n" for t in (corpus / "vocab.txt").read_text().split("\n") if t != "[MASK]"))
+    elif case == "max_seq_length 3":
+        length = 3
+    elif case == "output not empty":
+        output.mkdir()
+        (output / "keep.txt").write_text("mine")
+    elif case == "only blank lines":
+        text = tmp_path / "blank.txt"
+        text.write_text("\n\n   \n")
+    with pytest.raises(error, match=match):
+        build_pretraining_data([str(text)], str(vocab), str(output), max_seq_length=length, workers=1)
+    if case == "output not empty":
+        assert os.listdir(output) == ["keep.txt"]
+    else:
+        assert not output.exists()
+    assert not [n for n in os.listdir(tmp_path) if ".tmp-" in n]
+
+
+def test_data_of_another_length_is_refused(corpus, tmp_path):
+    build_pretraining_data(
+        [str(corpus / "speeches.txt")], str(corpus / "vocab.txt"), str(tmp_path / "d"), max_seq_length=24, workers=1
+    )
+    with pytest.raises(DataError, match="sequences of 24 tokens but max_seq_length is 128"):
+        pretraining_dataset(str(tmp_path / "d"), 128, 8)
+    with pytest.raises(DataError, match="holds no pre-training data"):
+        pretraining_dataset(str(tmp_path), 24, 8)
