@@ -28,8 +28,7 @@ TEXT = [
 ] * 40
 # The original's feature spec (pretrain_data.py: FixedLenFeature int64 of max_seq_length).
 ORIGINAL_SPEC = lambda length: {
-    k: tf.io.FixedLenFeature([length], tf.int64)
-    for k in ("input_ids", "input_mask", "segment_ids")
+    k: tf.io.FixedLenFeature([length], tf.int64) for k in ("input_ids", "input_mask", "segment_ids")
 }
 
 

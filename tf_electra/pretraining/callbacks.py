@@ -64,15 +64,15 @@ class Progress(keras.callbacks.Callback):
     """One line with the step, the losses and metrics, the learning rate and an ETA.
 
     On a terminal the line is rewritten in place every batch; in a log file a line is printed every
-    `every` steps. Every `every` steps the values also go to TensorBoard (when `log_dir` is given) and
-    to metrics.json (the run's history, rewritten atomically).
+    `every` steps (nothing with show=False). Every `every` steps the values also go to TensorBoard
+    (when `log_dir` is given) and to metrics.json (the run's history, rewritten atomically).
     """
 
-    def __init__(self, start, total, every, log_dir=None, history_file=None, stream=None):
+    def __init__(self, start, total, every, log_dir=None, history_file=None, stream=None, show=True):
         super().__init__()
-        self.start_step, self.total, self.every = start, total, every
+        self.start_step, self.total, self.every, self.show = start, total, every, show
         self.stream = stream or sys.stderr
-        self.interactive = getattr(self.stream, "isatty", lambda: False)()
+        self.interactive = show and getattr(self.stream, "isatty", lambda: False)()
         self.log_dir, self.history_file = log_dir, history_file
         self.history, self.writer, self.started = [], None, None
 
@@ -95,7 +95,7 @@ class Progress(keras.callbacks.Callback):
         if self.interactive:
             print("\r" + line[:160].ljust(160), end="", file=self.stream, flush=True)
         if step % self.every == 0 or step >= self.total:
-            if not self.interactive:
+            if self.show and not self.interactive:
                 print(line, file=self.stream, flush=True)
             self._record(step, values)
 

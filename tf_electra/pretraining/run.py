@@ -106,10 +106,10 @@ def pretrain(
             every,
             os.path.join(output, "logs") if chief else None,
             history_file,
-            stream=None,
+            show=bool(verbose),
         )
         progress.history = load_history(history_file) if history_file else []
-        callbacks = [checkpoints] + ([progress] if verbose else [])
+        callbacks = [checkpoints, progress]
         if step < config.num_train_steps:
             if verbose:
                 print(
@@ -129,7 +129,8 @@ def pretrain(
             checkpoints.checkpoint(int(optimizer.iterations.numpy()))
         if chief:
             export_networks(model, tokenizer, output)
-        return progress.history[-1] if progress.history else {}
+        last = progress.history[-1] if progress.history else {}
+        return dict(last, step=int(optimizer.iterations.numpy()))
 
 
 def saved_config(output):

