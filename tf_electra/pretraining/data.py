@@ -10,13 +10,16 @@ original's. The output folder is written under a temporary name and renamed into
 
 import hashlib
 import json
-import multiprocessing
 import os
 import random
 import shutil
+import subprocess
+import sys
+import time
 
 from tf_electra.errors import ConfigError
 from tf_electra.errors import DataError
+from tf_electra.errors import TokenizerError
 from tf_electra.pretraining.examples import ExampleBuilder
 from tf_electra.pretraining.examples import serialize
 from tf_electra.tokenization.tokenizer import ElectraTokenizer
@@ -30,6 +33,7 @@ INFO_FILE = "pretrain_data.json"
 SHARD_NAME = "pretrain_data.tfrecord-{index}-of-{count}"
 DEFAULT_SHARDS = 8
 LINES_PER_CHUNK = 1000  # without document boundaries, chunks of lines are the unit shards take
+ERRORS = {"DataError": DataError, "TokenizerError": TokenizerError, "ConfigError": ConfigError}
 
 
 def build_pretraining_data(
@@ -114,27 +118,67 @@ def build_pretraining_data(
 
 
 def _run(jobs, folder, workers, progress):
+    """Builds every shard, `workers` at a time; returns the example count of each."""
     for job in jobs:
         job["output"] = os.path.join(folder, SHARD_NAME.format(index=job["shard"], count=job["shards"]))
+    counts, pending, running = [0] * len(jobs), list(jobs), []
     if workers == 1:
-        results = []
         for done, job in enumerate(jobs, 1):
-            results.append(build_shard(job))
+            counts[job["shard"]] = build_shard(job)
             if progress:
                 progress(done, len(jobs))
-        return results
-    # "spawn": a fresh interpreter per worker (TensorFlow does not survive fork()).
-    with multiprocessing.get_context("spawn").Pool(workers) as pool:
-        results = [0] * len(jobs)
-        for done, (shard, count) in enumerate(pool.imap_unordered(_build_indexed, jobs), 1):
-            results[shard] = count
+        return counts
+    done = 0
+    try:
+        while pending or running:
+            while pending and len(running) < workers:
+                running.append(_start(pending.pop(0)))
+            finished = _wait_any(running)
+            running.remove(finished)
+            counts[finished.job["shard"]] = _result(finished)
+            done += 1
             if progress:
                 progress(done, len(jobs))
-        return results
+    finally:
+        for worker in running:
+            worker.kill()
+            worker.wait()
+    return counts
 
 
-def _build_indexed(job):
-    return job["shard"], build_shard(job)
+def _start(job):
+    """A worker process (a fresh interpreter: TensorFlow does not survive fork(), and multiprocessing's spawn
+    would re-run the caller's script) that builds one shard."""
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "tf_electra.pretraining.data"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    worker.job = job
+    worker.stdin.write(json.dumps(job))
+    worker.stdin.close()
+    return worker
+
+
+def _wait_any(running):
+    while True:
+        for worker in running:
+            if worker.poll() is not None:
+                return worker
+        time.sleep(0.05)
+
+
+def _result(worker):
+    out, err = worker.stdout.read(), worker.stderr.read()
+    try:
+        reply = json.loads(out.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise DataError(f"building shard {worker.job['shard']} failed: {err.strip()[-500:]}") from None
+    if "error" in reply:
+        raise ERRORS.get(reply["type"], DataError)(reply["error"])
+    return reply["examples"]
 
 
 def build_shard(job):
@@ -194,3 +238,15 @@ def _sha256(path):
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _worker_main():
+    """`python -m tf_electra.pretraining.data`: builds the shard described by the JSON job on stdin."""
+    try:
+        print(json.dumps({"examples": build_shard(json.load(sys.stdin))}))
+    except (DataError, TokenizerError, ConfigError, OSError) as e:
+        print(json.dumps({"error": str(e), "type": type(e).__name__}))
+
+
+if __name__ == "__main__":
+    _worker_main()
