@@ -6,8 +6,8 @@
 3. Generates the data: "word-order sentiment", short reviews whose label depends on
    word order ("the film was good , not bad" is positive, "the film was bad , not
    good" negative: the same words), so a bag-of-words model is at chance.
-4. `tf-electra finetune` with the paper's recipe (ELECTRA-Small preset, a higher
-   learning rate because this checkpoint was never pre-trained).
+4. `tf-electra finetune` with the paper's recipe (ELECTRA-Small preset; a higher
+   learning rate and no layer-wise decay, because this checkpoint was never pre-trained).
 5. `tf-electra predict` on a held-out test set, and its accuracy.
 6. `tf-electra export` for TF Serving.
 7. A fresh Python process that never imports tf_electra loads the export the way
@@ -18,14 +18,13 @@
 import csv
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
 import time
 
-from tf_electra.cli.demo_data import checkpoint_shapes
 from tf_electra.cli.demo_data import word_order_sentiment
-from tf_electra.cli.demo_data import write_checkpoint
 from tf_electra.cli.demo_data import write_vocab
 
 VOCAB_SIZE = 300
@@ -43,6 +42,26 @@ CHECKPOINT_HPARAMS = {
 }
 
 
+def write_random_checkpoint(folder, step=1000):
+    """A never-trained generator + discriminator saved as run_pretraining.py saves them; returns the variable count."""
+    from tf_electra.io.google_writer import save_checkpoint
+    from tf_electra.pretraining.run import build_optimizer
+    from tf_electra.pretraining.run import build_pretrainer
+    from tf_electra.pretraining_config import PretrainingConfig
+    from tf_electra.tokenization.tokenizer import ElectraTokenizer
+
+    import keras
+
+    keras.utils.set_random_seed(0)  # the same starting point every time
+    config = PretrainingConfig.from_hparams(CHECKPOINT_HPARAMS, max_seq_length=128)
+    model = build_pretrainer(config, ElectraTokenizer(os.path.join(folder, "vocab.txt")), seed=0)
+    optimizer = build_optimizer(config)
+    optimizer.build(model.trainable_variables)
+    variables = model.google_variables()
+    save_checkpoint(folder, step, variables, optimizer)
+    return len(variables)
+
+
 def _stage(number, text):
     print(f"\n=== [{number}/7] {text}", flush=True)
 
@@ -50,9 +69,8 @@ def _stage(number, text):
 def _run(*args):
     """Runs `tf-electra ARGS` in a subprocess, showing its output."""
     command = [sys.executable, "-m", "tf_electra.cli", *args]
-    print("$ tf-electra " + " ".join(args), flush=True)
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    result = subprocess.run(command, env=env)
+    print("$ tf-electra " + shlex.join(args), flush=True)
+    result = subprocess.run(command)
     if result.returncode != 0:
         raise SystemExit(f"tf-electra {args[0]} failed with exit code {result.returncode}")
 
@@ -74,9 +92,8 @@ def run_demo(workdir="tf-electra-demo", keep=False):
 
     _stage(1, "write a small random checkpoint in Google's original layout")
     write_vocab(os.path.join(checkpoint, "vocab.txt"), VOCAB_SIZE)
-    shapes = checkpoint_shapes(max_position=128, **CHECKPOINT_HPARAMS)
-    write_checkpoint(os.path.join(checkpoint, "model.ckpt-1000"), shapes, std=0.02)
-    print(f"wrote {len(shapes)} model variables (+ Adam slots, global_step) and vocab.txt to {checkpoint}")
+    count = write_random_checkpoint(checkpoint)
+    print(f"wrote {count} model variables (+ Adam slots, global_step) and vocab.txt to {checkpoint}")
 
     _stage(2, "import the discriminator")
     imported = os.path.join(workdir, "imported")
@@ -104,7 +121,11 @@ def run_demo(workdir="tf-electra-demo", keep=False):
         f"{data['train'][0]['text']!r} -> {data['train'][0]['label']}"
     )
 
-    _stage(4, "fine-tune (ELECTRA-Small recipe: AdamW, warm-up + linear decay, layer-wise decay, clipping)")
+    _stage(
+        4,
+        "fine-tune (the paper's recipe: AdamW, warm-up + linear decay, clipping; no layer-wise decay and a "
+        "higher learning rate, since this model was never pre-trained)",
+    )
     finetuned = os.path.join(workdir, "finetuned")
     _run(
         "finetune",
@@ -122,7 +143,9 @@ def run_demo(workdir="tf-electra-demo", keep=False):
         "--learning-rate",
         "1e-3",
         "--epochs",
-        "4",
+        "5",
+        "--layer-decay",
+        "1.0",
         "--overwrite",
     )
 
@@ -155,7 +178,7 @@ def run_demo(workdir="tf-electra-demo", keep=False):
         [sys.executable, os.path.join(os.path.dirname(__file__), "serving_client.py"), version, json.dumps(body)],
         capture_output=True,
         text=True,
-        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
     )
     if result.returncode != 0:
         print(result.stderr[-3000:], file=sys.stderr)
