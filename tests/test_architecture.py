@@ -13,7 +13,7 @@ PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # Lower layers never import higher ones (the README's Architecture section draws the same picture).
 LAYERS = (
     ("tf_electra.errors", "tf_electra._keras_compat", "tf_electra._deprecated", "tf_electra.utils"),
-    ("tf_electra.config_fields", "tf_electra.configuration", "tf_electra.presets"),
+    ("tf_electra.config_fields", "tf_electra.configuration", "tf_electra.presets", "tf_electra.pretraining_config"),
     ("tf_electra.layers",),
     ("tf_electra.io", "tf_electra.tokenization"),
     ("tf_electra.models",),

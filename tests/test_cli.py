@@ -20,6 +20,7 @@ def test_no_command_prints_help_and_fails(capsys):
     assert "usage" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_summary_builds_a_preset_and_runs_a_forward_pass():
     result = subprocess.run(
         [sys.executable, "-m", "tf_electra.cli", "summary", "electra-small-discriminator", "--length", "8"],

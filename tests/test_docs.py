@@ -27,6 +27,7 @@ def test_every_task_has_a_guide():
                 "language_modeling.md",
                 "masked_language_modeling.md",
                 "multiple_choice.md",
+                "pretraining.md",
             ]
         )
         == GUIDES

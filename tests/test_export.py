@@ -46,6 +46,7 @@ EXPECTED_OUTPUTS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(tf_electra.MODEL_CLASSES))
 def test_every_head_serves_the_keras_outputs(name, tmp_path):
     config = (
@@ -76,6 +77,7 @@ def test_every_head_serves_the_keras_outputs(name, tmp_path):
     assert (tmp_path / "serving" / "1" / "assets" / "labels.txt").read_text().split("\n")[0] in ("neg", "LABEL_0")
 
 
+@pytest.mark.slow
 def test_saved_model_cli_shows_what_tf_serving_needs(tmp_path):
     model = tf_electra.TFElectraForSequenceClassification(tiny_config())
     path = export_saved_model(model, tmp_path / "serving")
@@ -95,6 +97,7 @@ def test_saved_model_cli_shows_what_tf_serving_needs(tmp_path):
         assert f"signature_def['{signature}']" in out
 
 
+@pytest.mark.slow
 def test_optional_inputs_signatures(tmp_path):
     config = tiny_config()
     model = tf_electra.TFElectraForSequenceClassification(config)
@@ -114,6 +117,7 @@ def test_optional_inputs_signatures(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_mixed_precision_model_exports(tmp_path):
     config = tiny_config()
     model = tf_electra.TFElectraForTokenClassification(config, dtype="mixed_bfloat16")
@@ -140,6 +144,7 @@ def rest_to_tensors(body, signature_inputs):
     return {name: np.array(value, dtype=np.int64) for name, value in body["inputs"].items()}
 
 
+@pytest.mark.slow
 def test_readme_rest_requests_match_the_signature(tmp_path):
     bodies = readme_requests()
     assert {("instances" in b) for b in bodies} == {True, False}, "README must show both request formats"
@@ -154,6 +159,7 @@ def test_readme_rest_requests_match_the_signature(tmp_path):
         np.testing.assert_allclose(results["load"]["logits"], model(inputs).logits, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_out_of_vocabulary_request_is_an_error(tmp_path):
     config = tiny_config()
     path = export_saved_model(tf_electra.TFElectraForSequenceClassification(config), tmp_path / "serving")
@@ -164,6 +170,7 @@ def test_out_of_vocabulary_request_is_an_error(tmp_path):
     assert "input_ids must lie in [0, 64)" in err
 
 
+@pytest.mark.slow
 def test_versions_and_bad_destinations(tmp_path):
     model = tf_electra.TFElectraForPreTraining(tiny_config())
     base = tmp_path / "serving"
@@ -182,6 +189,7 @@ def test_versions_and_bad_destinations(tmp_path):
         export_saved_model(keras.Sequential([keras.layers.Dense(1)]), base)
 
 
+@pytest.mark.slow
 def test_warmup_requests_are_valid_prediction_logs(tmp_path):
     import tensorflow as tf
     from google.protobuf import descriptor_pb2
@@ -241,6 +249,7 @@ def test_warmup_requests_are_valid_prediction_logs(tmp_path):
     assert signatures == {"serving_default", "ids_only", "ids_and_mask"}
 
 
+@pytest.mark.slow
 def test_cli_export(tmp_path):
     config = tiny_config(num_labels=2, id2label={0: "no", 1: "yes"})
     model = tf_electra.TFElectraForSequenceClassification(config)

@@ -15,6 +15,8 @@ from conftest import run_cli
 from fixtures import word_order_sentiment
 from fixtures import write_vocab
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):

@@ -220,6 +220,7 @@ def test_folder_resolution_picks_the_newest(tmp_path):
     assert set(report["networks"]) == {"discriminator", "generator"}
 
 
+@pytest.mark.slow
 def test_cli_import_google_and_inspect(tmp_path):
     torch, transformers = torch_or_skip()
     write(tmp_path / "release", "shared_embeddings_with_both_projections")
@@ -256,6 +257,7 @@ def test_cli_import_google_and_inspect(tmp_path):
     assert json.loads((out / "config.json").read_text())["architectures"] == ["ElectraForPreTraining"]
 
 
+@pytest.mark.slow
 def test_cli_errors_write_nothing(tmp_path):
     write(tmp_path / "disc_only", "shared_embeddings_with_both_projections", drop=("generator",))
     out = tmp_path / "out"

@@ -63,6 +63,7 @@ def test_longest_first_matches_the_tokenizers_library_on_all_small_lengths(vocab
     np.testing.assert_array_equal(out["input_ids"].numpy(), expected["input_ids"])
 
 
+@pytest.mark.slow
 def test_exported_text_signatures_serve_like_the_python_pipeline(vocab_file, tmp_path):
     tokenizer = ElectraTokenizer(vocab_file)
     config = tiny_config(vocab_size=len(tokenizer))
@@ -75,3 +76,77 @@ def test_exported_text_signatures_serve_like_the_python_pipeline(vocab_file, tmp
         assert result[name]["input_ids"] == encoded["input_ids"].tolist()
         np.testing.assert_allclose(result[name]["logits"], model(dict(encoded)).logits, atol=1e-5)
     assert (tmp_path / "serving" / "1" / "assets" / "vocab.txt").is_file()
+
+
+# Blocks whose characters Unicode assigned long ago (Rust's and RE2's tables agree on them): Latin,
+# Greek, Cyrillic, Hebrew, Arabic, Devanagari, Thai, combining marks, punctuation, letterlike symbols,
+# kana, CJK, Hangul, full-width forms, emoji, private use, controls. Characters assigned in Unicode 14-16
+# can classify differently (README: known limitations).
+UNICODE_BLOCKS = [
+    (0x20, 0x7E),
+    (0x80, 0x24F),
+    (0x300, 0x36F),
+    (0x370, 0x3FF),
+    (0x400, 0x4FF),
+    (0x5D0, 0x5EA),
+    (0x620, 0x64A),
+    (0x900, 0x97F),
+    (0xE01, 0xE5B),
+    (0x1E00, 0x1EFF),
+    (0x2000, 0x205E),
+    (0x20A0, 0x20BF),
+    (0x2100, 0x214F),
+    (0x3040, 0x30FF),
+    (0x4E00, 0x9FFF),
+    (0xAC00, 0xD7A3),
+    (0xE000, 0xE0FF),
+    (0xFF01, 0xFFEE),
+    (0x1F300, 0x1F64F),
+]
+
+
+def random_texts(count, seed):
+    rng = np.random.default_rng(seed)
+    texts = []
+    for _ in range(count):
+        chars = []
+        for _ in range(int(rng.integers(1, 30))):
+            low, high = UNICODE_BLOCKS[int(rng.integers(len(UNICODE_BLOCKS)))]
+            chars.append(chr(int(rng.integers(low, high + 1))))
+            if rng.random() < 0.25:
+                chars.append(" ")
+        texts.append("".join(chars))
+    return texts
+
+
+@pytest.mark.parametrize("options", [{}, {"do_lower_case": False}])
+def test_graph_ids_equal_tokenizer_ids_over_a_broad_unicode_sample(tmp_path, options):
+    from tf_electra.tokenization.vocab_training import train_vocab
+
+    train_vocab(
+        texts=random_texts(1500, seed=1),
+        vocab_size=3000,
+        output=str(tmp_path / "v.txt"),
+        min_frequency=1,
+        lowercase=options.get("do_lower_case", True),
+    )
+    tokenizer = ElectraTokenizer(str(tmp_path / "v.txt"), **options)
+    graph = GraphTokenizer(tokenizer, max_length=64)
+    texts = random_texts(2000, seed=2) + ["ΟΔΥΣΣΕΥΣ", "Οδυσσεύς ΑΣ. ΣΑ ϯΣ", "İstanbul ß ẞ ﬁ"]
+    out = graph(tf.constant(texts))["input_ids"].numpy()
+    expected = tokenizer(texts, padding=True, truncation=True, max_length=64, return_tensors="np")["input_ids"]
+    width = max(out.shape[1], expected.shape[1])
+    out = np.pad(out, ((0, 0), (0, width - out.shape[1])))
+    expected = np.pad(expected, ((0, 0), (0, width - expected.shape[1])))
+    wrong = [texts[i] for i in np.nonzero((out != expected).any(axis=1))[0]]
+    assert not wrong, f"{len(wrong)} of {len(texts)} texts differ, e.g. {wrong[:3]}"
+
+
+def test_capital_sigma_is_lower_cased_as_the_tokenizer_does(vocab_file):
+    tokenizer = ElectraTokenizer(vocab_file)
+    graph = GraphTokenizer(tokenizer, max_length=32)
+    texts = ["ΟΔΥΣΣΕΥΣ", "ΑΣ.", "ϯΣ ς σ"]
+    np.testing.assert_array_equal(
+        graph(tf.constant(texts))["input_ids"].numpy(), tokenizer(texts, padding=True, return_tensors="np")["input_ids"]
+    )
+    assert "ς" not in tokenizer.backend_tokenizer.normalizer.normalize_str("ΟΔΥΣΣΕΥΣ")  # the Rust rule: always σ

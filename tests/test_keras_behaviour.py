@@ -39,6 +39,7 @@ def test_get_config_and_keras_save_round_trip(cls_name, tmp_path):
         np.testing.assert_array_equal(np.asarray(before[key]), np.asarray(after[key]))
 
 
+@pytest.mark.slow
 def test_fit_evaluate_predict_with_the_heads_own_loss():
     config = tiny_config(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
     model = tf_electra.TFElectraForSequenceClassification(config)
@@ -59,6 +60,7 @@ def test_fit_evaluate_predict_with_the_heads_own_loss():
     assert predictions.logits.shape == (32, 2)
 
 
+@pytest.mark.slow
 def test_fit_with_a_keras_loss_and_metrics():
     config = tiny_config()
     model = tf_electra.TFElectraForSequenceClassification(config)
@@ -70,6 +72,7 @@ def test_fit_with_a_keras_loss_and_metrics():
     assert 0.0 <= history.history["accuracy"][0] <= 1.0
 
 
+@pytest.mark.slow
 def test_labels_inside_the_feature_dict():
     config = tiny_config()
     model = tf_electra.TFElectraForTokenClassification(config)
@@ -81,6 +84,7 @@ def test_labels_inside_the_feature_dict():
     assert np.isfinite(history.history["loss"][0])
 
 
+@pytest.mark.slow
 def test_question_answering_fit_with_dict_labels():
     config = tiny_config()
     model = tf_electra.TFElectraForQuestionAnswering(config)
@@ -92,6 +96,7 @@ def test_question_answering_fit_with_dict_labels():
     assert np.isfinite(history.history["loss"]).all()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
 def test_mixed_precision_trains_and_returns_float32_logits(policy):
     keras.mixed_precision.set_global_policy(policy)
@@ -109,6 +114,7 @@ def test_mixed_precision_trains_and_returns_float32_logits(policy):
         keras.mixed_precision.set_global_policy("float32")
 
 
+@pytest.mark.slow
 def test_jit_compile_fit_and_predict():
     config = tiny_config()
     model = tf_electra.TFElectraForSequenceClassification(config)
@@ -137,6 +143,7 @@ def test_attn_implementation_from_config_and_default():
         tf_electra.TFElectraModel(tiny_config(), attn_implementation="flash")
 
 
+@pytest.mark.slow
 def test_forward_pass_on_the_jax_backend():
     pytest.importorskip("jax", reason="the JAX smoke test needs jax (pip install -e .[test])")
     result = run_client("jax_smoke", env={"KERAS_BACKEND": "jax"})

@@ -60,3 +60,20 @@ def test_output_classes_are_pytrees_in_both_optree_namespaces():
     assert type(mapped) is TFSequenceClassifierOutput and float(mapped.loss) == 2.0
     global_leaves, _ = optree.tree_flatten(out)  # the global namespace (no namespace given)
     assert len(global_leaves) == 2
+
+
+def test_errors_marked_as_injected_pass_through_layers_unchanged():
+    from tf_electra.errors import InputError
+
+    _keras_compat.keep_error_messages(InputError)
+
+    class Failing(keras.layers.Layer):
+        def call(self, x):
+            raise InputError("input_ids holds 99 at position (0, 1)")
+
+    try:
+        Failing()(np.ones((1, 2)))
+    except InputError as e:
+        assert str(e) == "input_ids holds 99 at position (0, 1)"
+    else:
+        raise AssertionError("no error")

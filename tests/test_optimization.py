@@ -124,6 +124,7 @@ def test_global_norm_clipping_and_serialization():
     assert schedule["config"]["warmup_steps"] == 10 and schedule["config"]["total_steps"] == 100
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("policy,jit", [("mixed_bfloat16", False), ("float32", True), ("mixed_float16", False)])
 def test_recipe_with_mixed_precision_and_xla(policy, jit):
     keras.mixed_precision.set_global_policy(policy)

@@ -80,6 +80,7 @@ def test_split_and_length_probabilities_are_the_originals():
     assert 0.035 < short / 4000 < 0.065  # 5% of targets a random length in [5, 64]
 
 
+@pytest.mark.slow
 def test_output_repeats_with_the_seed_and_not_with_the_number_of_workers(corpus, tmp_path):
     args = dict(max_seq_length=32, shards=4, seed=3)
     files, vocab = [str(corpus / "speeches.txt")], str(corpus / "vocab.txt")
@@ -94,6 +95,7 @@ def test_output_repeats_with_the_seed_and_not_with_the_number_of_workers(corpus,
     )
 
 
+@pytest.mark.slow
 def test_compressed_inputs_give_the_same_data(corpus, tmp_path):
     text = (corpus / "speeches.txt").read_bytes()
     (tmp_path / "c.txt.gz").write_bytes(gzip.compress(text))
@@ -117,6 +119,7 @@ def test_every_record_follows_the_original_feature_spec(corpus, tmp_path):
         assert r["input_ids"][real:] == [0] * (48 - real) and r["segment_ids"][real:] == [0] * (48 - real)
 
 
+@pytest.mark.slow
 def test_records_written_as_the_original_writes_them_train(corpus, tmp_path):
     """Records made with tf.train.Example directly, as build_pretraining_dataset.py makes them."""
     import keras

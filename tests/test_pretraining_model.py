@@ -187,6 +187,7 @@ def test_bert_objective_masks_80_10_10():
     assert 0.72 < mask_share < 0.88 and 0.8 < changed_share < 0.97
 
 
+@pytest.mark.slow
 def test_runs_on_the_jax_backend():
     result = run_client("jax_pretrainer", env={"KERAS_BACKEND": "jax"})
     assert result.returncode == 0, result.stderr[-3000:]

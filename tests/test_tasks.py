@@ -220,6 +220,7 @@ def test_malformed_rows_name_the_file_and_line(tokenizer, tmp_path):
         encode_classification(str(tmp_path / "train.xml"), tokenizer)
 
 
+@pytest.mark.slow
 def test_a_tiny_model_learns_word_order_and_bfloat16_agrees(tokenizer):
     """Plain compile/fit on a task a bag of words cannot solve; then the same weights under mixed_bfloat16."""
     from tf_electra.training.optimization import create_optimizer

@@ -14,6 +14,17 @@ def backend():
     return keras.backend.backend()
 
 
+def keep_error_messages(error_class):
+    """Makes Keras re-raise our errors as they are.
+
+    Keras rewrites an exception raised inside a layer's call into a multi-line message listing the
+    call's arguments; our errors already name the input and value at fault, and the command line prints
+    them as one line. Keras skips exceptions that carry `_keras_call_info_injected`.
+    """
+    error_class._keras_call_info_injected = True
+    return error_class
+
+
 def has_compiled_loss(model):
     """Whether `compile()` was given a loss (then the head's own loss is not used).
 

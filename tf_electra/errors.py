@@ -8,6 +8,10 @@ command line tool prints any of them as one line, `error: <message>`.
 class ElectraError(Exception):
     """Base class of tf_electra's errors."""
 
+    # Exception's own constructor: TensorFlow's autograph then re-raises an error from inside a
+    # tf.function as this type (with its trace added), not as a generic StagingError.
+    __init__ = Exception.__init__
+
 
 class ConfigError(ElectraError, ValueError):
     """A config field or option has a bad value, or a config file cannot be read."""

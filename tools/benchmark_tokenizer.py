@@ -86,7 +86,7 @@ def main():
             str(args.runs),
         ]
         out = subprocess.run(cmd, capture_output=True, text=True)
-        lines = [l for l in out.stdout.splitlines() if l.startswith("{")]
+        lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
         if not lines:
             print(f"{which} failed: {out.stderr[-1500:]}", file=sys.stderr)
             continue

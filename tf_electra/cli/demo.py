@@ -44,13 +44,13 @@ CHECKPOINT_HPARAMS = {
 
 def write_random_checkpoint(folder, step=1000):
     """A never-trained generator + discriminator saved as run_pretraining.py saves them; returns the variable count."""
+    import keras
+
     from tf_electra.io.google_writer import save_checkpoint
     from tf_electra.pretraining.run import build_optimizer
     from tf_electra.pretraining.run import build_pretrainer
     from tf_electra.pretraining_config import PretrainingConfig
     from tf_electra.tokenization.tokenizer import ElectraTokenizer
-
-    import keras
 
     keras.utils.set_random_seed(0)  # the same starting point every time
     config = PretrainingConfig.from_hparams(CHECKPOINT_HPARAMS, max_seq_length=128)

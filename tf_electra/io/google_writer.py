@@ -126,3 +126,28 @@ def restore_checkpoint(prefix, variables, optimizer=None):
         )
         target.assign(tf.cast(value, target.dtype))
     return int(reader.get_tensor("global_step")) if "global_step" in shapes else 0
+
+
+def write_tensors(prefix, tensors):
+    """Writes (name, array) pairs as one checkpoint, holding one tensor in memory at a time.
+
+    Each tensor is saved to a temporary part and the parts are merged into `prefix` at the end, so a
+    full-size checkpoint with its Adam slots (several GB) is written with about one tensor of memory.
+    """
+    import tensorflow as tf
+
+    folder = os.path.dirname(os.path.abspath(prefix))
+    os.makedirs(folder, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(prefix)}.tmp-{os.getpid()}-", dir=folder)
+    try:
+        parts = []
+        for i, (name, value) in enumerate(tensors):
+            part = os.path.join(tmp, f"part-{i}")
+            tf.raw_ops.SaveV2(
+                prefix=part, tensor_names=[name], shape_and_slices=[""], tensors=[tf.convert_to_tensor(value)]
+            )
+            parts.append(part)
+        tf.raw_ops.MergeV2Checkpoints(checkpoint_prefixes=parts, destination_prefix=prefix, delete_old_dirs=False)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return prefix

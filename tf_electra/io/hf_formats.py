@@ -130,6 +130,10 @@ def _read_pytorch_bin(path):
 
 def write_safetensors(state_dict, path):
     """Writes a state dict as safetensors with Hugging Face's PyTorch metadata."""
+    from safetensors import SafetensorError
     from safetensors.numpy import save_file
 
-    save_file({k: np.ascontiguousarray(v) for k, v in state_dict.items()}, path, metadata={"format": "pt"})
+    try:
+        save_file({k: np.ascontiguousarray(v) for k, v in state_dict.items()}, path, metadata={"format": "pt"})
+    except SafetensorError as e:  # an I/O error (a full disk, say) inside the Rust writer
+        raise WeightsError(f"cannot write {path}: {e}") from e

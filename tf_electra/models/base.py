@@ -8,6 +8,7 @@ serialization, and Hugging Face-style loading and saving.
 from collections.abc import Mapping
 
 import keras
+import numpy as np
 from keras import ops
 
 from tf_electra import _keras_compat
@@ -15,9 +16,12 @@ from tf_electra.configuration import ATTN_IMPLEMENTATIONS
 from tf_electra.configuration import DEFAULT_ATTN_IMPLEMENTATION
 from tf_electra.configuration import ElectraConfig
 from tf_electra.errors import ConfigError
+from tf_electra.errors import ElectraError
 from tf_electra.errors import InputError
 from tf_electra.layers.main_layer import ElectraMainLayer
 from tf_electra.models.pretrained import PretrainedMixin
+
+_keras_compat.keep_error_messages(ElectraError)
 
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids", "position_ids", "inputs_embeds")
 FLAG_NAMES = ("output_attentions", "output_hidden_states", "return_dict")
@@ -48,6 +52,16 @@ def main_layer_arguments(config, attn_implementation):
 def classifier_dropout(config):
     """The task heads' dropout rate: classifier_dropout, else hidden_dropout_prob (as in Hugging Face)."""
     return config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
+
+
+def _as_array(value):
+    """A nested list or tuple of numbers as a NumPy array (InputError when it is not rectangular)."""
+    if not isinstance(value, (list, tuple)):
+        return value
+    try:
+        return np.asarray(value)
+    except ValueError as e:
+        raise InputError(f"token ids must form a rectangular [batch, seq] array: {e}") from None
 
 
 class DatasetFitMixin:
@@ -130,6 +144,12 @@ class TFElectraPreTrainedModel(DatasetFitMixin, PretrainedMixin, keras.Model):
 
     def _encoder_inputs(self, inputs):
         return {name: inputs[name] for name in INPUT_NAMES}
+
+    def __call__(self, *args, **kwargs):
+        # Keras accepts only tensors positionally: a plain nested list of ids becomes an array first.
+        args = tuple(_as_array(a) for a in args)
+        kwargs = {k: _as_array(v) if k in INPUT_NAMES else v for k, v in kwargs.items()}
+        return super().__call__(*args, **kwargs)
 
     def call(
         self,

@@ -22,9 +22,11 @@ from tf_electra.errors import ExportError
 
 # BertPreTokenizer's punctuation: ASCII punctuation or a Unicode P* category.
 PUNCTUATION = r"[\p{P}!-/:-@\[-`{-~]"
+# The ranges the Rust tokenizer pads as Chinese characters (its table starts the last extension range at
+# U+2B920, where Google's Python BERT code has U+2B820).
 CJK = (
-    r"([\x{4E00}-\x{9FFF}\x{3400}-\x{4DBF}\x{20000}-\x{2A6DF}\x{2A700}-\x{2B73F}"
-    r"\x{2B740}-\x{2B81F}\x{2B820}-\x{2CEAF}\x{F900}-\x{FAFF}\x{2F800}-\x{2FA1F}])"
+    r"([\x{4E00}-\x{9FFF}\x{3400}-\x{4DBF}\x{20000}-\x{2A6DF}\x{2A700}-\x{2B81F}"
+    r"\x{2B920}-\x{2CEAF}\x{F900}-\x{FAFF}\x{2F800}-\x{2FA1F}])"
 )
 MAX_WORD_CHARS = 100
 
@@ -88,13 +90,18 @@ class GraphTokenizer(tf.Module):
         """BertNormalizer: clean text, pad CJK characters, strip accents, lower-case."""
         text = _text_ops()
         strings = tf.strings.regex_replace(strings, r"[\t\n\r]", " ")
-        strings = tf.strings.regex_replace(strings, r"[\p{C}\x{FFFD}]", "")
+        # Deleted as Rust's clean_text deletes them: control, format and private-use characters and U+FFFD
+        # (unassigned code points are kept, as there).
+        strings = tf.strings.regex_replace(strings, r"[\p{Cc}\p{Cf}\p{Co}\x{FFFD}]", "")
         strings = tf.strings.regex_replace(strings, r"\p{Zs}", " ")
         if self.chinese:
             strings = tf.strings.regex_replace(strings, CJK, r" \1 ")
         if self.strip_accents:
             strings = tf.strings.regex_replace(text.normalize_utf8(strings, "NFD"), r"\p{Mn}", "")
         if self.lowercase:
+            # The Rust tokenizer lower-cases character by character, so a capital sigma is always "σ"; TensorFlow's
+            # (ICU's) lower-casing would write "ς" at the end of a word. Lower-case it first, one character alone.
+            strings = tf.strings.regex_replace(strings, "\u03a3", "\u03c3")
             strings = tf.strings.lower(strings, encoding="utf-8")
         return strings
 
@@ -175,9 +182,10 @@ class GraphTokenizer(tf.Module):
 
 
 def _has_control(token):
+    """Whether clean_text would delete a character of the token (then no text can produce it)."""
     import unicodedata
 
-    return any(unicodedata.category(c).startswith("C") and c not in "\t\n\r" for c in token)
+    return any(unicodedata.category(c) in ("Cc", "Cf", "Co") or c == "\ufffd" for c in token)
 
 
 def _re_escape(token):

@@ -14,6 +14,7 @@ from tf_electra.tasks.base import check_not_empty
 from tf_electra.tasks.base import register
 from tf_electra.tasks.data import FEATURES
 from tf_electra.tasks.data import TaskData
+from tf_electra.tasks.readers import read_text
 
 
 def read_squad(source):
@@ -29,11 +30,12 @@ def read_squad(source):
     name = "data"
     if not isinstance(source, dict):
         name = os.fspath(source)
+        if not os.path.isfile(name):
+            raise DataError(f"{name} does not exist")
         try:
-            with open(name, encoding="utf-8") as f:
-                source = json.load(f)
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise DataError(f"{name}: cannot read SQuAD JSON: {e}") from e
+            source = json.loads(read_text(name))
+        except json.JSONDecodeError as e:
+            raise DataError(f"{name}: not valid JSON: {e}") from e
     if not isinstance(source, dict) or not isinstance(source.get("data"), list):
         raise DataError(f"{name}: not SQuAD format (no 'data' list)")
     examples = []

@@ -1,6 +1,8 @@
 """Reading task rows from Python lists, CSV, TSV or JSON Lines, keeping where each row came from."""
 
+import contextlib
 import csv
+import io
 import json
 import os
 
@@ -52,35 +54,63 @@ def read_rows(source, columns=None):
     raise DataError(f"{path}: unknown data format {extension!r}; use .csv, .tsv or .jsonl (SQuAD: .json)")
 
 
+MAX_FIELD_CHARS = 1 << 24  # a text field may be a long document (csv's default limit is 131,072)
+
+
+def read_text(path):
+    """A UTF-8 file's text; a DataError names the line of the first byte that is not UTF-8."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise DataError(f"{path} cannot be read: {e.strerror}") from e
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise DataError(f"{path}:{line} is not UTF-8 text ({e.reason}); convert the file to UTF-8") from None
+
+
+@contextlib.contextmanager
+def _field_limit(limit):
+    previous = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
 def _read_delimited(path, delimiter):
     rows = []
-    with open(path, encoding="utf-8", newline="") as f:
-        reader = csv.reader(f, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL if delimiter == "," else csv.QUOTE_NONE)
+    quoting = csv.QUOTE_MINIMAL if delimiter == "," else csv.QUOTE_NONE
+    reader = csv.reader(io.StringIO(read_text(path), newline=""), delimiter=delimiter, quoting=quoting)
+    with _field_limit(MAX_FIELD_CHARS):
         try:
-            header = next(reader)
-        except StopIteration:
-            raise DataError(f"{path} is empty (a header row is needed)") from None
-        for values in reader:
-            if not values or values == [""]:
-                continue
-            line = reader.line_num
-            if len(values) != len(header):
-                raise DataError(f"{path}:{line}: {len(values)} fields, but the header has {len(header)} ({header})")
-            rows.append(Row(dict(zip(header, values)), f"{path}:{line}"))
+            header = next(reader, None)
+            if header is None:
+                raise DataError(f"{path} is empty (a header row is needed)")
+            for values in reader:
+                if not values or values == [""]:
+                    continue
+                line = reader.line_num
+                if len(values) != len(header):
+                    raise DataError(f"{path}:{line}: {len(values)} fields, but the header has {len(header)} ({header})")
+                rows.append(Row(dict(zip(header, values)), f"{path}:{line}"))
+        except csv.Error as e:
+            raise DataError(f"{path}:{reader.line_num}: {e}") from None
     return rows
 
 
 def _read_jsonl(path):
     rows = []
-    with open(path, encoding="utf-8") as f:
-        for line_number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise DataError(f"{path}:{line_number}: not valid JSON: {e}") from e
-            if not isinstance(value, dict):
-                raise DataError(f"{path}:{line_number}: expected a JSON object, got {type(value).__name__}")
-            rows.append(Row(value, f"{path}:{line_number}"))
+    for line_number, line in enumerate(read_text(path).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise DataError(f"{path}:{line_number}: not valid JSON: {e}") from e
+        if not isinstance(value, dict):
+            raise DataError(f"{path}:{line_number}: expected a JSON object, got {type(value).__name__}")
+        rows.append(Row(value, f"{path}:{line_number}"))
     return rows

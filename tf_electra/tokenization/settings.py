@@ -32,6 +32,10 @@ def resolve_settings(padding, truncation, max_length, model_max_length):
     elif truncation not in TRUNCATION_STRATEGIES:
         raise TokenizerError(f"truncation={truncation!r}; use True or one of {TRUNCATION_STRATEGIES}")
     if max_length is None and (padding == "max_length" or truncation is not None):
+        if model_max_length is None:  # a tokenizer without a length limit
+            if padding == "max_length":
+                raise TokenizerError("padding='max_length' needs max_length (this tokenizer has no model_max_length)")
+            return padding, None, None
         max_length = model_max_length
     if max_length is not None and not is_positive_int(max_length):
         raise TokenizerError(f"max_length must be a positive integer, got {max_length!r}")

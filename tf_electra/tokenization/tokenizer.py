@@ -198,7 +198,9 @@ class ElectraTokenizer:
             for part in item if isinstance(item, tuple) else (item,):
                 if not isinstance(part, (str, list, tuple)):
                     raise TokenizerError(f"text {i} is a {type(part).__name__}, not a string")
-        padding, truncation, max_length = resolve_settings(padding, truncation, max_length, self.model_max_length)
+        padding, truncation, max_length = resolve_settings(
+            padding, truncation, max_length, None if self.model_max_length >= NO_LIMIT else self.model_max_length
+        )
         if truncation is not None and add_special_tokens:
             check_room_for_specials(max_length, pair=text_pair is not None)
         backend = self._backends.get(

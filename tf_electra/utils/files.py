@@ -161,6 +161,8 @@ def folder_lock(folder, what="run"):
     Raises:
         FileExistsError: another process holds the lock (its pid is named).
     """
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise FileExistsError(f"{folder} exists and is not a folder; choose another output folder")
     os.makedirs(folder, exist_ok=True)
     lock_path = os.path.join(folder, ".lock")
     handle = open(lock_path, "a+")  # noqa: SIM115 (held for the whole block)

@@ -1,0 +1,220 @@
+"""Every command's mistakes end in one line, `tf-electra CMD: error: ...`, a non-zero exit, and nothing written.
+
+Includes an unwritable destination (/sys refuses every write, even root's) and a full disk (a file-size
+limit: writes past it fail as on a full disk).
+"""
+
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+
+import pytest
+
+import tf_electra
+
+from conftest import run_cli
+from conftest import tiny_config
+
+pytestmark = pytest.mark.slow
+UNWRITABLE = "/sys/tf_electra_test_output"
+
+
+def full_disk():
+    resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+def run_full_disk(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "tf_electra.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        preexec_fn=full_disk,
+    )
+
+
+def one_line_error(result, command, message=""):
+    """The error is the one last line of stderr (progress lines may come before it), with no traceback."""
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode in (1, 2), (result.returncode, result.stderr[-2000:])
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert [ln for ln in lines if "error:" in ln] == lines[-1:], result.stderr
+    assert f"tf-electra {command}: error: " in lines[-1] or lines[-1].startswith("tf-electra")
+    assert message in lines[-1], (message, lines[-1])
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile")
+    (root / "vocab.txt").write_text(
+        "".join(
+            f"{t}\n"
+            for t in ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+            + "the film was good bad not a movie fun dull".split()
+        )
+    )
+    tokenizer = tf_electra.ElectraTokenizer(str(root / "vocab.txt"))
+    config = tiny_config(vocab_size=len(tokenizer), max_position_embeddings=32)
+    tf_electra.TFElectraForSequenceClassification(config).save_pretrained(str(root / "model"), tokenizer=tokenizer)
+    rows = "text,label\n" + "".join(f"the film was {w},{w}\n" for w in ["good", "bad"] * 8)
+    (root / "train.csv").write_text(rows)
+    (root / "header.csv").write_text("text,label\n")
+    (root / "latin1.csv").write_bytes(b"text,label\nthe film,good\nthe caf\xe9,bad\n")
+    (root / "long.csv").write_text("text,label\n" + "x" * 140000 + ",LABEL_0\n")
+    (root / "corpus.txt").write_text("the film was good .\nnot a bad movie .\n\n" * 3000)
+    (root / "a_file").write_text("not a folder")
+    return root
+
+
+CASES = [
+    # (name, command line (with {root}), expected text)
+    (
+        "finetune max-length over positions",
+        "finetune {root}/model --task classification --train {root}/train.csv --output {root}/o1 --max-length 384",
+        "max_length 384 exceeds the model's max_position_embeddings 32",
+    ),
+    (
+        "finetune lr nan",
+        "finetune {root}/model --task classification --train {root}/train.csv --output {root}/o2 --learning-rate nan",
+        "learning_rate must be a finite number",
+    ),
+    (
+        "finetune lr -1",
+        "finetune {root}/model --task classification --train {root}/train.csv --output {root}/o3 --learning-rate -1",
+        "learning_rate must be in",
+    ),
+    (
+        "finetune epochs 0",
+        "finetune {root}/model --task classification --train {root}/train.csv --output {root}/o4 --epochs 0",
+        "expected a positive integer",
+    ),
+    (
+        "finetune column without =",
+        "finetune {root}/model --task classification --train {root}/train.csv --output {root}/o5 --column text",
+        "expected NAME=COLUMN",
+    ),
+    (
+        "finetune unknown column",
+        "finetune {root}/model --task classification --train {root}/train.csv --output {root}/o6 --column txt_column=a",
+        "unknown column option(s) ['txt_column']",
+    ),
+    (
+        "finetune output is a file",
+        "finetune {root}/model --task classification --train {root}/train.csv --output {root}/a_file",
+        "is not a folder",
+    ),
+    (
+        "finetune header only",
+        "finetune {root}/model --task classification --train {root}/header.csv --output {root}/o7",
+        "holds no examples",
+    ),
+    (
+        "finetune not utf-8",
+        "finetune {root}/model --task classification --train {root}/latin1.csv --output {root}/o8",
+        "latin1.csv:3 is not UTF-8",
+    ),
+    (
+        "finetune unwritable",
+        f"finetune {{root}}/model --task classification --train {{root}}/train.csv --output {UNWRITABLE}",
+        "Operation not permitted",
+    ),
+    ("predict header only", "predict {root}/model --input {root}/header.csv", "holds no examples"),
+    (
+        "predict output is a folder",
+        "predict {root}/model --input {root}/train.csv --output {root}/model",
+        "Is a directory",
+    ),
+    (
+        "predict unwritable",
+        f"predict {{root}}/model --input {{root}}/train.csv --output {UNWRITABLE}/p.jsonl",
+        "Operation not permitted",
+    ),
+    ("evaluate long field", "evaluate {root}/model --input {root}/long.csv", ""),
+    (
+        "export max-length 0",
+        "export {root}/model --output {root}/e1 --with-tokenizer --max-length 0",
+        "expected a positive integer",
+    ),
+    (
+        "export max-length over positions",
+        "export {root}/model --output {root}/e2 --with-tokenizer --max-length 512",
+        "max_length 512 exceeds the model's max_position_embeddings 32",
+    ),
+    ("export output is a file", "export {root}/model --output {root}/a_file", "is not a folder"),
+    ("export unwritable", f"export {{root}}/model --output {UNWRITABLE}", "cannot create"),
+    (
+        "import-google hparams type",
+        "import-google {root}/nothing --model discriminator --output {root}/i1",
+        "does not exist",
+    ),
+    ("summary length 0", "summary electra-small-discriminator --length 0", "expected a positive integer"),
+    (
+        "build-vocab unwritable",
+        f"build-vocab {{root}}/corpus.txt --output {UNWRITABLE}/v.txt",
+        "Operation not permitted",
+    ),
+    ("build-vocab empty list", "build-vocab {root}/nothing.txt --output {root}/v.txt", "does not exist"),
+    (
+        "build-pretraining-data unwritable",
+        f"build-pretraining-data {{root}}/corpus.txt --vocab {{root}}/vocab.txt --output {UNWRITABLE}",
+        "Operation not permitted",
+    ),
+    ("inspect missing", "inspect {root}/nothing", "does not exist"),
+]
+
+
+@pytest.mark.parametrize("name,command,message", CASES, ids=[c[0] for c in CASES])
+def test_one_clear_line(workspace, name, command, message):
+    args = command.format(root=workspace).split()
+    result = run_cli(*args)
+    if name == "evaluate long field":  # a 140,000-character field is read, not refused
+        assert result.returncode == 0, result.stderr[-2000:]
+        return
+    one_line_error(result, args[0], message)
+    for created in ("o1", "o2", "o3", "o4", "o5", "o6", "o7", "o8", "e1", "e2", "i1", "v.txt"):
+        path = workspace / created
+        assert not path.exists() or not [n for n in os.listdir(path) if n != ".lock"], created
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "import-google {ckpt} --model discriminator --output {root}/full_import",
+        "export {root}/model --output {root}/full_export",
+        "finetune {root}/model --task classification --train {root}/train.csv --output {root}/full_finetune --epochs 1",
+        "build-pretraining-data {root}/corpus.txt --vocab {root}/vocab.txt --output {root}/full_data --workers 1",
+    ],
+)
+def test_a_full_disk_is_one_line_and_leaves_nothing_half_written(workspace, tmp_path, command):
+    from fixtures import checkpoint_shapes
+    from fixtures import write_checkpoint
+
+    ckpt = tmp_path / "ckpt"
+    write_checkpoint(
+        str(ckpt / "model.ckpt-1"),
+        checkpoint_shapes(
+            model_hparam_overrides={
+                "hidden_size": 64,
+                "num_hidden_layers": 1,
+                "num_attention_heads": 1,
+                "intermediate_size": 64,
+            },
+            embedding_size=32,
+            vocab_size=15,
+            max_position=32,
+        ),
+    )
+    args = command.format(root=workspace, ckpt=ckpt).split()
+    result = run_full_disk(*args)
+    one_line_error(result, args[0])
+    target = workspace / args[args.index("--output") + 1].split("/")[-1]
+    leftovers = [n for n in os.listdir(workspace) if ".tmp-" in n]
+    assert not leftovers, leftovers
+    assert not target.exists() or not [n for n in os.listdir(target) if n != ".lock"] or args[0] == "finetune"
+    if args[0] == "finetune":  # what a run leaves is consistent: no best/ with a half-written model
+        best = target / "best"
+        assert not best.exists() or json.loads((best / "config.json").read_text())
