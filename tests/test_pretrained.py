@@ -89,6 +89,12 @@ def test_base_checkpoint_into_a_head_and_cross_loading(tmp_path):
         head = tf_electra.TFElectraForSequenceClassification.from_pretrained(str(tmp_path / "base"), num_labels=3)
     assert len(caught) == 1
     assert head.config.num_labels == 3
+    # Loading builds from zeros; the new head's kernels still get ELECTRA's random init (and biases zeros).
+    for layer in (head.classifier.dense, head.classifier.out_proj):
+        kernel = np.asarray(layer.kernel)
+        assert 0.5 * config.initializer_range < kernel.std() < 1.5 * config.initializer_range, layer.name
+        assert np.abs(kernel).max() <= 2 * config.initializer_range + 1e-6  # truncated normal
+        assert not np.asarray(layer.bias).any()
     inputs = padded_batch(config)
     hidden = head.electra(**inputs)[0]
     np.testing.assert_allclose(hidden, torch_outputs(base, inputs, torch).last_hidden_state.numpy(), atol=1e-5)
@@ -103,6 +109,32 @@ def test_base_checkpoint_into_a_head_and_cross_loading(tmp_path):
     with pytest.warns(UserWarning, match="discriminator_predictions"):
         bare = tf_electra.TFElectraModel.from_pretrained(str(tmp_path / "disc"))
     assert bare.hf_base_model
+
+
+def test_safetensors_are_read_one_tensor_at_a_time(tmp_path, monkeypatch):
+    """No second copy of the checkpoint: names and shapes from the header, values read on assignment."""
+    from tf_electra.io import hf_formats
+
+    model = tf_electra.TFElectraForTokenClassification(tiny_config())
+    model.save_pretrained(tmp_path / "m")
+    fmt, tensors = hf_formats.read_weights(str(tmp_path / "m" / "model.safetensors"))
+    assert all(isinstance(t, hf_formats.StoredTensor) for t in tensors.values())
+    reads = []
+    original = hf_formats.StoredTensor.__array__
+    monkeypatch.setattr(
+        hf_formats.StoredTensor, "__array__", lambda self, *a, **k: reads.append(self) or original(self)
+    )
+    again = tf_electra.TFElectraForTokenClassification.from_pretrained(str(tmp_path / "m"))
+    assert len(reads) == len(model.weights)  # each tensor read once
+    np.testing.assert_array_equal(again(padded_batch(model.config)).logits, model(padded_batch(model.config)).logits)
+
+
+def test_bfloat16_safetensors_get_a_clear_error(tmp_path):
+    torch, _ = torch_or_skip()
+    base = hf_model("ElectraModel", tiny_config()).to(torch.bfloat16)
+    base.save_pretrained(tmp_path / "bf16")
+    with pytest.raises(tf_electra.errors.WeightsError, match="stored in bfloat16.*float32"):
+        tf_electra.TFElectraModel.from_pretrained(str(tmp_path / "bf16"))
 
 
 def test_identical_weights_load_without_warnings(tmp_path):

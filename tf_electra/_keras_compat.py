@@ -88,3 +88,21 @@ def register_jax_pytree(cls, flatten, unflatten):
 
     with contextlib.suppress(ValueError):  # registered already
         jax.tree_util.register_pytree_node(cls, flatten, unflatten)
+
+
+def replace_sublayer(owner, name, layer):
+    """Sets `owner.<name> = layer` on a built layer, dropping the old sublayer from Keras' tracking.
+
+    Keras locks a layer's tracked state once it is built; the int8 export swaps built dense layers
+    for quantized ones, so it unlocks the tracker for that one assignment.
+    """
+    old = getattr(owner, name)
+    tracker = owner._tracker
+    tracker.unlock()
+    try:
+        if old in owner._layers:
+            owner._layers.remove(old)
+        object.__delattr__(owner, name)
+        setattr(owner, name, layer)
+    finally:
+        tracker.lock()

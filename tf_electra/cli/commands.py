@@ -111,9 +111,15 @@ def export(args):
 
         require_text_ops()  # before anything is read or written
         tokenizer = ElectraTokenizer.from_pretrained(model_folder(args.model_dir))
-    model = load_model_dir(args.model_dir)
     if args.max_length is not None and not args.with_tokenizer:
         raise ExportError("--max-length applies to the text signatures only; add --with-tokenizer")
+    if args.quantize == "int8":
+        from tf_electra.serving.quantize import check_int8_kernel
+
+        check_int8_kernel()  # before the model is read
+        if args.dtype != "float32":
+            raise ExportError("--quantize int8 keeps the rest of the model in float32; leave --dtype out")
+    model = load_model_dir(args.model_dir, dtype=args.dtype)
     path = export_saved_model(
         model,
         args.output,
@@ -122,8 +128,10 @@ def export(args):
         warmup=args.warmup,
         text_signatures=args.with_tokenizer,
         max_length=args.max_length,
+        quantize=args.quantize,
     )
-    print(f"exported {type(model).__name__} for TF Serving to {path}")
+    precision = args.quantize or args.dtype
+    print(f"exported {type(model).__name__} ({precision}) for TF Serving to {path}")
     return 0
 
 

@@ -36,8 +36,50 @@ def find_weights_file(directory):
     )
 
 
+class StoredTensor:
+    """A tensor of a safetensors file, read only when it is converted to an array.
+
+    `shape` and `dtype` come from the file's header, so a loader can check every name and shape
+    first and then read one tensor at a time. The file is mapped only while one tensor is read:
+    a mapping kept open would hold every page read so far in the process's memory.
+    """
+
+    def __init__(self, view, key, path):
+        stored = view.get_dtype()
+        self.shape = tuple(view.get_shape())
+        self.dtype = np.dtype(SAFETENSORS_DTYPES[stored]) if stored in SAFETENSORS_DTYPES else stored
+        self._key, self._path = key, path
+
+    def __array__(self, dtype=None, copy=None):
+        from safetensors import SafetensorError
+        from safetensors import safe_open
+
+        try:
+            with safe_open(self._path, framework="numpy") as handle:
+                array = np.array(handle.get_tensor(self._key))  # a copy that outlives the mapping
+        except (SafetensorError, OSError, ValueError, TypeError) as e:
+            raise WeightsError(f"{self._path}: cannot read tensor {self._key!r}: {e}") from e
+        return array if dtype is None else array.astype(dtype)
+
+
+SAFETENSORS_DTYPES = {
+    "F64": "float64",
+    "F32": "float32",
+    "F16": "float16",
+    "I64": "int64",
+    "I32": "int32",
+    "I16": "int16",
+    "I8": "int8",
+    "U8": "uint8",
+    "BOOL": "bool",
+}
+
+
 def read_weights(path):
-    """Reads a supported weights file: returns (naming format, {name: NumPy array})."""
+    """Reads a supported weights file: returns (naming format, {name: array}).
+
+    Safetensors values are `StoredTensor`s (read on conversion to an array); the others are arrays.
+    """
     name = os.path.basename(path)
     if name.endswith(".index.json"):
         return "hf", _read_sharded(path)
@@ -52,10 +94,11 @@ def read_weights(path):
 
 def _read_safetensors(path):
     from safetensors import SafetensorError
-    from safetensors.numpy import load_file
+    from safetensors import safe_open
 
     try:
-        return dict(load_file(path))
+        with safe_open(path, framework="numpy") as handle:
+            return {key: StoredTensor(handle.get_slice(key), key, path) for key in handle.keys()}  # noqa: SIM118 (not iterable)
     except (SafetensorError, OSError, ValueError, TypeError) as e:
         raise WeightsError(f"{path} is corrupted or truncated and cannot be read as safetensors: {e}") from e
 

@@ -21,17 +21,16 @@ def variable_names(model, fmt, **scopes):
     return table
 
 
-def check_tensor(source, name, value):
-    """Refuses a non-float tensor and warns about NaN/inf values, naming the tensor."""
-    array = np.asarray(value)
-    if array.dtype.kind != "f":
+def check_dtype(source, name, value):
+    """Refuses a tensor that is not floating point, naming it."""
+    dtype = value.dtype
+    if dtype == "BF16":
         raise WeightsError(
-            f"{source}: weight {name!r} has dtype {array.dtype}, but model weights must be floating point"
+            f"{source}: weight {name!r} is stored in bfloat16, which NumPy cannot read; save the folder in "
+            "float32 (transformers: model.float().save_pretrained(...)) and load it with dtype='bfloat16'"
         )
-    finite = np.isfinite(array)
-    if not finite.all():
-        bad = int(array.size - np.count_nonzero(finite))
-        warnings.warn(f"{source}: weight {name!r} holds {bad} NaN or infinite value(s)", UserWarning, stacklevel=3)
+    if isinstance(dtype, str) or (np.dtype(dtype).kind != "f" and np.dtype(dtype).name != "bfloat16"):
+        raise WeightsError(f"{source}: weight {name!r} has dtype {dtype}, but model weights must be floating point")
 
 
 # Variables whose shapes reveal the config's sizes: (our path, the config fields of each dimension).
@@ -90,7 +89,8 @@ def match(model, tensors, fmt="hf", source="state dict"):
     fit any model.
 
     Returns:
-        (assignments [(variable, array in Keras layout)], missing names, unexpected names).
+        (assignments [(variable, stored tensor, transpose, description)], missing names, unexpected names);
+        stored tensors are read by `assign`, one at a time.
 
     Raises:
         WeightsError: a tensor's shape differs from its variable's (naming both shapes) or its dtype
@@ -110,19 +110,44 @@ def match(model, tensors, fmt="hf", source="state dict"):
                 f"{source}: weight {stored_key!r} has shape {tuple(stored.shape)} but the model expects "
                 f"{expected}; the config's sizes disagree with the weights"
             )
-        check_tensor(source, stored_key, stored)
-        assignments.append((variable, np.asarray(stored).T if transpose else stored))
+        check_dtype(source, stored_key, stored)
+        assignments.append((variable, stored, transpose, f"{source}: weight {stored_key!r}"))
         used.add(stored_key)
-    assigned = {id(v) for v, _ in assignments}
+    assigned = {id(a[0]) for a in assignments}
     missing = [k for k, (v, _) in table.items() if id(v) not in assigned]
     unexpected = [k for k in tensors if k not in used and not names.HF_TIED_OR_BUFFER.search(k)]
     return assignments, missing, unexpected
 
 
+def initialize_unassigned(model, assignments, initializer_range):
+    """Gives the kernels and embedding tables that `assignments` leave out ELECTRA's random init.
+
+    For models built inside `zero_initialized()` (which starts every kernel and table at zero, so
+    that loading does not first draw ~100M random numbers only to overwrite them). Biases and
+    LayerNorm weights start at their usual zeros and ones either way.
+    """
+    import keras
+
+    assigned = {id(a[0]) for a in assignments}
+    initializer = keras.initializers.TruncatedNormal(stddev=initializer_range)
+    for variable in model.weights:
+        if id(variable) not in assigned and variable.path.rsplit("/", 1)[-1] in ("kernel", "embeddings"):
+            variable.assign(initializer(variable.shape, dtype=variable.dtype))
+
+
 def assign(assignments):
-    """Assigns matched weights (call only after every pair was checked)."""
-    for variable, value in assignments:
-        variable.assign(np.asarray(value).astype(variable.dtype))
+    """Reads and assigns matched weights one at a time, warning about NaN/inf values (call only after
+    `match` checked every name and shape)."""
+    for variable, stored, transpose, description in assignments:
+        array = np.asarray(stored)
+        finite = np.isfinite(array)
+        if not finite.all():
+            bad = int(array.size - np.count_nonzero(finite))
+            warnings.warn(f"{description} holds {bad} NaN or infinite value(s)", UserWarning, stacklevel=3)
+        if str(array.dtype) != variable.dtype:
+            array = array.astype(variable.dtype)
+        variable.assign(array.T if transpose else array)
+        del array, finite
 
 
 def hf_state_dict(model):

@@ -73,22 +73,29 @@ class ElectraSelfAttention(keras.layers.Layer):
             self.distance_embedding.build((None, None))
 
     def _split_heads(self, x, batch, length):
-        # [batch, seq, hidden] -> [batch, seq, heads, head_size]
+        # [batch * seq, hidden] or [batch, seq, hidden] -> [batch, seq, heads, head_size]
         return ops.reshape(x, (batch, length, self.num_heads, self.head_size))
+
+    def _merge_heads(self, context, rank, batch, length):
+        # [batch, seq, heads, head_size] -> the rank of the input hidden states
+        shape = (batch * length, self.hidden_size) if rank == 2 else (batch, length, self.hidden_size)
+        return ops.reshape(context, shape)
 
     def call(self, hidden_states, mask_bias, output_attentions=False, training=False):
         """Attends over the sequence.
 
         Args:
-            hidden_states: [batch, seq, hidden].
-            mask_bias: float32 additive mask broadcastable to [batch, heads, seq, seq] (0 where attending
-                is allowed, a large negative value elsewhere).
+            hidden_states: [batch, seq, hidden], or [batch * seq, hidden] (the encoder's flat layout, which
+                lets the projections run as plain matrix products with fused bias).
+            mask_bias: float32 additive mask [batch, 1, 1 or seq, seq] (0 where attending is allowed, a
+                large negative value elsewhere); it also gives the batch size and sequence length.
             output_attentions: also return the attention probabilities.
 
         Returns:
-            (context [batch, seq, hidden], probabilities [batch, heads, seq, seq] or None).
+            (context in the layout of hidden_states, probabilities [batch, heads, seq, seq] or None).
         """
-        batch, length = ops.shape(hidden_states)[0], ops.shape(hidden_states)[1]
+        batch, length = ops.shape(mask_bias)[0], ops.shape(mask_bias)[-1]
+        rank = len(hidden_states.shape)
         q = self._split_heads(self.query(hidden_states), batch, length)
         k = self._split_heads(self.key(hidden_states), batch, length)
         v = self._split_heads(self.value(hidden_states), batch, length)
@@ -97,7 +104,7 @@ class ElectraSelfAttention(keras.layers.Layer):
             context = ops.dot_product_attention(
                 q, k, v, bias=ops.cast(mask_bias, q.dtype), scale=1.0 / math.sqrt(self.head_size)
             )
-            return ops.reshape(context, (batch, length, self.hidden_size)), None
+            return self._merge_heads(context, rank, batch, length), None
         q = ops.transpose(q, (0, 2, 1, 3))  # [batch, heads, seq, head_size]
         k = ops.transpose(k, (0, 2, 3, 1))  # [batch, heads, head_size, seq]
         v = ops.transpose(v, (0, 2, 1, 3))
@@ -108,7 +115,7 @@ class ElectraSelfAttention(keras.layers.Layer):
         scores = ops.cast(scores, "float32") * (1.0 / math.sqrt(self.head_size)) + ops.cast(mask_bias, "float32")
         probs = ops.cast(ops.softmax(scores, axis=-1), v.dtype)
         context = ops.matmul(self.dropout(probs, training=training), v)  # [batch, heads, seq, head_size]
-        context = ops.reshape(ops.transpose(context, (0, 2, 1, 3)), (batch, length, self.hidden_size))
+        context = self._merge_heads(ops.transpose(context, (0, 2, 1, 3)), rank, batch, length)
         return context, (probs if output_attentions else None)
 
     def _relative_scores(self, q, k, length):

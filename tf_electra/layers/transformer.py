@@ -1,6 +1,7 @@
 """ElectraLayer (one transformer block) and ElectraEncoder (the stack)."""
 
 import keras
+from keras import ops
 
 from tf_electra.layers.activations import get_activation
 from tf_electra.layers.attention import ElectraAttention
@@ -146,18 +147,23 @@ class ElectraEncoder(keras.layers.Layer):
             layer.build()
 
     def call(self, hidden_states, mask_bias, output_attentions=False, output_hidden_states=False, training=False):
-        """Returns (last hidden state, tuple of hidden states or None, tuple of attentions or None)."""
+        """Returns (last hidden state, tuple of hidden states or None, tuple of attentions or None).
+
+        The blocks run on flat [batch * seq, hidden] states: every projection is then one matrix
+        product whose bias, GELU and residual add TensorFlow's graph optimizer fuses into it.
+        """
+        shape = ops.shape(hidden_states)
+        flat = ops.reshape(hidden_states, (-1, self.block["hidden_size"]))
+        unflatten = lambda x: ops.reshape(x, shape)
         all_hidden = (hidden_states,) if output_hidden_states else None
         all_attentions = () if output_attentions else None
         for layer in self.layer:
-            hidden_states, probs = layer(
-                hidden_states, mask_bias, output_attentions=output_attentions, training=training
-            )
+            flat, probs = layer(flat, mask_bias, output_attentions=output_attentions, training=training)
             if output_hidden_states:
-                all_hidden += (hidden_states,)
+                all_hidden += (unflatten(flat),)
             if output_attentions:
                 all_attentions += (probs,)
-        return hidden_states, all_hidden, all_attentions
+        return unflatten(flat), all_hidden, all_attentions
 
     def get_config(self):
         config = super().get_config()

@@ -8,6 +8,7 @@ from tf_electra.errors import ConfigError
 from tf_electra.errors import WeightsError
 from tf_electra.io import hf_formats
 from tf_electra.io import weights
+from tf_electra.layers.initializers import zero_initialized
 from tf_electra.utils.files import atomic_directory
 from tf_electra.utils.hub import resolve_model_dir
 
@@ -60,10 +61,12 @@ class PretrainedMixin:
         weights_file = hf_formats.find_weights_file(directory)
         fmt, tensors = hf_formats.read_weights(weights_file)
         weights.check_config(config, {k: v.shape for k, v in tensors.items()}, fmt, source=weights_file)
-        model = cls(config, attn_implementation=attn_implementation, **({"dtype": dtype} if dtype else {}))
+        with zero_initialized():  # every weight the checkpoint holds is assigned below
+            model = cls(config, attn_implementation=attn_implementation, **({"dtype": dtype} if dtype else {}))
         assignments, missing, unexpected = weights.match(model, tensors, fmt, source=weights_file)
         if not assignments:
             raise WeightsError(f"{weights_file} holds no ELECTRA weights for {cls.__name__}")
+        weights.initialize_unassigned(model, assignments, config.initializer_range)
         weights.assign(assignments)
         if warn_unmatched:
             report_unmatched(cls.__name__, weights_file, missing, unexpected)

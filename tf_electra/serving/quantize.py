@@ -1,0 +1,161 @@
+"""int8 inference for serving: the encoder's matrix products in 8-bit integers (TensorFlow-specific).
+
+`quantize_encoder(model)` replaces the six dense layers of every transformer block (query, key,
+value, attention output, intermediate, output) with `Int8Dense`, in place:
+
+- weights: int8, symmetric, one scale per output column (`w ~ q_w * column_scale`);
+- activations: uint8, asymmetric, one scale and offset per token row, computed on the fly
+  (`x ~ q_x * row_scale + row_min`), so a request's result never depends on the other requests
+  TF Serving batches with it;
+- the product `q_x @ q_w` runs in oneDNN's u8 x s8 -> s32 kernel (`QuantizedMatMulWithBias`);
+  the float result is `row_scale * column_scale * acc + row_min * column_sums + bias`.
+
+Embeddings, LayerNorms, softmax, attention scores and the task heads stay in floating point.
+The kernel exists only in TensorFlow builds with oneDNN on x86-64 (the default pip wheels; not
+with TF_ENABLE_ONEDNN_OPTS=0): `check_int8_kernel()` says so before anything is exported.
+"""
+
+import keras
+import numpy as np
+
+from tf_electra._keras_compat import replace_sublayer
+from tf_electra.errors import ExportError
+
+QUANTIZED_DENSE = (
+    ("attention", "self_attention", "query"),
+    ("attention", "self_attention", "key"),
+    ("attention", "self_attention", "value"),
+    ("attention", "output_block", "dense"),
+    ("intermediate", "dense"),
+    ("output_block", "dense"),
+)
+
+
+def check_int8_kernel():
+    """Raises ExportError when this TensorFlow cannot run the int8 matrix product."""
+    import tensorflow as tf
+
+    a = tf.bitcast(tf.constant([[3]], tf.uint8), tf.quint8)
+    b = tf.bitcast(tf.constant([[-2]], tf.int8), tf.qint8)
+    try:
+        out = _int8_matmul(tf, a, b, tf.zeros([1]))
+        ok = int(tf.bitcast(out, tf.int32)[0, 0]) == -6
+    except (tf.errors.NotFoundError, tf.errors.InvalidArgumentError, tf.errors.UnimplementedError):
+        ok = False
+    if not ok:
+        raise ExportError(
+            "int8 export needs TensorFlow's oneDNN kernels (x86-64 pip wheels, with "
+            "TF_ENABLE_ONEDNN_OPTS not set to 0); this TensorFlow has no u8 x s8 QuantizedMatMulWithBias kernel"
+        )
+
+
+def _int8_matmul(tf, a, b, zeros):
+    # quint8 [m, k] x qint8 [k, n] -> qint32 [m, n]; with SCALED mode and [0, 255] x [-127, 127]
+    # ranges the op returns the exact integer sums, and the float scaling is ours.
+    return tf.raw_ops.QuantizedMatMulWithBias(
+        a=a,
+        b=b,
+        bias=zeros,
+        min_a=0.0,
+        max_a=255.0,
+        min_b=-127.0,
+        max_b=127.0,
+        Toutput=tf.qint32,
+        input_quant_mode="SCALED",
+    )[0]
+
+
+class Int8Dense(keras.layers.Layer):
+    """A Dense layer's inference with int8 weights and per-token uint8 activations.
+
+    Args:
+        units: Output width.
+        input_dim: Input width.
+        activation: Keras activation applied after the bias (as the Dense layer had it).
+    """
+
+    def __init__(self, units, input_dim, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.input_dim = input_dim
+        self.activation = keras.activations.get(activation)
+        self.kernel = self.add_weight(name="kernel_int8", shape=(input_dim, units), dtype="int8", trainable=False)
+        self.column_scale = self.add_weight(name="column_scale", shape=(units,), dtype="float32", trainable=False)
+        self.column_sums = self.add_weight(name="column_sums", shape=(units,), dtype="float32", trainable=False)
+        self.bias = self.add_weight(name="bias", shape=(units,), dtype="float32", trainable=False)
+        self.built = True
+
+    @classmethod
+    def from_dense(cls, dense):
+        """An Int8Dense holding `dense`'s weights quantized (per output column, symmetric)."""
+        kernel = np.asarray(keras.ops.convert_to_numpy(dense.kernel), np.float32)
+        bias = np.zeros(kernel.shape[1], np.float32)
+        if dense.use_bias:
+            bias = np.asarray(keras.ops.convert_to_numpy(dense.bias), np.float32)
+        scale = np.abs(kernel).max(axis=0) / 127.0
+        scale[scale == 0] = 1.0
+        quantized = np.clip(np.round(kernel / scale), -127, 127).astype(np.int8)
+        layer = cls(kernel.shape[1], kernel.shape[0], dense.activation, name=dense.name, dtype=dense.dtype_policy)
+        layer.kernel.assign(quantized)
+        layer.column_scale.assign(scale.astype(np.float32))
+        layer.column_sums.assign((quantized.astype(np.float64) * scale).sum(axis=0).astype(np.float32))
+        layer.bias.assign(bias)
+        return layer
+
+    def call(self, inputs):
+        import tensorflow as tf
+
+        shape = tf.shape(inputs)
+        x = tf.reshape(tf.cast(inputs, tf.float32), (-1, self.input_dim))
+        low = tf.minimum(tf.reduce_min(x, axis=1, keepdims=True), 0.0)
+        high = tf.maximum(tf.reduce_max(x, axis=1, keepdims=True), 0.0)
+        step = tf.maximum(high - low, 1e-30) / 255.0
+        q = tf.cast(tf.round((x - low) / step), tf.uint8)
+        kernel = tf.bitcast(tf.convert_to_tensor(self.kernel), tf.qint8)
+        acc = _int8_matmul(tf, tf.bitcast(q, tf.quint8), kernel, tf.zeros([self.units]))
+        acc = tf.cast(tf.bitcast(acc, tf.int32), tf.float32)
+        out = acc * (step * self.column_scale) + (low * self.column_sums + self.bias)
+        out = tf.reshape(out, tf.concat([shape[:-1], [self.units]], axis=0))
+        return tf.cast(self.activation(out), self.compute_dtype)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            units=self.units, input_dim=self.input_dim, activation=keras.activations.serialize(self.activation)
+        )
+        return config
+
+
+def quantize_encoder(model):
+    """Replaces the dense layers of `model`'s transformer blocks by Int8Dense, in place.
+
+    Returns the number of layers replaced. The model can then only run inference (no training, no
+    `save_pretrained`): export it.
+    """
+    check_int8_kernel()
+    count = 0
+    for block in model.electra.encoder.layer:
+        for path in QUANTIZED_DENSE:
+            owner = block
+            for name in path[:-1]:
+                owner = getattr(owner, name)
+            dense = getattr(owner, path[-1])
+            if isinstance(dense, Int8Dense):
+                continue
+            replace_sublayer(owner, path[-1], Int8Dense.from_dense(dense))
+            count += 1
+    model.quantization = "int8"
+    return count
+
+
+def quantized_copy(model):
+    """A copy of `model` whose encoder runs in int8 (the model itself is left as it is)."""
+    from tf_electra.layers.initializers import zero_initialized
+
+    check_int8_kernel()
+    with zero_initialized():
+        copy = type(model)(model.config, attn_implementation=model.attn_implementation, dtype=model.dtype_policy)
+    for target, source in zip(copy.weights, model.weights):
+        target.assign(source)
+    quantize_encoder(copy)
+    return copy
