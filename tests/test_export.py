@@ -126,7 +126,16 @@ def test_mixed_precision_model_exports(tmp_path):
     inputs = padded_batch(config)
     results, err = client(path, inputs, tmp_path)
     assert results is not None, err[-2000:]
-    np.testing.assert_allclose(results["load"]["logits"], model(inputs).logits, atol=1e-5)
+    # bfloat16 rounding depends on which ops the graph optimizer fuses: the export must be as close to
+    # the float32 computation as the Keras model itself is, not bit-identical to it.
+    reference = tf_electra.TFElectraForTokenClassification(config)
+    for target, source in zip(reference.weights, model.weights):
+        target.assign(source)
+    exact = np.asarray(reference(inputs).logits)
+    keras_error = np.abs(np.asarray(model(inputs).logits) - exact).max()
+    export_error = np.abs(np.asarray(results["load"]["logits"]) - exact).max()
+    assert export_error <= 2 * keras_error + 1e-3, (export_error, keras_error)
+    assert export_error < 0.05 * np.abs(exact).max()
 
 
 def readme_requests():

@@ -183,3 +183,27 @@ def test_fine_tuned_model_on_real_text_agrees_in_int8(tmp_path):
         print(f"{how}: agreement {agreement:.4f}, accuracy float32 {float_acc:.4f} int8 {int8_acc:.4f}")
         assert agreement >= 0.99, (how, agreement)
         assert abs(int8_acc - float_acc) <= 0.01
+
+
+@pytest.mark.slow
+def test_int8_export_stores_the_weights_once_and_serves(tmp_path):
+    """The int8 weights are graph constants; every signature calls one traced model, so they are stored once."""
+    config = tiny_config(hidden_size=256, intermediate_size=1024, num_attention_heads=4, num_labels=3)
+    model = tf_electra.TFElectraForSequenceClassification(config)
+    path = export_saved_model(model, tmp_path / "serving", quantize="int8")
+    int8_bytes = config.num_hidden_layers * (4 * 256 * 256 + 2 * 256 * 1024)
+    graph_bytes = (pathlib.Path(path) / "saved_model.pb").stat().st_size
+    assert int8_bytes < graph_bytes < int8_bytes * 1.5 + 500_000, (graph_bytes, int8_bytes)
+    inputs = {k: v.astype("int64") for k, v in padded_batch(config).items()}
+    data = tmp_path / "inputs.json"
+    data.write_text(json.dumps({k: v.tolist() for k, v in inputs.items()}))
+    for signature, names in (("serving_default", inputs), ("ids_only", {"input_ids": inputs["input_ids"]})):
+        data.write_text(json.dumps({k: v.tolist() for k, v in names.items()}))
+        proc = run_client("saved_model_client", path, data, signature)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        served = np.asarray(result_of(proc)["session"]["logits"])
+        assert served.shape == (len(inputs["input_ids"]), 3) and np.isfinite(served).all()
+    expected = np.asarray(quantized_copy(model)(inputs).logits)
+    data.write_text(json.dumps({k: v.tolist() for k, v in inputs.items()}))
+    served = np.asarray(result_of(run_client("saved_model_client", path, data))["load"]["logits"])
+    np.testing.assert_allclose(served, expected, atol=1e-4)

@@ -1,306 +1,147 @@
-"""Speed and memory of tf_electra's execution modes against transformers' PyTorch ELECTRA.
+"""CPU speed, memory and start-up of tf_electra against every implementation a user could pick instead.
 
-Prints a markdown table shaped like the benchmark tables of the ELECTRA
-documentation page: batch, sequence length, seconds per training batch
-(sequence classification, Adam), per-token inference latency, peak memory,
-achieved GFLOP/s beside the measured matrix-multiply ceiling, and speed-ups
-against transformers' PyTorch ELECTRA (float32) measured in the same run.
+Peers: transformers' PyTorch ELECTRA (float32, bfloat16 autocast, int8 dynamic quantization),
+transformers-4's TFElectra (tf.function, in its own tf-keras process), KerasHub's ElectraBackbone
+(with and without XLA, and mixed_bfloat16); ours in float32, XLA, mixed_bfloat16, bfloat16, XLA
+mixed_bfloat16 and int8. ELECTRA-Small and -Base; 1x128, 8x128, 16x256; inference and a training
+step (sequence classification, Adam). Random weights.
 
-Every implementation runs in its own process. Before each timed round the
-benchmark waits for a quiet machine (other processes using < 15% of the CPUs),
-runs untimed warm-up calls, and reports the median of --runs timed calls.
+Method: every implementation lives in its own long-lived process (tools/bench/worker.py). The
+implementations of one precision are measured together, interleaved: each round times every one of
+them once, in a rotated order, and before each timing the driver waits (bounded by --quiet-wait)
+for other processes to leave the CPUs alone. A timing taken while other processes used more than
+10% of the CPUs is counted; a case where that happened to more than a tenth of its timings is
+marked BUSY and its ratios must not be published. Ratios compare each of ours with the *best*
+peer of the same precision in the same run (>1: ours is faster). Also reported: the matrix-multiply
+ceilings measured in the run (GFLOP/s), the oneDNN kernels each implementation runs
+(ONEDNN_VERBOSE), cold start and peak memory, and the time to the first training step.
 
 Usage:
-    python tools/benchmark.py --preset electra-base-discriminator --batch 8 --seq 128
-    python tools/benchmark.py --preset electra-small-discriminator --grid   # batch 2-16 x seq 32-256
+    python tools/benchmark.py                      # everything (about an hour on 2 cores)
+    python tools/benchmark.py --quick              # 8x128 only, fewer rounds (about 15 min)
+    python tools/benchmark.py --presets electra-small-discriminator --tasks infer --shapes 1x128
 """
 
 import argparse
 import json
 import os
-import resource
-import subprocess
+import platform
 import sys
 import time
 
-import numpy as np
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-OURS = {
-    # name: (policy, how the model runs, attention implementation)
-    "keras eager": ("float32", "eager", "eager"),
-    "keras compiled": ("float32", "compiled", "eager"),
-    "keras compiled sdpa": ("float32", "compiled", "sdpa"),
-    "keras XLA": ("float32", "xla", "eager"),
-    "keras compiled mixed_bfloat16": ("mixed_bfloat16", "compiled", "eager"),
-    "keras XLA mixed_bfloat16": ("mixed_bfloat16", "xla", "eager"),
+import contextlib
+
+from bench import report
+from bench import system
+from bench.impls import IMPLS
+from bench.runner import Worker
+from bench.runner import cold_starts
+from bench.runner import kernel_probe
+from bench.runner import measure_case
+
+PRESETS = ("electra-small-discriminator", "electra-base-discriminator")
+SHAPES = ((1, 128), (8, 128), (16, 256))
+GROUPS = {  # measured together; ratios are taken inside a group
+    "float32": [n for n, v in IMPLS.items() if v[1] == "float32"],
+    "bfloat16": [n for n, v in IMPLS.items() if v[1] == "bfloat16"],
+    "int8": ["tf_electra int8", "PyTorch int8 dynamic", "tf_electra"],
 }
-TORCH = "transformers PyTorch (float32, eager attention)"
 
 
-# --------------------------------------------------------------------------- helpers
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--presets", default=",".join(PRESETS))
+    parser.add_argument("--shapes", default=",".join(f"{b}x{s}" for b, s in SHAPES), help="BATCHxSEQ,...")
+    parser.add_argument("--tasks", default="infer,train")
+    parser.add_argument("--groups", default=",".join(GROUPS), help="precisions to measure")
+    parser.add_argument("--impls", help="comma-separated subset of implementation names")
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds per case (each times every impl)")
+    parser.add_argument("--quiet-wait", type=float, default=60.0, help="longest wait for a quiet machine, s")
+    parser.add_argument("--quick", action="store_true", help="8x128 only, 3 rounds, no cold-start repeats")
+    parser.add_argument("--no-probes", action="store_true", help="skip ceilings, kernels and cold starts")
+    parser.add_argument("--json", help="also write every measurement here")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.shapes, args.rounds = "8x128", 3
+    args.presets = [p for p in args.presets.split(",") if p]
+    args.shapes = [tuple(int(x) for x in s.split("x")) for s in args.shapes.split(",") if s]
+    args.tasks = [t for t in args.tasks.split(",") if t]
+    args.groups = [g for g in args.groups.split(",") if g]
+    unknown = [g for g in args.groups if g not in GROUPS] + [t for t in args.tasks if t not in ("infer", "train")]
+    if args.impls:
+        args.impls = [n.strip() for n in args.impls.split(",")]
+        unknown += [n for n in args.impls if n not in IMPLS]
+    if unknown:
+        parser.error(f"unknown names {unknown}; implementations: {list(IMPLS)}")
+    return args
 
 
-def _cpu_busy_fraction(interval=0.5):
-    """Fraction of all CPUs used by processes other than this one over `interval` seconds."""
+def versions():
+    from importlib import metadata
 
-    def read():
-        with open("/proc/stat") as f:
-            fields = [float(x) for x in f.readline().split()[1:]]
-        idle = fields[3] + fields[4]
-        own = sum(os.times()[:4]) * os.sysconf("SC_CLK_TCK")
-        return sum(fields), idle, own
-
-    total0, idle0, own0 = read()
-    time.sleep(interval)
-    total1, idle1, own1 = read()
-    total = max(total1 - total0, 1.0)
-    return max(0.0, (total - (idle1 - idle0) - (own1 - own0)) / total)
-
-
-def wait_for_quiet(limit_s=60.0, threshold=0.15):
-    deadline = time.time() + limit_s
-    while time.time() < deadline:
-        if _cpu_busy_fraction() < threshold:
-            return True
-    return False
-
-
-def timed(fn, runs, warmup=2):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(runs):
-        wait_for_quiet()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
-
-
-def peak_rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def forward_flops(cfg, batch, seq):
-    """Multiply-add FLOPs of one encoder forward pass (dense layers and attention, embeddings excluded)."""
-    h, i, e, layers = cfg["hidden_size"], cfg["intermediate_size"], cfg["embedding_size"], cfg["num_hidden_layers"]
-    tokens = batch * seq
-    per_layer = 2 * tokens * (4 * h * h + 2 * h * i) + 2 * 2 * batch * seq * seq * h
-    project = 2 * tokens * e * h if e != h else 0
-    return layers * per_layer + project
-
-
-def make_batch(cfg, batch, seq, seed=0):
-    rng = np.random.default_rng(seed)
-    ids = rng.integers(1000, cfg["vocab_size"], (batch, seq)).astype("int32")
-    mask = np.ones_like(ids)
-    labels = rng.integers(0, 2, (batch,)).astype("int32")
-    return ids, mask, labels
-
-
-# --------------------------------------------------------------------------- workers
-
-
-def worker_ours(mode, cfg_dict, batch, seq, runs, train):
-    policy, how, attention = OURS[mode]
-    import keras
-    import tensorflow as tf
-
-    keras.mixed_precision.set_global_policy(policy)
-    import tf_electra
-
-    config = tf_electra.ElectraConfig.from_dict(cfg_dict)
-    ids, mask, labels = make_batch(cfg_dict, batch, seq)
-    features = {"input_ids": tf.constant(ids), "attention_mask": tf.constant(mask)}
-    start = time.perf_counter()
-    model = tf_electra.TFElectraForSequenceClassification(config, attn_implementation=attention)
-    if how == "eager":
-
-        def infer():
-            return model(features, training=False).logits.numpy()
-    else:
-        fn = tf.function(lambda f: model(f, training=False).logits, jit_compile=how == "xla")
-
-        def infer():
-            return fn(features).numpy()
-
-    infer()
-    result = {"cold_start_s": time.perf_counter() - start}
-    result["infer_s"] = timed(infer, runs)
-    result["infer_peak_mb"] = peak_rss_mb()
-    if train:
-        model.compile(optimizer=keras.optimizers.Adam(1e-5), run_eagerly=how == "eager", jit_compile=how == "xla")
-        y = tf.constant(labels)
-        result["train_s"] = timed(lambda: model.train_on_batch(features, y), max(3, runs // 2))
-        result["train_peak_mb"] = peak_rss_mb()
-    return result
-
-
-def worker_torch(cfg_dict, batch, seq, runs, train):
-    os.environ.setdefault("USE_TF", "0")
-    import torch
-    import transformers
-
-    ids, mask, labels = make_batch(cfg_dict, batch, seq)
-    start = time.perf_counter()
-    hf_cfg = transformers.ElectraConfig(**{k: v for k, v in cfg_dict.items() if k != "attn_implementation"})
-    model = transformers.ElectraForSequenceClassification(hf_cfg).eval()
-    ids_t, mask_t = torch.as_tensor(ids).long(), torch.as_tensor(mask).long()
-
-    def infer():
-        with torch.inference_mode():
-            return model(input_ids=ids_t, attention_mask=mask_t).logits.numpy()
-
-    infer()
-    result = {"cold_start_s": time.perf_counter() - start}
-    result["infer_s"] = timed(infer, runs)
-    result["infer_peak_mb"] = peak_rss_mb()
-    if train:
-        model.train()
-        optimizer = torch.optim.Adam(model.parameters(), lr=1e-5)
-        labels_t = torch.as_tensor(labels).long()
-
-        def step():
-            optimizer.zero_grad()
-            loss = model(input_ids=ids_t, attention_mask=mask_t, labels=labels_t).loss
-            loss.backward()
-            optimizer.step()
-
-        result["train_s"] = timed(step, max(3, runs // 2))
-        result["train_peak_mb"] = peak_rss_mb()
-    return result
-
-
-def worker_matmul():
-    """TensorFlow float32 and bfloat16 matrix-multiply rates (square 2048 and 4096), GFLOP/s."""
-    import tensorflow as tf
-
-    out = {}
-    for dtype in ("float32", "bfloat16"):
-        best = 0.0
-        for n in (2048, 4096):
-            a = tf.cast(tf.random.normal((n, n)), dtype)
-            b = tf.cast(tf.random.normal((n, n)), dtype)
-            fn = tf.function(lambda a=a, b=b: tf.reduce_sum(tf.cast(tf.matmul(a, b)[:1, :1], "float32")))
-            seconds = timed(lambda: fn().numpy(), 3, warmup=1)
-            best = max(best, 2 * n**3 / seconds / 1e9)
-        out[dtype] = best
-    return out
-
-
-# --------------------------------------------------------------------------- driver
-
-
-def run_worker(args, impl, batch, seq):
-    cmd = [
-        sys.executable,
-        os.path.abspath(__file__),
-        "--worker",
-        impl,
-        "--preset",
-        args.preset,
-        "--batch",
-        str(batch),
-        "--seq",
-        str(seq),
-        "--runs",
-        str(args.runs),
-    ]
-    if args.no_train:
-        cmd.append("--no-train")
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", USE_TF="0" if impl == TORCH else "1")
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-    if proc.returncode != 0 or not lines:
-        print(f"[{impl} {batch}x{seq}] failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
-        return None
-    return json.loads(lines[-1])
-
-
-def torch_available():
-    try:
-        import importlib.util
-
-        return bool(importlib.util.find_spec("torch") and importlib.util.find_spec("transformers"))
-    except Exception:
-        return False
+    found = {}
+    for name in ("tensorflow", "keras", "tf-keras", "keras-hub", "torch", "transformers"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            found[name] = metadata.version(name)
+    return found
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", default="electra-base-discriminator")
-    parser.add_argument("--batch", type=int, default=8)
-    parser.add_argument("--seq", type=int, default=128)
-    parser.add_argument("--grid", action="store_true", help="batch 2,4,8,16 x sequence 32,64,128,256")
-    parser.add_argument("--runs", type=int, default=7, help="timed runs per measurement (median reported)")
-    parser.add_argument("--modes", default=",".join(OURS), help="comma-separated subset of our modes")
-    parser.add_argument("--no-torch", action="store_true")
-    parser.add_argument("--no-train", action="store_true")
-    parser.add_argument("--json", help="also write the raw results here")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    args = parse_args(argv)
     from tf_electra.presets import preset_config_dict
 
-    cfg = dict(preset_config_dict(args.preset), hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1)
-
-    if args.worker:
-        if args.worker == "matmul":
-            result = worker_matmul()
-        elif args.worker == TORCH:
-            result = worker_torch(cfg, args.batch, args.seq, args.runs, not args.no_train)
-        else:
-            result = worker_ours(args.worker, cfg, args.batch, args.seq, args.runs, not args.no_train)
-        print(json.dumps(result))
-        return 0
-
-    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    unknown = set(modes) - set(OURS)
-    if unknown:
-        parser.error(f"unknown modes {sorted(unknown)}; choose from {list(OURS)}")
-    impls = ([] if args.no_torch or not torch_available() else [TORCH]) + modes
-    shapes = [(b, s) for b in (2, 4, 8, 16) for s in (32, 64, 128, 256)] if args.grid else [(args.batch, args.seq)]
-
-    ceiling = run_worker(args, "matmul", 0, 0) or {}
-    rows = []
-    for batch, seq in shapes:
-        flops = forward_flops(cfg, batch, seq)
-        for impl in impls:
-            result = run_worker(args, impl, batch, seq)
-            if result is not None:
-                result.update(impl=impl, batch=batch, seq=seq, gflops=flops / result["infer_s"] / 1e9)
-                rows.append(result)
-                print(f"# {impl} {batch}x{seq}: {json.dumps(result)}", file=sys.stderr)
-
-    print(f"\n### {args.preset}: seconds per training batch, per-token inference latency, peak memory\n")
-    print(
-        f"Matrix-multiply ceiling measured in this run (TensorFlow, square 2048/4096): "
-        f"float32 {ceiling.get('float32', float('nan')):.0f} GFLOP/s, "
-        f"bfloat16 {ceiling.get('bfloat16', float('nan')):.0f} GFLOP/s.\n"
-    )
-    print(
-        "| implementation | batch_sizes | sequence_lengths | Time per batch (train - s) | Per token latency "
-        "(infer - ms) | Inference GFLOP/s (% of fp32 ceiling) | Peak mem infer (MB) | Peak mem train (MB) "
-        "| Train examples/s | Train speedup vs PyTorch | Infer speedup vs PyTorch |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for row in rows:
-        peer = next(
-            (r for r in rows if r["impl"] == TORCH and (r["batch"], r["seq"]) == (row["batch"], row["seq"])), None
-        )
-        train = row.get("train_s")
-        train_speedup = f"{peer['train_s'] / train:.2f}x" if peer and train and peer.get("train_s") else "—"
-        infer_speedup = f"{peer['infer_s'] / row['infer_s']:.2f}x" if peer else "—"
-        share = 100 * row["gflops"] / ceiling["float32"] if ceiling.get("float32") else float("nan")
-        print(
-            f"| {row['impl']} | {row['batch']} | {row['seq']} | {train if train is not None else float('nan'):.3f} "
-            f"| {1000 * row['infer_s'] / (row['batch'] * row['seq']):.4f} | {row['gflops']:.0f} ({share:.0f}%) "
-            f"| {row['infer_peak_mb']:.0f} | {row.get('train_peak_mb', float('nan')):.0f} "
-            f"| {row['batch'] / train if train else float('nan'):.1f} | {train_speedup} | {infer_speedup} |"
-        )
+    watch = system.QuietWatch(limit_s=args.quiet_wait)
+    run = {
+        "cpu": system.cpu_model(),
+        "flags": system.cpu_flags(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "versions": versions(),
+        "load_before": system.load_average(),
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "cases": [],
+    }
+    print(f"# {run['cpu']} ({', '.join(run['flags'])}), {run['cores']} cores", file=sys.stderr, flush=True)
+    if not args.no_probes:
+        run["ceilings"] = {}
+        for family, impl in (("TensorFlow", "tf_electra"), ("PyTorch", "PyTorch fp32")):
+            worker = Worker(impl)
+            run["ceilings"][family] = worker.send({"op": "ceiling"}).get("rates", {})
+            worker.close()
+        run["kernels"] = {impl: kernel_probe(impl, preset_config_dict(PRESETS[0])) for impl in report.KERNEL_IMPLS}
+    for group in args.groups:
+        names = [n for n in GROUPS[group] if not args.impls or n in args.impls]
+        workers = {}
+        try:
+            for preset in args.presets:
+                cfg = preset_config_dict(preset)
+                for task in args.tasks:
+                    for batch, seq in args.shapes:
+                        impls = [n for n in names if task in IMPLS[n][2]]
+                        if len(impls) < 2:
+                            continue
+                        for name in impls:
+                            if name not in workers:
+                                workers[name] = Worker(name)
+                        case = dict(group=group, preset=preset, task=task, batch=batch, seq=seq)
+                        print(f"# {group} {preset} {task} {batch}x{seq}", file=sys.stderr, flush=True)
+                        case["results"] = measure_case(workers, impls, cfg, case, args.rounds, watch)
+                        run["cases"].append(case)
+                        report.progress(case)
+        finally:
+            for worker in workers.values():
+                worker.close()
+    if not args.no_probes:
+        run["cold_start"] = cold_starts(PRESETS, repeats=1 if args.quick else 2, watch=watch)
+    run["load_after"] = system.load_average()
+    run["busy"] = {"timings": watch.measurements, "busy": watch.busy_measurements, "max_foreign": watch.max_foreign}
+    print(report.markdown(run, GROUPS))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"ceiling": ceiling, "rows": rows}, f, indent=2)
+            json.dump(run, f, indent=1)
     return 0
 
 

@@ -26,6 +26,7 @@ from tf_electra.utils.files import rename_new
 from tf_electra.utils.files import temporary_name
 from tf_electra.utils.values import is_positive_int
 
+INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 MIN_TEXT_LENGTH = 4  # [CLS] a [SEP] b [SEP] needs room for one token of each text
 
 
@@ -143,13 +144,21 @@ def export_saved_model(
     spec = lambda name: tf.TensorSpec([None] * rank, tf.int64, name=name)
     config = model.config
 
-    def run(input_ids, attention_mask, token_type_ids):
-        features = {
-            "input_ids": _checked_int32(tf, input_ids, config.vocab_size, "input_ids"),
-            "attention_mask": _checked_int32(tf, attention_mask, 2, "attention_mask"),
-            "token_type_ids": _checked_int32(tf, token_type_ids, config.type_vocab_size, "token_type_ids"),
-        }
+    # One traced model graph that every signature calls (the int8 weights, graph constants, are stored once).
+    int32_spec = {name: tf.TensorSpec([None] * rank, tf.int32) for name in INPUT_NAMES}
+
+    @tf.function(input_signature=[int32_spec])
+    def forward(features):
         return task.serving_outputs(config, model(features, training=False))
+
+    def run(input_ids, attention_mask, token_type_ids):
+        return forward(
+            {
+                "input_ids": _checked_int32(tf, input_ids, config.vocab_size, "input_ids"),
+                "attention_mask": _checked_int32(tf, attention_mask, 2, "attention_mask"),
+                "token_type_ids": _checked_int32(tf, token_type_ids, config.type_vocab_size, "token_type_ids"),
+            }
+        )
 
     def ids_only(input_ids):
         return run(input_ids, tf.ones_like(input_ids), tf.zeros_like(input_ids))

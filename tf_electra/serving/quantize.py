@@ -68,21 +68,23 @@ def _int8_matmul(tf, a, b, zeros):
 class Int8Dense(keras.layers.Layer):
     """A Dense layer's inference with int8 weights and per-token uint8 activations.
 
+    The quantized weights are constants of the traced graph, not variables: oneDNN then reorders
+    them into its blocked layout once and caches them (from a variable it would reorder on every
+    call, which made small batches slower than float32). An exported SavedModel holds them in its
+    graph (about a quarter of the float32 weights' size); the layer itself cannot be trained or
+    saved as a Keras file.
+
     Args:
-        units: Output width.
-        input_dim: Input width.
+        kernel: int8 [in, out].
+        column_scale, column_sums, bias: float32 [out].
         activation: Keras activation applied after the bias (as the Dense layer had it).
     """
 
-    def __init__(self, units, input_dim, activation=None, **kwargs):
+    def __init__(self, kernel, column_scale, column_sums, bias, activation=None, **kwargs):
         super().__init__(**kwargs)
-        self.units = units
-        self.input_dim = input_dim
+        self.input_dim, self.units = kernel.shape
         self.activation = keras.activations.get(activation)
-        self.kernel = self.add_weight(name="kernel_int8", shape=(input_dim, units), dtype="int8", trainable=False)
-        self.column_scale = self.add_weight(name="column_scale", shape=(units,), dtype="float32", trainable=False)
-        self.column_sums = self.add_weight(name="column_sums", shape=(units,), dtype="float32", trainable=False)
-        self.bias = self.add_weight(name="bias", shape=(units,), dtype="float32", trainable=False)
+        self._arrays = {"kernel": kernel, "column_scale": column_scale, "column_sums": column_sums, "bias": bias}
         self.built = True
 
     @classmethod
@@ -95,35 +97,27 @@ class Int8Dense(keras.layers.Layer):
         scale = np.abs(kernel).max(axis=0) / 127.0
         scale[scale == 0] = 1.0
         quantized = np.clip(np.round(kernel / scale), -127, 127).astype(np.int8)
-        layer = cls(kernel.shape[1], kernel.shape[0], dense.activation, name=dense.name, dtype=dense.dtype_policy)
-        layer.kernel.assign(quantized)
-        layer.column_scale.assign(scale.astype(np.float32))
-        layer.column_sums.assign((quantized.astype(np.float64) * scale).sum(axis=0).astype(np.float32))
-        layer.bias.assign(bias)
-        return layer
+        sums = (quantized.astype(np.float64) * scale).sum(axis=0).astype(np.float32)
+        return cls(
+            quantized, scale.astype(np.float32), sums, bias, dense.activation, name=dense.name, dtype=dense.dtype_policy
+        )
 
     def call(self, inputs):
         import tensorflow as tf
 
+        arrays = {name: tf.constant(value) for name, value in self._arrays.items()}
         shape = tf.shape(inputs)
         x = tf.reshape(tf.cast(inputs, tf.float32), (-1, self.input_dim))
         low = tf.minimum(tf.reduce_min(x, axis=1, keepdims=True), 0.0)
         high = tf.maximum(tf.reduce_max(x, axis=1, keepdims=True), 0.0)
         step = tf.maximum(high - low, 1e-30) / 255.0
         q = tf.cast(tf.round((x - low) / step), tf.uint8)
-        kernel = tf.bitcast(tf.convert_to_tensor(self.kernel), tf.qint8)
+        kernel = tf.bitcast(arrays["kernel"], tf.qint8)
         acc = _int8_matmul(tf, tf.bitcast(q, tf.quint8), kernel, tf.zeros([self.units]))
         acc = tf.cast(tf.bitcast(acc, tf.int32), tf.float32)
-        out = acc * (step * self.column_scale) + (low * self.column_sums + self.bias)
+        out = acc * (step * arrays["column_scale"]) + (low * arrays["column_sums"] + arrays["bias"])
         out = tf.reshape(out, tf.concat([shape[:-1], [self.units]], axis=0))
-        return tf.cast(self.activation(out), self.compute_dtype)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            units=self.units, input_dim=self.input_dim, activation=keras.activations.serialize(self.activation)
-        )
-        return config
+        return tf.cast(self.activation(out), inputs.dtype)
 
 
 def quantize_encoder(model):

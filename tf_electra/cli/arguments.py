@@ -1,0 +1,32 @@
+"""Argument types and the help layout shared by the `tf-electra` parsers (no heavy imports)."""
+
+import argparse
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Shows defaults after each option, and keeps the examples' line breaks."""
+
+
+def positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def column(text):
+    if "=" not in text or not text.split("=", 1)[0]:
+        raise argparse.ArgumentTypeError(f"expected NAME=COLUMN (e.g. text_column=sentence), got {text!r}")
+    return text
+
+
+def command(sub, name, help, description, example, func):
+    """A subcommand with a description, an example (epilog) and `func`, its function's name in commands.py."""
+    parser = sub.add_parser(
+        name, help=help, description=f"{description}", epilog=f"example:\n  {example}", formatter_class=HelpFormatter
+    )
+    parser.set_defaults(func=func)
+    return parser
