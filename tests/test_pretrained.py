@@ -95,6 +95,9 @@ def test_base_checkpoint_into_a_head_and_cross_loading(tmp_path):
         assert 0.5 * config.initializer_range < kernel.std() < 1.5 * config.initializer_range, layer.name
         assert np.abs(kernel).max() <= 2 * config.initializer_range + 1e-6  # truncated normal
         assert not np.asarray(layer.bias).any()
+    # Each new kernel draws its own numbers (one shared unseeded initializer repeats its stream).
+    dense, out_proj = np.asarray(head.classifier.dense.kernel), np.asarray(head.classifier.out_proj.kernel)
+    assert not np.isclose(dense.ravel()[:8], out_proj.ravel()[:8]).any()
     inputs = padded_batch(config)
     hidden = head.electra(**inputs)[0]
     np.testing.assert_allclose(hidden, torch_outputs(base, inputs, torch).last_hidden_state.numpy(), atol=1e-5)

@@ -123,6 +123,22 @@ def theirs(cfg, shapes, runs):
     return results
 
 
+def gpu_problem():
+    """Why this machine cannot run the GPU benchmark, or None."""
+    if os.environ.get("KERAS_BACKEND") != "jax":
+        return "set KERAS_BACKEND=jax (the GPU benchmark runs Keras on JAX)"
+    try:
+        import jax
+        import torch
+    except ImportError as e:
+        return f"{e.name} is not installed"
+    if not any(d.platform == "gpu" for d in jax.devices()):
+        return f"JAX sees no GPU (devices: {jax.devices()})"
+    if not torch.cuda.is_available():
+        return "PyTorch sees no CUDA GPU"
+    return None
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--preset", default="electra-base-discriminator")
@@ -132,7 +148,12 @@ def main():
     parser.add_argument("--out", default="gpu_benchmark.json")
     parser.add_argument("--only", choices=("ours", "theirs"))
     parser.add_argument("--policy", default="mixed_float16", help="our Keras dtype policy")
+    parser.add_argument("--allow-cpu", action="store_true", help="run even without a GPU (for a dry run only)")
     args = parser.parse_args()
+    problem = gpu_problem()
+    if problem and not args.allow_cpu:
+        print(f"error: {problem}; this benchmark measures GPUs (pass --allow-cpu for a dry run)", file=sys.stderr)
+        return 2
     from tf_electra.presets import preset_config_dict
 
     cfg = dict(preset_config_dict(args.preset), hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
@@ -151,4 +172,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

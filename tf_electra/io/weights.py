@@ -129,9 +129,11 @@ def initialize_unassigned(model, assignments, initializer_range):
     import keras
 
     assigned = {id(a[0]) for a in assignments}
-    initializer = keras.initializers.TruncatedNormal(stddev=initializer_range)
     for variable in model.weights:
         if id(variable) not in assigned and variable.path.rsplit("/", 1)[-1] in ("kernel", "embeddings"):
+            # One initializer per variable: an unseeded Keras initializer draws its seed once, so a
+            # shared one would give every variable the same random stream (correlated heads).
+            initializer = keras.initializers.TruncatedNormal(stddev=initializer_range)
             variable.assign(initializer(variable.shape, dtype=variable.dtype))
 
 

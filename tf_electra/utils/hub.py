@@ -39,7 +39,7 @@ def resolve_model_dir(name_or_path, revision="main"):
         raise WeightsError(
             f"{path!r} is not a local folder and is not in the Hugging Face cache ({repo}). "
             "tf_electra never downloads: fetch the model elsewhere (for example "
-            f"`huggingface-cli download {path}`) and pass its local folder, or set HF_HOME/HF_HUB_CACHE "
-            "to the cache that holds it."
+            f"`hf download {path}`, from the huggingface_hub package) and pass its local folder, or set "
+            "HF_HOME/HF_HUB_CACHE to the cache that holds it."
         )
     raise WeightsError(f"{path} does not exist (expected a model folder with config.json and weights)")
