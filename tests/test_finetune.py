@@ -215,3 +215,16 @@ def test_bad_arguments(model_dir, tmp_path):
 
     with pytest.raises(DataError, match="item 1: missing column 'label'"):
         finetune(model_dir, "classification", rows, str(tmp_path / "y"))
+
+
+def test_xla_with_bfloat16_on_a_cpu_is_one_warning_line(model_dir, tmp_path):
+    # Measured slower than without XLA (tools/benchmark.py): the CLI says so, in one line, and runs.
+    train = write_jsonl(tmp_path / "train.jsonl", word_order_sentiment(32, seed=1))
+    args = ["finetune", model_dir, "--task", "classification", "--train", train, "--epochs", "1", "--batch-size", "16"]
+    slow = run_cli(*args, "--output", tmp_path / "xla", "--jit-compile", "--mixed-precision")
+    assert slow.returncode == 0, slow.stderr[-2000:]
+    lines = [line for line in slow.stderr.splitlines() if "warning:" in line]
+    assert len(lines) == 1 and lines[0].startswith("tf-electra finetune: warning: jit_compile with mixed"), lines
+    assert "Traceback" not in slow.stderr and "UserWarning" not in slow.stderr
+    plain = run_cli(*args, "--output", tmp_path / "plain", "--mixed-precision")
+    assert plain.returncode == 0 and "jit_compile" not in plain.stderr, plain.stderr[-2000:]

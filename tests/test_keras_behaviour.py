@@ -149,3 +149,29 @@ def test_forward_pass_on_the_jax_backend():
     result = run_client("jax_smoke", env={"KERAS_BACKEND": "jax"})
     assert result.returncode == 0, result.stderr[-3000:]
     assert "jax forward ok" in result.stdout
+
+
+@pytest.mark.parametrize("pretrainer", [False, True])
+def test_the_train_step_is_traced_once(pretrainer):
+    # Keras' TensorFlow trainer (no strategy) creates the optimizer's variables inside the first trace,
+    # and a tf.function that creates variables is traced twice; ours builds them first.
+    config = tiny_config()
+    if pretrainer:
+        from tf_electra.models.electra_pretrainer import ElectraPretrainer
+
+        model = ElectraPretrainer(config, config.copy(hidden_size=16), 3, [1, 2, 3], max_seq_length=9, seed=0)
+        batch = padded_batch(config, length=9)
+        x, y = {"input_ids": batch["input_ids"], "input_mask": batch["attention_mask"]}, None
+    else:
+        model = tf_electra.TFElectraForSequenceClassification(config)
+        x, y = padded_batch(config), np.array([0, 1, 1])
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    traces = []
+    step = model.train_step
+    model.train_step = lambda data: traces.append(1) or step(data)
+    before = [v.numpy().copy() for v in model.trainable_variables]
+    model.train_on_batch(x, y)
+    model.train_on_batch(x, y)
+    assert len(traces) == 1
+    assert model.optimizer.iterations.numpy() == 2
+    assert any(not np.allclose(a, v.numpy()) for a, v in zip(before, model.trainable_variables))

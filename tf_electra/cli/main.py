@@ -1,11 +1,13 @@
 """`tf-electra`: parse the arguments (instantly), then run the command with TensorFlow loaded quietly.
 
 Every error ends the command with one line, `tf-electra COMMAND: error: <message>`, and exit status
-1 (2 for argument errors); `--debug` prints the traceback too.
+1 (2 for argument errors); `--debug` prints the traceback too. Warnings are one line each,
+`tf-electra COMMAND: warning: <message>` (with `--debug`, Python's usual form with file and line).
 """
 
 import os
 import sys
+import warnings
 
 from tf_electra.cli.parser import build_parser
 from tf_electra.utils.quiet import VERBOSE_ENV
@@ -20,6 +22,8 @@ def main(argv=None):
     if args.verbose:
         os.environ[VERBOSE_ENV] = "1"
     name = f"tf-electra {args.command}"
+    if not args.debug:
+        warnings.showwarning = one_line_warnings(name)
     try:
         from tf_electra.utils.quiet import import_tensorflow_quietly
 
@@ -35,6 +39,15 @@ def main(argv=None):
             raise
         print(f"{name}: error: {describe(e)}", file=sys.stderr)
         return 1
+
+
+def one_line_warnings(name):
+    """A `warnings.showwarning` that prints `NAME: warning: <message>` and nothing else."""
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"{name}: warning: {str(message).strip()}", file=sys.stderr if file is None else file)
+
+    return show
 
 
 def describe(error):

@@ -19,6 +19,7 @@ from tf_electra.errors import ConfigError
 from tf_electra.errors import ElectraError
 from tf_electra.errors import InputError
 from tf_electra.layers.main_layer import ElectraMainLayer
+from tf_electra.models.fitting import DatasetFitMixin
 from tf_electra.models.pretrained import PretrainedMixin
 
 _keras_compat.keep_error_messages(ElectraError)
@@ -62,19 +63,6 @@ def _as_array(value):
         return np.asarray(value)
     except ValueError as e:
         raise InputError(f"token ids must form a rectangular [batch, seq] array: {e}") from None
-
-
-class DatasetFitMixin:
-    """`fit` that does not pass Keras' default shuffle=True along with a tf.data.Dataset.
-
-    A dataset brings its own order, and Keras warns that shuffle=True is ignored for one.
-    """
-
-    def fit(self, x=None, y=None, *args, **kwargs):
-        """keras.Model.fit, with shuffle=False by default for a tf.data.Dataset."""
-        if "shuffle" not in kwargs and len(args) < 7 and type(x).__module__.startswith("tensorflow"):
-            kwargs["shuffle"] = False
-        return super().fit(x, y, *args, **kwargs)
 
 
 class TFElectraPreTrainedModel(DatasetFitMixin, PretrainedMixin, keras.Model):

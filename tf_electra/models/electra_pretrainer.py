@@ -15,7 +15,7 @@ from keras import ops
 from tf_electra.io.google_layout import Layout
 from tf_electra.io.weights import variable_names
 from tf_electra.models import masking
-from tf_electra.models.base import DatasetFitMixin
+from tf_electra.models.fitting import DatasetFitMixin
 from tf_electra.models.pretraining import TFElectraForMaskedLM
 from tf_electra.models.pretraining import TFElectraForPreTraining
 from tf_electra.models.pretraining_metrics import PretrainingMetrics
@@ -91,6 +91,7 @@ class ElectraPretrainer(DatasetFitMixin, keras.Model):
                     generator_config, shared_embeddings=shared, name="generator", dtype=policy
                 )
         self.pretraining_metrics = PretrainingMetrics(electra_objective)
+        self.built = True  # both networks build their weights in their constructors
 
     @property
     def metrics(self):

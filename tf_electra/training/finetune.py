@@ -28,6 +28,8 @@ from tf_electra.tasks.base import get_task
 from tf_electra.tasks.data import evaluate  # noqa: F401 (public here since 0.1)
 from tf_electra.tokenization.tokenizer import ElectraTokenizer
 from tf_electra.training.callbacks import BestCheckpoint
+from tf_electra.training.checks import check_max_length
+from tf_electra.training.checks import warn_if_slow
 from tf_electra.training.distribute import is_chief
 from tf_electra.training.distribute import make_strategy
 from tf_electra.training.optimization import FINETUNE_PRESETS
@@ -174,6 +176,7 @@ def _run(config, output, chief):
             warmup_ratio=hp["warmup_ratio"],
             weight_decay=hp["weight_decay"],
         )
+        warn_if_slow(config)
         model.compile(optimizer=optimizer, jit_compile=config.jit_compile)
     model.config.finetuning_task = task.name
 
@@ -246,14 +249,6 @@ def load_head(task, source, mixed_precision, head_config):
     """The task's head on the pre-trained weights (the head itself is new: no warning about it)."""
     dtype = {None: None, "bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}[mixed_precision]
     return task.model_class.from_pretrained(source, dtype=dtype, warn_unmatched=False, **head_config)
-
-
-def check_max_length(model, max_length, explicit):
-    """Refuses a max_length the model cannot take (before any training)."""
-    positions = model.config.max_position_embeddings
-    if max_length > positions:
-        where = "" if explicit else " (the task's default; pass a shorter --max-length)"
-        raise FinetuneError(f"max_length {max_length} exceeds the model's max_position_embeddings {positions}{where}")
 
 
 def hyperparameters(config, task, model):

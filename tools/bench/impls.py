@@ -2,7 +2,8 @@
 
 Each `setup_<family>(cfg, batch, seq, task, variant)` builds a sequence classifier (ELECTRA encoder
 plus a 2-way head) with random weights and returns `step()`, which runs one inference call or one
-training step (Adam) and returns when the result is computed. Every family runs in its own process
+training step (Adam) and returns when the result is computed; task "pretrain" is one ELECTRA
+pre-training step instead (bench/pretraining.py). Every family runs in its own process
 (see worker.py), so TensorFlow, tf-keras and PyTorch never share one.
 """
 
@@ -10,16 +11,16 @@ import numpy as np
 
 # name: (family, precision, tasks, variant)
 IMPLS = {
-    "PyTorch fp32": ("torch", "float32", ("infer", "train"), "fp32"),
-    "PyTorch bf16 autocast": ("torch", "bfloat16", ("infer", "train"), "bf16"),
+    "PyTorch fp32": ("torch", "float32", ("infer", "train", "pretrain"), "fp32"),
+    "PyTorch bf16 autocast": ("torch", "bfloat16", ("infer", "train", "pretrain"), "bf16"),
     "PyTorch int8 dynamic": ("torch", "int8", ("infer",), "int8"),
     "transformers-4 TF tf.function": ("hf_tf", "float32", ("infer", "train"), "fp32"),
     "KerasHub": ("keras_hub", "float32", ("infer", "train"), "fp32"),
     "KerasHub XLA": ("keras_hub", "float32", ("infer", "train"), "xla"),
     "KerasHub mixed_bfloat16": ("keras_hub", "bfloat16", ("infer", "train"), "bf16"),
-    "tf_electra": ("ours", "float32", ("infer", "train"), "fp32"),
+    "tf_electra": ("ours", "float32", ("infer", "train", "pretrain"), "fp32"),
     "tf_electra XLA": ("ours", "float32", ("infer", "train"), "xla"),
-    "tf_electra mixed_bfloat16": ("ours", "bfloat16", ("infer", "train"), "bf16"),
+    "tf_electra mixed_bfloat16": ("ours", "bfloat16", ("infer", "train", "pretrain"), "bf16"),
     "tf_electra bfloat16": ("ours", "bfloat16", ("infer",), "pure_bf16"),
     "tf_electra XLA mixed_bfloat16": ("ours", "bfloat16", ("infer", "train"), "xla_bf16"),
     "tf_electra int8": ("ours", "int8", ("infer",), "int8"),
@@ -41,6 +42,11 @@ def batch_arrays(cfg, batch, seq, seed=0):
 
 def setup_torch(cfg, batch, seq, task, variant):
     import os
+
+    if task == "pretrain":
+        from bench import pretraining
+
+        return pretraining.setup_torch(cfg, batch, seq, variant)
 
     import torch
     import transformers
@@ -129,6 +135,10 @@ def setup_keras_hub(cfg, batch, seq, task, variant):
 
 
 def setup_ours(cfg, batch, seq, task, variant):
+    if task == "pretrain":
+        from bench import pretraining
+
+        return pretraining.setup_ours(cfg, batch, seq, variant)
     import keras
     import tensorflow as tf
 
