@@ -17,7 +17,7 @@ def warn_if_slow(config):
     if not tf.config.list_physical_devices("GPU"):
         warnings.warn(
             "jit_compile with mixed precision is slower on a CPU (XLA runs no oneDNN bfloat16 kernels: the "
-            "ELECTRA-Base training step took about 2x as long in tools/benchmark.py); drop jit_compile",
+            "ELECTRA training step took 1.7-1.8x as long in tools/benchmark.py); drop jit_compile",
             UserWarning,
             stacklevel=3,
         )
