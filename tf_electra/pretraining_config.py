@@ -47,6 +47,11 @@ NO_EFFECT = (
 UNSUPPORTED = ("uniform_generator", "two_tower_generator", "electric_objective")
 
 
+def max_predictions_per_seq(mask_prob, max_seq_length):
+    """The most masked positions per sequence, as the original computes it."""
+    return int((mask_prob + 0.005) * max_seq_length)
+
+
 @dataclasses.dataclass
 class PretrainingConfig:
     """ELECTRA pre-training hyperparameters (google-research/electra's PretrainingConfig)."""
@@ -117,8 +122,8 @@ class PretrainingConfig:
 
     @property
     def max_predictions_per_seq(self):
-        """The most masked positions per sequence: int((mask_prob + 0.005) * max_seq_length)."""
-        return int((self.mask_prob + 0.005) * self.max_seq_length)
+        """The most masked positions per sequence (see `max_predictions_per_seq`)."""
+        return max_predictions_per_seq(self.mask_prob, self.max_seq_length)
 
     def validate(self):
         """Checks every field's type and range; raises ConfigError naming the first bad one."""

@@ -23,6 +23,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from bench import report
 from bench import system
 from bench.pretraining import pretraining_cfg
 from bench.pretraining import step_flops
@@ -30,7 +31,6 @@ from bench.runner import Worker
 from bench.runner import measure_case
 
 GROUPS = {"float32": ("tf_electra", "PyTorch fp32"), "bfloat16": ("tf_electra mixed_bfloat16", "PyTorch bf16 autocast")}
-CEILING_FAMILY = {"tf_electra": "TensorFlow", "PyTorch": "PyTorch"}
 
 
 def parse_args(argv):
@@ -50,13 +50,6 @@ def parse_args(argv):
     return args
 
 
-def ceiling(run, name, precision):
-    """The best matmul rate the implementation's framework reached in this run (GFLOP/s)."""
-    family = "PyTorch" if name.startswith("PyTorch") else "TensorFlow"
-    rates = [v for k, v in run["ceilings"].get(family, {}).items() if k.startswith(precision)]
-    return max(rates) if rates else None
-
-
 def table(run):
     lines = [
         "| precision | implementation | step (ms, median) | examples/s | GFLOP/s | of ceiling | peak RSS (MB) "
@@ -72,7 +65,7 @@ def table(run):
                 lines.append(f"| {precision} | {name} | error: {r.get('error', 'no timings')} | | | | | |")
                 continue
             rate = run["flops"] / r["median_s"] / 1e9
-            top = ceiling(run, name, precision)
+            top = report.ceiling_for(run, name)
             share = f"{100 * rate / top:.0f}% of {top:.0f}" if top else "?"
             ratio = ""
             if name == ours and "median_s" in results.get(peer, {}):

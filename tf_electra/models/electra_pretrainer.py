@@ -19,6 +19,7 @@ from tf_electra.models.fitting import DatasetFitMixin
 from tf_electra.models.pretraining import TFElectraForMaskedLM
 from tf_electra.models.pretraining import TFElectraForPreTraining
 from tf_electra.models.pretraining_metrics import PretrainingMetrics
+from tf_electra.pretraining_config import max_predictions_per_seq
 
 # Inputs tests may fix to replay the original's random draws exactly.
 FIXED_DRAWS = ("masked_lm_positions", "masked_lm_weights", "replace_uniform", "sampling_uniform")
@@ -72,7 +73,7 @@ class ElectraPretrainer(DatasetFitMixin, keras.Model):
             untied_generator_embeddings=untied_generator_embeddings,
             seed=seed,
         )
-        self.max_predictions = int((mask_prob + 0.005) * max_seq_length)
+        self.max_predictions = max_predictions_per_seq(mask_prob, max_seq_length)
         self.seed_generator = keras.random.SeedGenerator(seed)
         # === Networks ===
         policy = self.dtype_policy

@@ -32,7 +32,7 @@ def pretraining_cfg(model_size, seq, vocab_size=30522):
         "hparams": hparams,
         "disc": {k: disc[k] for k in HF_KEYS},
         "gen": {k: gen[k] for k in HF_KEYS},
-        "max_predictions": int((config.mask_prob + 0.005) * seq),
+        "max_predictions": config.max_predictions_per_seq,
     }
 
 
