@@ -143,3 +143,38 @@ def test_recipe_with_mixed_precision_and_xla(policy, jit):
         assert np.isfinite(history.history["loss"]).all()
     finally:
         keras.mixed_precision.set_global_policy("float32")
+
+
+@pytest.mark.parametrize("corrected, first_step", [(False, 0.1 / np.sqrt(1 - 0.999)), (True, 1.0)])
+def test_pretraining_optimizer_is_the_originals_unless_bias_correction_is_asked_for(corrected, first_step):
+    from tf_electra.pretraining.run import build_optimizer
+    from tf_electra.pretraining_config import PretrainingConfig
+
+    config = PretrainingConfig.from_hparams(
+        {"learning_rate": 1e-3, "num_warmup_steps": 0, "num_train_steps": 10**6, "adam_bias_correction": corrected}
+    )
+    optimizer = build_optimizer(config)
+    assert optimizer.bias_correction is corrected
+    variable = keras.Variable(np.zeros(3, "float32"), name="kernel")
+    optimizer.apply_gradients([(tf.constant([0.5, -0.2, 0.1]), variable)])
+    # Without the correction (the original) the first step is (1 - b1) / sqrt(1 - b2) = 3.16 x lr.
+    np.testing.assert_allclose(variable.numpy(), -1e-3 * first_step * np.array([1, -1, 1]), rtol=1e-3)
+
+
+def test_a_run_saved_before_adam_bias_correction_existed_continues(tmp_path):
+    import json
+
+    from tf_electra.errors import ConfigError
+    from tf_electra.errors import TrainingError
+    from tf_electra.pretraining.run import CONFIG_FILE
+    from tf_electra.pretraining.run import _check_same_run
+    from tf_electra.pretraining_config import PretrainingConfig
+
+    old = PretrainingConfig.from_hparams({}).to_dict()
+    del old["adam_bias_correction"]
+    (tmp_path / CONFIG_FILE).write_text(json.dumps(old))
+    _check_same_run(str(tmp_path), PretrainingConfig.from_hparams({}))
+    with pytest.raises(TrainingError, match="adam_bias_correction: False there, True now"):
+        _check_same_run(str(tmp_path), PretrainingConfig.from_hparams({"adam_bias_correction": True}))
+    with pytest.raises(ConfigError, match="adam_bias_correction must be true or false"):
+        PretrainingConfig.from_hparams({"adam_bias_correction": "yes"})

@@ -66,6 +66,10 @@ class PretrainingConfig:
     lr_decay_power: float = 1.0  # polynomial decay to 0 (1.0: linear)
     weight_decay_rate: float = 0.01  # decoupled weight decay, not on LayerNorm and biases
     num_warmup_steps: int = 10000  # linear warm-up
+    # Not in the original, whose AdamWeightDecayOptimizer has no bias correction: its first updates are
+    # then up to ~3x lr (1/sqrt(1 - 0.999**t) at step t). Harmless after 10,000 warm-up steps; a short
+    # run (a few thousand steps) needs True to get past the unigram plateau (README, "in miniature").
+    adam_bias_correction: bool = False
     # training settings
     save_checkpoints_steps: int = 1000  # a checkpoint every N steps (and at the last one)
     num_train_steps: int = 1000000  # total steps (the learning-rate horizon)
@@ -158,6 +162,7 @@ class PretrainingConfig:
             "untied_generator",
             "disallow_correct",
             "do_lower_case",
+            "adam_bias_correction",
         ):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")

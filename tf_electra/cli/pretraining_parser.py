@@ -60,7 +60,11 @@ def add_pretraining_commands(sub):
     p.add_argument("--steps", type=positive_int, help="total training steps (num_train_steps; default: 1000000)")
     p.add_argument("--batch-size", type=positive_int, help="train_batch_size (default: 128 small, 256 base)")
     p.add_argument("--max-seq-length", type=positive_int, help="the data's sequence length (default: 128)")
-    p.add_argument("--hparams", help="run_pretraining.py-style hparams: JSON or a JSON file (its key names)")
+    p.add_argument(
+        "--hparams",
+        help="run_pretraining.py-style hparams: JSON or a JSON file (its key names, plus ours: "
+        "adam_bias_correction, for short runs)",
+    )
     p.add_argument("--vocab", help="vocab.txt (default: the one in the data folder)")
     p.add_argument("--mixed-precision", action="store_true", help="train in mixed_bfloat16")
     p.add_argument(

@@ -185,7 +185,8 @@ def build_pretrainer(config, tokenizer, seed=None, mixed_precision=False):
 
 
 def build_optimizer(config):
-    """The original's optimizer: AdamW without bias correction, warm-up then polynomial decay, clip 1.0."""
+    """The original's optimizer: AdamW (no bias correction unless `adam_bias_correction`), warm-up then
+    polynomial decay, clip 1.0."""
     schedule = WarmupLinearDecay(
         config.learning_rate, config.num_train_steps, config.num_warmup_steps, config.lr_decay_power
     )
@@ -195,7 +196,7 @@ def build_optimizer(config):
         layer_decay=1.0,
         global_clipnorm=1.0,
         epsilon=1e-6,
-        bias_correction=False,
+        bias_correction=config.adam_bias_correction,
     )
 
 
@@ -214,6 +215,9 @@ def _check_same_run(output, config):
     except (OSError, ValueError) as e:
         raise TrainingError(f"{path} is unreadable ({e}); choose another output folder") from e
     ours = config.to_dict()
+    # A run written before a field existed has that field's default.
+    fields = dataclasses.fields(PretrainingConfig)
+    earlier = {**{f.name: f.default for f in fields if f.default is not dataclasses.MISSING}, **earlier}
     differ = sorted(k for k in ours if k not in MAY_CHANGE and earlier.get(k) != ours[k])
     if differ:
         detail = ", ".join(f"{k}: {earlier.get(k)!r} there, {ours[k]!r} now" for k in differ[:4])
