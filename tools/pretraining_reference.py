@@ -26,10 +26,12 @@ import sys
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from bench.pretraining import HF_KEYS
+from bench.pretraining import torch_networks
 
 
 def config_for(vocab, hparams, steps):
-    sys.path.insert(0, HERE)
     from electra_vs_mlm import SIZES
 
     from tf_electra.pretraining_config import PretrainingConfig
@@ -68,19 +70,14 @@ def run_ours(config, tokenizer, data, steps, every):
 def run_torch(config, tokenizer, data, steps, every):
     import torch
     import torch.nn.functional as F
-    import transformers
 
     from tf_electra.tasks.pretraining import pretraining_dataset
 
     torch.manual_seed(0)
     torch.set_num_threads(os.cpu_count())
-    keys = "vocab_size embedding_size hidden_size num_hidden_layers num_attention_heads intermediate_size"
     networks = (config.discriminator_config(), config.generator_config())
-    sizes = [{k: c.to_dict()[k] for k in keys.split()} for c in networks]
-    disc = transformers.ElectraForPreTraining(transformers.ElectraConfig(**sizes[0]))
-    gen = transformers.ElectraForMaskedLM(transformers.ElectraConfig(**sizes[1]))
-    gen.electra.embeddings = disc.electra.embeddings
-    gen.generator_lm_head.weight = disc.electra.embeddings.word_embeddings.weight
+    sizes = [{k: c.to_dict()[k] for k in HF_KEYS} for c in networks]
+    disc, gen = torch_networks(*sizes)
     named = {id(p): (n, p) for m in (disc, gen) for n, p in m.named_parameters()}.values()
     groups = [
         {"params": [p for n, p in named if "LayerNorm" not in n and "bias" not in n], "weight_decay": 0.01},

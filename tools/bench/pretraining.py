@@ -73,19 +73,26 @@ def setup_ours(cfg, batch, seq, variant):
     return lambda: float(model.train_on_batch(features, return_dict=True)["loss"])
 
 
+def torch_networks(disc_sizes, gen_sizes):
+    """transformers' ElectraForPreTraining and ElectraForMaskedLM sharing embeddings as the original does."""
+    import transformers
+
+    disc = transformers.ElectraForPreTraining(transformers.ElectraConfig(**disc_sizes))
+    gen = transformers.ElectraForMaskedLM(transformers.ElectraConfig(**gen_sizes))
+    gen.electra.embeddings = disc.electra.embeddings  # the original's shared embeddings
+    gen.generator_lm_head.weight = disc.electra.embeddings.word_embeddings.weight  # tied output table
+    return disc, gen
+
+
 def setup_torch(cfg, batch, seq, variant):
     import os
 
     import torch
     import torch.nn.functional as F
-    import transformers
 
     torch.set_num_threads(os.cpu_count())
     torch.manual_seed(0)
-    disc = transformers.ElectraForPreTraining(transformers.ElectraConfig(**cfg["disc"]))
-    gen = transformers.ElectraForMaskedLM(transformers.ElectraConfig(**cfg["gen"]))
-    gen.electra.embeddings = disc.electra.embeddings  # the original's shared embeddings
-    gen.generator_lm_head.weight = disc.electra.embeddings.word_embeddings.weight  # tied output table
+    disc, gen = torch_networks(cfg["disc"], cfg["gen"])
     params = list({id(p): p for p in [*disc.parameters(), *gen.parameters()]}.values())
     optimizer = torch.optim.AdamW(params, lr=5e-4, weight_decay=0.01, eps=1e-6)
     data = {k: torch.as_tensor(v).long() for k, v in pretraining_batch(cfg, batch, seq).items()}
