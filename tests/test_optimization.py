@@ -111,6 +111,61 @@ def test_weight_decay_skips_layernorm_and_biases_and_scales_with_the_layer_rate(
             np.testing.assert_array_equal(v.numpy(), before[v.path], err_msg=v.path)
 
 
+@pytest.mark.parametrize("corrected", [True, False])
+@pytest.mark.parametrize("mode", ["eager", "tf.function"])
+def test_several_updates_equal_an_independent_numpy_adamw(mode, corrected):
+    from clients.adamw_reference import adamw_reference
+
+    keras.utils.set_random_seed(0)
+    model = tf_electra.TFElectraForSequenceClassification(tiny_config(num_hidden_layers=2))
+    model(padded_batch(model.config))
+    variables = model.trainable_variables
+    schedule = WarmupLinearDecay(1e-2, total_steps=10, warmup_steps=2)
+    optimizer = ElectraAdamW(
+        schedule, weight_decay_rate=0.1, num_layers=2, layer_decay=0.5, global_clipnorm=None, bias_correction=corrected
+    )
+    optimizer.build(variables)
+    start = [v.numpy() for v in variables]
+    rng = np.random.default_rng(1)
+    steps = [[rng.normal(size=v.shape).astype("float32") for v in variables] for _ in range(4)]
+
+    def apply(grads):
+        optimizer.apply_gradients(zip(grads, variables))
+
+    if mode == "tf.function":
+        apply = tf.function(apply)  # one trace serves every step: nothing of step 1 may be baked in
+    for grads in steps:
+        apply([tf.constant(g) for g in grads])
+    lrs = [1e-2 * (1 - t / 10) * min(1.0, t / 2) for t in range(4)]
+    expected = adamw_reference(
+        start,
+        steps,
+        lrs,
+        [optimizer.multiplier(v) for v in variables],
+        [uses_weight_decay(v.path) for v in variables],
+        wd=0.1,
+        corrected=corrected,
+    )
+    assert len({optimizer.multiplier(v) for v in variables}) >= 3
+    for v, want, first in zip(variables, expected, start):
+        assert not np.allclose(v.numpy(), first), v.path
+        np.testing.assert_allclose(v.numpy(), want, rtol=2e-4, atol=1e-7, err_msg=v.path)
+
+
+def test_the_bias_correction_and_rates_are_built_once_per_update_not_per_variable():
+    model = tf_electra.TFElectraForSequenceClassification(tiny_config(num_hidden_layers=2))
+    model(padded_batch(model.config))
+    optimizer = create_optimizer(model, total_steps=100, model_size="small")
+    optimizer.build(model.trainable_variables)
+    grads = [tf.ones_like(v) for v in model.trainable_variables]
+    graph = tf.function(lambda: optimizer.apply(grads, model.trainable_variables)).get_concrete_function().graph
+    kinds = [op.type for op in graph.get_operations()]
+    assert len(model.trainable_variables) > 30
+    assert kinds.count("Pow") == 2  # beta_1 ** t and beta_2 ** t, once
+    # per variable: the two moments and one assignment to the weight
+    assert kinds.count("AssignSubVariableOp") == len(model.trainable_variables)
+
+
 def test_global_norm_clipping_and_serialization():
     optimizer = create_optimizer(
         tf_electra.TFElectraForSequenceClassification(tiny_config()), total_steps=100, model_size="small"

@@ -4,6 +4,9 @@
     python tools/bench/coldstart.py infer FAMILY FOLDER   # import, load the folder, one 1 x 128 call
     python tools/bench/coldstart.py train FAMILY PRESET   # import, build, first training step at 8 x 128
 
+FAMILY: torch (transformers, torch.optim.Adam), ours (keras.optimizers.Adam, as the peers' Keras steps),
+or recipe (ours with `create_optimizer`: ElectraAdamW, clipping and layer-wise rates, what `finetune` uses).
+
 Prints "PHASES" and a JSON of seconds per phase (import, load/build, first call/step).
 """
 
@@ -65,7 +68,13 @@ def main():
 
             config = tf_electra.ElectraConfig(**preset_config_dict(sys.argv[3]), num_labels=2)
             model = tf_electra.TFElectraForSequenceClassification(config)
-            model.compile(optimizer=keras.optimizers.Adam(1e-5), jit_compile=False)
+            if family == "recipe":
+                from tf_electra.training.optimization import create_optimizer
+
+                optimizer = create_optimizer(model, total_steps=1000)
+            else:
+                optimizer = keras.optimizers.Adam(1e-5)
+            model.compile(optimizer=optimizer, jit_compile=False)
             phases["build"] = time.perf_counter() - START - sum(phases.values())
             model.train_on_batch({"input_ids": ids.astype("int32")}, np.zeros(8, "int32"))
     phases["first call" if mode == "infer" else "first step"] = time.perf_counter() - START - sum(phases.values())

@@ -137,9 +137,14 @@ def markdown(run, groups):
                 good = [r for r in results if "wall_s" in r]
                 if good:
                     stats[family] = (np.median([r["wall_s"] for r in good]), max(r["peak_rss_mb"] for r in good))
-            if len(stats) == 2:
-                (ow, orss), (pw, prss) = stats["ours"], stats["torch"]
-                lines.append(f"| {key} | {ow:.1f} | {pw:.1f} | {pw / ow:.2f}x | {orss:.0f} | {prss:.0f} |")
+            if "ours" in stats and "torch" in stats:
+                pw, prss = stats["torch"]
+                for family, label in (("ours", ""), ("recipe", " (create_optimizer)")):
+                    if family in stats:
+                        ow, orss = stats[family]
+                        lines.append(
+                            f"| {key}{label} | {ow:.1f} | {pw:.1f} | {pw / ow:.2f}x | {orss:.0f} | {prss:.0f} |"
+                        )
             else:
                 errors = [r.get("error") for results in by.values() for r in results if "error" in r]
                 lines.append(f"| {key} | failed: {errors[:1]} | | | | |")

@@ -130,7 +130,8 @@ def _spawn_timed(args, family, watch):
 
 def cold_starts(presets, repeats, watch):
     """Fresh-process start-up, alternating ours and PyTorch: Base inference from a saved folder, and
-    the first training step of each preset. Returns {case: {family: [results]}}."""
+    the first training step of each preset (ours with Keras' Adam and with `create_optimizer`'s
+    ElectraAdamW). Returns {case: {family: [results]}}."""
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = os.path.join(tmp, "base")
@@ -139,9 +140,11 @@ def cold_starts(presets, repeats, watch):
         cases += [("train", preset, preset) for preset in presets]
         for mode, preset, target in cases:
             key = f"{mode} {preset}"
-            out[key] = {"ours": [], "torch": []}
+            families = ("ours", "recipe", "torch") if mode == "train" else ("ours", "torch")
+            out[key] = {family: [] for family in families}
             print(f"# cold start: {key}", file=sys.stderr, flush=True)
             for _ in range(repeats):
-                for family in ("ours", "torch"):
-                    out[key][family].append(_spawn_timed([mode, family, target], family, watch))
+                for family in families:
+                    env_family = "ours" if family == "recipe" else family
+                    out[key][family].append(_spawn_timed([mode, family, target], env_family, watch))
     return out
