@@ -176,3 +176,22 @@ def test_return_dict_false_gives_transformers_tuple_order():
     assert len(out) == len(ref)
     assert_close(out[0], ref[0], "loss")
     assert_close(out[1], ref[1], "logits")
+
+
+def test_the_exact_gelu_is_torchs_and_the_formula_over_its_whole_range():
+    import math
+
+    from keras import ops
+
+    from tf_electra.layers.activations import gelu_exact
+
+    torch, _ = torch_or_skip()
+    x = np.linspace(-12.0, 12.0, 4801)
+    exact = np.array([0.5 * v * math.erfc(-v / math.sqrt(2.0)) for v in x])
+    ours = np.asarray(gelu_exact(ops.convert_to_tensor(x, "float32")), dtype=np.float64)
+    theirs = torch.nn.functional.gelu(torch.as_tensor(x, dtype=torch.float32)).double().numpy()
+    np.testing.assert_allclose(ours, exact, atol=1e-6, rtol=1e-6)
+    np.testing.assert_allclose(ours, theirs, atol=1e-6, rtol=1e-6)
+    # bfloat16 (mixed precision): within bfloat16's resolution of the input's magnitude
+    low = ops.convert_to_numpy(ops.cast(gelu_exact(ops.convert_to_tensor(x, "bfloat16")), "float32"))
+    assert np.all(np.abs(low - exact) <= 2**-7 * np.maximum(np.abs(x), 1.0))

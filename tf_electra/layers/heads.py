@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from tf_electra.layers.activations import gelu_exact
 from tf_electra.layers.activations import get_activation
 from tf_electra.layers.initializers import dense
 
@@ -67,7 +68,7 @@ class ElectraGeneratorPredictions(keras.layers.Layer):
         self.layer_norm.build((None, None, self.embedding_size))
 
     def call(self, hidden_states):
-        return self.layer_norm(ops.gelu(self.dense(hidden_states), approximate=False))
+        return self.layer_norm(gelu_exact(self.dense(hidden_states)))
 
     def get_config(self):
         return dict(
@@ -132,7 +133,7 @@ class ElectraClassificationHead(keras.layers.Layer):
 
     def call(self, hidden_states, training=False):
         x = self.dropout(hidden_states[:, 0, :], training=training)
-        x = ops.gelu(self.dense(x), approximate=False)
+        x = gelu_exact(self.dense(x))
         x = self.dropout(x, training=training)
         return self.out_proj(x)
 
