@@ -181,7 +181,10 @@ class ElectraAdamW(keras.optimizers.Optimizer):
 
     def apply(self, grads, trainable_variables=None):
         self._rates = {}  # this update's scalars, built by its first update_step and shared by all variables
-        return super().apply(grads, trainable_variables)
+        try:
+            return super().apply(grads, trainable_variables)
+        finally:
+            self._rates = None  # no tensor of this update (or trace) outlives it
 
     def _rates_for(self, learning_rate, dtype, multiplier):
         """This update's constants and (weight-decay rate, Adam rate) for one multiplier, built once per update.
