@@ -157,6 +157,7 @@ class ElectraAdamW(keras.optimizers.Optimizer):
         self.original_depths = bool(original_depths)
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
         self.bias_correction = bool(bias_correction)
+        self._rates = None  # an update's shared scalars, alive only inside apply()
 
     def build(self, var_list):
         if self.built:
@@ -192,9 +193,7 @@ class ElectraAdamW(keras.optimizers.Optimizer):
         Built per variable they were over a third of the optimizer's graph (~10 of its ~26 ops per
         variable): neither the bias correction nor Adam's constants depend on the variable.
         """
-        rates = getattr(self, "_rates", None)
-        if rates is None:  # update_step called outside apply(): nothing to share
-            rates = {}
+        rates = self._rates if self._rates is not None else {}  # outside apply(): nothing to share
         if dtype not in rates:
             lr = ops.cast(learning_rate, dtype)
             adam_lr = lr
