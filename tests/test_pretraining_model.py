@@ -192,3 +192,25 @@ def test_runs_on_the_jax_backend():
     result = run_client("jax_pretrainer", env={"KERAS_BACKEND": "jax"})
     assert result.returncode == 0, result.stderr[-3000:]
     assert "jax pretrainer ok" in result.stdout
+
+
+@pytest.mark.parametrize("prior, mask_prob", [(False, 0.15), (True, 0.15), (True, 0.3)])
+def test_disc_prior_init_starts_the_discriminator_at_the_replaced_share(prior, mask_prob):
+    import types
+
+    from tf_electra.configuration import ConfigError
+    from tf_electra.pretraining.run import build_pretrainer
+
+    config = PretrainingConfig.from_hparams(dict(SIZES, mask_prob=mask_prob, disc_prior_init=prior))
+    tokenizer = types.SimpleNamespace(cls_token_id=CLS, sep_token_id=SEP, mask_token_id=MASK_ID)
+    model = build_pretrainer(config, tokenizer, seed=0)
+    inputs = batch(batch_size=16)
+    logits = np.asarray(model(inputs)["disc_logits"])[inputs["input_mask"] > 0]
+    # The original starts every token at probability 0.5; the prior at mask_prob (an untrained generator
+    # replaces nearly every masked token). Small initial weights keep the logits near the bias.
+    expected = mask_prob if prior else 0.5
+    assert abs(np.mean(1 / (1 + np.exp(-logits))) - expected) < 0.03
+    bias = np.asarray(model.discriminator.discriminator_predictions.dense_prediction.bias)
+    np.testing.assert_allclose(bias, [np.log(expected / (1 - expected))], atol=1e-6)
+    with pytest.raises(ConfigError, match="disc_prior_init must be true or false"):
+        PretrainingConfig.from_hparams({"disc_prior_init": "yes"})

@@ -70,6 +70,11 @@ class PretrainingConfig:
     # then (1 - 0.9**t) / sqrt(1 - 0.999**t) x lr (6.5x at step 10, 3.2x at 100). Harmless under 10,000
     # warm-up steps; a short run (a few thousand steps) needs True to get past the unigram plateau.
     adam_bias_correction: bool = False
+    # Not in the original either, whose discriminator's output bias starts at 0 (probability 0.5): start it at
+    # the log-odds of mask_prob, the share of tokens an untrained generator replaces. Otherwise the first
+    # updates push the whole encoder toward that base rate, and a short run ends with a discriminator whose
+    # last layer maps every token to nearly one vector (README: "The paper's claim in miniature").
+    disc_prior_init: bool = False
     # training settings
     save_checkpoints_steps: int = 1000  # a checkpoint every N steps (and at the last one)
     num_train_steps: int = 1000000  # total steps (the learning-rate horizon)
@@ -163,6 +168,7 @@ class PretrainingConfig:
             "disallow_correct",
             "do_lower_case",
             "adam_bias_correction",
+            "disc_prior_init",
         ):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")

@@ -62,8 +62,8 @@ def add_pretraining_commands(sub):
     p.add_argument("--max-seq-length", type=positive_int, help="the data's sequence length (default: 128)")
     p.add_argument(
         "--hparams",
-        help="run_pretraining.py-style hparams: JSON or a JSON file (its key names, plus ours: "
-        "adam_bias_correction, for short runs)",
+        help="run_pretraining.py-style hparams: JSON or a JSON file (its key names, plus ours for short runs: "
+        "adam_bias_correction, disc_prior_init)",
     )
     p.add_argument("--vocab", help="vocab.txt (default: the one in the data folder)")
     p.add_argument("--mixed-precision", action="store_true", help="train in mixed_bfloat16")

@@ -9,6 +9,8 @@ encoder. Train it with `model.fit` on batches of `input_ids`, `input_mask`, `seg
 original TFRecord features); keras.ops only, so it runs on every Keras backend.
 """
 
+import math
+
 import keras
 from keras import ops
 
@@ -35,7 +37,7 @@ class ElectraPretrainer(DatasetFitMixin, keras.Model):
         excluded_ids: Ids never masked ([CLS], [SEP], [MASK]).
         max_seq_length: Sequence length of the data (sets max_predictions_per_seq).
         mask_prob, gen_weight, disc_weight, temperature, disallow_correct, electra_objective,
-        untied_generator, untied_generator_embeddings: As in PretrainingConfig.
+        untied_generator, untied_generator_embeddings, disc_prior_init: As in PretrainingConfig.
         seed: Seed of the masking and sampling draws (None: not repeatable).
     """
 
@@ -54,6 +56,7 @@ class ElectraPretrainer(DatasetFitMixin, keras.Model):
         electra_objective=True,
         untied_generator=True,
         untied_generator_embeddings=False,
+        disc_prior_init=False,
         seed=None,
         **kwargs,
     ):
@@ -71,6 +74,7 @@ class ElectraPretrainer(DatasetFitMixin, keras.Model):
             electra_objective=electra_objective,
             untied_generator=untied_generator,
             untied_generator_embeddings=untied_generator_embeddings,
+            disc_prior_init=disc_prior_init,
             seed=seed,
         )
         self.max_predictions = max_predictions_per_seq(mask_prob, max_seq_length)
@@ -91,6 +95,10 @@ class ElectraPretrainer(DatasetFitMixin, keras.Model):
                 self.generator = TFElectraForMaskedLM(
                     generator_config, shared_embeddings=shared, name="generator", dtype=policy
                 )
+        if self.discriminator is not None and disc_prior_init:  # the log-odds of a replaced token, not 0
+            bias = self.discriminator.discriminator_predictions.dense_prediction.bias
+            share = min(mask_prob, 0.999)
+            bias.assign(ops.full(bias.shape, math.log(share / (1.0 - share)), bias.dtype))
         self.pretraining_metrics = PretrainingMetrics(electra_objective)
         self.built = True  # both networks build their weights in their constructors
 

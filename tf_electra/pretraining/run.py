@@ -179,6 +179,7 @@ def build_pretrainer(config, tokenizer, seed=None, mixed_precision=False):
         electra_objective=config.electra_objective,
         untied_generator=config.untied_generator,
         untied_generator_embeddings=config.untied_generator_embeddings,
+        disc_prior_init=config.disc_prior_init,
         seed=seed,
         dtype="mixed_bfloat16" if mixed_precision else None,
     )

