@@ -216,7 +216,8 @@ def test_pretraining_optimizer_is_the_originals_unless_bias_correction_is_asked_
     np.testing.assert_allclose(variable.numpy(), -1e-3 * first_step * np.array([1, -1, 1]), rtol=1e-3)
 
 
-def test_a_run_saved_before_adam_bias_correction_existed_continues(tmp_path):
+@pytest.mark.parametrize("key", ["adam_bias_correction", "disc_prior_init"])
+def test_a_run_saved_before_one_of_our_keys_existed_continues(tmp_path, key):
     import json
 
     from tf_electra.errors import ConfigError
@@ -226,10 +227,10 @@ def test_a_run_saved_before_adam_bias_correction_existed_continues(tmp_path):
     from tf_electra.pretraining_config import PretrainingConfig
 
     old = PretrainingConfig.from_hparams({}).to_dict()
-    del old["adam_bias_correction"]
+    del old[key]
     (tmp_path / CONFIG_FILE).write_text(json.dumps(old))
     _check_same_run(str(tmp_path), PretrainingConfig.from_hparams({}))
-    with pytest.raises(TrainingError, match="adam_bias_correction: False there, True now"):
-        _check_same_run(str(tmp_path), PretrainingConfig.from_hparams({"adam_bias_correction": True}))
-    with pytest.raises(ConfigError, match="adam_bias_correction must be true or false"):
-        PretrainingConfig.from_hparams({"adam_bias_correction": "yes"})
+    with pytest.raises(TrainingError, match=f"{key}: False there, True now"):
+        _check_same_run(str(tmp_path), PretrainingConfig.from_hparams({key: True}))
+    with pytest.raises(ConfigError, match=f"{key} must be true or false"):
+        PretrainingConfig.from_hparams({key: "yes"})
