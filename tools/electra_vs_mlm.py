@@ -34,7 +34,6 @@ import time
 
 import frozen_probe
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 SIZES = {  # one encoder size for the discriminator, the MLM and the random baseline
     "model_size": "small",
     "embedding_size": 128,
@@ -245,6 +244,17 @@ def choose(runs):
     return best, [test for _, test in runs[best]]
 
 
+def learning_rates(text):
+    """`--learning-rates`: comma-separated positive rates, e.g. "3e-4,1e-3"."""
+    try:
+        rates = [float(x) for x in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of numbers") from None
+    if not all(0 < rate < 1 for rate in rates):
+        raise argparse.ArgumentTypeError(f"learning rates must lie in (0, 1), got {text!r}")
+    return sorted(set(rates))
+
+
 def main():
     import numpy as np
 
@@ -254,13 +264,14 @@ def main():
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument(
         "--learning-rates",
-        type=lambda text: [float(x) for x in text.split(",")],
+        type=learning_rates,
         default=[3e-4, 1e-3],
         help="fine-tuning rates to try; each encoder gets the one with the best mean dev accuracy",
     )
     args = parser.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
     import tf_electra.training.predict  # noqa: F401
+    from tf_electra.utils.files import atomic_write_text
 
     rows = corpus()
     vocab, data = prepare(args.workdir, rows)
@@ -279,8 +290,8 @@ def main():
             "runs": {f"{rate:g}": v for rate, v in runs.items()},
             "linear_probe": probes[name],
         }
-    with open(os.path.join(args.workdir, "results.json"), "w") as f:
-        json.dump({"pretraining": record, "finetuning": summary, "sizes": SIZES}, f, indent=2, default=str)
+    results_json = {"pretraining": record, "finetuning": summary, "sizes": SIZES}
+    atomic_write_text(os.path.join(args.workdir, "results.json"), json.dumps(results_json, indent=2, default=str))
     print(
         f"\n| encoder | pre-training | fine-tuning lr (chosen on dev) | fine-tuned test accuracy ({args.seeds} seeds, "
         "mean ± std) | linear probe, frozen |\n|---|---|---|---|---|"
