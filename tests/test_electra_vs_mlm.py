@@ -101,3 +101,23 @@ def test_learning_rates_parse_sorted_and_once(text, expected):
 def test_bad_learning_rates_are_refused_in_one_line(text, message):
     with pytest.raises(argparse.ArgumentTypeError, match=message):
         electra_vs_mlm.learning_rates(text)
+
+
+def test_a_recorded_piece_runs_once_and_a_failed_one_leaves_no_record(tmp_path):
+    path = str(tmp_path / "piece.json")
+    calls = []
+
+    def make():
+        calls.append(1)
+        return {"steps": 3, "seconds": 1.5}
+
+    assert electra_vs_mlm.recorded(path, make) == {"steps": 3, "seconds": 1.5}
+    assert electra_vs_mlm.recorded(path, make) == {"steps": 3, "seconds": 1.5}  # read back, not run again
+    assert len(calls) == 1
+
+    def fail():
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        electra_vs_mlm.recorded(str(tmp_path / "stopped.json"), fail)
+    assert sorted(os.listdir(tmp_path)) == ["piece.json"]  # a stopped piece runs again next time

@@ -134,37 +134,37 @@ def steps_for(objective, data, vocab, minutes):
     return int(minutes * 60 / per_step), per_step
 
 
+def recorded(path, make):
+    """The JSON at `path` if an earlier call of the tool finished this piece, else make()'s, written atomically."""
+    from tf_electra.utils.files import atomic_write_text
+
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    value = make()
+    atomic_write_text(path, json.dumps(value, indent=2, default=str))
+    return value
+
+
 def pretrain_both(data, vocab, workdir, minutes):
     """ELECTRA for about `minutes`, then the masked LM for the wall clock ELECTRA took (each recorded once done)."""
     from tf_electra.pretraining.run import pretrain
     from tf_electra.pretraining_config import PretrainingConfig
-    from tf_electra.utils.files import atomic_write_text
+
+    def pretrain_one(objective, run, budget):
+        steps, per_step = steps_for(objective, data, vocab, budget)
+        hp = dict(
+            SIZES, electra_objective=objective == "electra", num_train_steps=steps, num_warmup_steps=max(1, steps // 10)
+        )
+        start = time.perf_counter()
+        last = pretrain(data, run, PretrainingConfig.from_hparams(hp), seed=0, verbose=1)
+        seconds = time.perf_counter() - start
+        return {"steps": steps, "seconds": seconds, "estimated_seconds_per_step": per_step, "last": last}
 
     encoders, record, budget = {}, {}, minutes
     for objective in ("electra", "mlm"):
         run = os.path.join(workdir, f"pretrain-{objective}")
-        done = run + ".json"
-        if os.path.isfile(done):  # a finished pre-training of an earlier, interrupted call of the tool
-            with open(done, encoding="utf-8") as f:
-                record[objective] = json.load(f)
-        else:
-            steps, per_step = steps_for(objective, data, vocab, budget)
-            hp = dict(
-                SIZES,
-                electra_objective=objective == "electra",
-                num_train_steps=steps,
-                num_warmup_steps=max(1, steps // 10),
-            )
-            start = time.perf_counter()
-            last = pretrain(data, run, PretrainingConfig.from_hparams(hp), seed=0, verbose=1)
-            seconds = time.perf_counter() - start
-            record[objective] = {
-                "steps": steps,
-                "seconds": seconds,
-                "estimated_seconds_per_step": per_step,
-                "last": last,
-            }
-            atomic_write_text(done, json.dumps(record[objective], indent=2, default=str))
+        record[objective] = recorded(run + ".json", lambda: pretrain_one(objective, run, budget))
         # The estimate of one 20-step window can be off by a third on a noisy machine: the masked LM gets the
         # wall clock that ELECTRA's run actually took, not the budget ELECTRA was meant to take.
         budget = record["electra"]["seconds"] / 60
@@ -197,36 +197,34 @@ def random_encoder(workdir, vocab):
 def finetune_all(encoders, splits, workdir, seeds, learning_rates):
     """{encoder: {lr: [(dev accuracy, test accuracy) per seed]}}; each finished run is recorded once done."""
     import tf_electra
-    from tf_electra.utils.files import atomic_write_text
 
     train, dev, test = splits
+
+    def finetune_one(folder, out, lr, seed):
+        history = tf_electra.finetune(
+            folder,
+            "classification",
+            train,
+            out,
+            validation=dev,
+            preset="small",
+            epochs=3,
+            learning_rate=lr,
+            layer_decay=0.8,
+            max_length=64,
+            seed=seed,
+            overwrite=True,
+            verbose=0,
+        )
+        scores = tf_electra.training.predict.evaluate_file(out, test, max_length=64)
+        return {"dev": history["best"]["accuracy"], "test": scores["accuracy"]}
+
     results = {}
     for name, folder in encoders.items():
         for lr in learning_rates:
             for seed in seeds:
                 out = os.path.join(workdir, f"finetune-{name.replace(' ', '-')}-lr{lr:g}-{seed}")
-                done = out + ".json"
-                if not os.path.isfile(done):
-                    history = tf_electra.finetune(
-                        folder,
-                        "classification",
-                        train,
-                        out,
-                        validation=dev,
-                        preset="small",
-                        epochs=3,
-                        learning_rate=lr,
-                        layer_decay=0.8,
-                        max_length=64,
-                        seed=seed,
-                        overwrite=True,
-                        verbose=0,
-                    )
-                    scores = tf_electra.training.predict.evaluate_file(out, test, max_length=64)
-                    run = {"dev": history["best"]["accuracy"], "test": scores["accuracy"]}
-                    atomic_write_text(done, json.dumps(run))
-                with open(done, encoding="utf-8") as f:
-                    run = json.load(f)
+                run = recorded(out + ".json", lambda: finetune_one(folder, out, lr, seed))
                 results.setdefault(name, {}).setdefault(lr, []).append((run["dev"], run["test"]))
                 print(f"{name} lr {lr:g} seed {seed}: dev {run['dev']:.4f} test {run['test']:.4f}", flush=True)
     return results
