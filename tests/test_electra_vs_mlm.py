@@ -121,3 +121,12 @@ def test_a_recorded_piece_runs_once_and_a_failed_one_leaves_no_record(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         electra_vs_mlm.recorded(str(tmp_path / "stopped.json"), fail)
     assert sorted(os.listdir(tmp_path)) == ["piece.json"]  # a stopped piece runs again next time
+
+
+@pytest.mark.parametrize("content", [b"", b"{not json", b"\xff\xfe\x00"])
+def test_a_damaged_record_is_named_in_one_line_and_not_overwritten(tmp_path, content):
+    path = tmp_path / "piece.json"
+    path.write_bytes(content)
+    with pytest.raises(SystemExit, match=r"piece\.json: not a readable record .*; delete it to run that piece again"):
+        electra_vs_mlm.recorded(str(path), lambda: pytest.fail("a damaged record must not be silently re-run"))
+    assert path.read_bytes() == content

@@ -139,8 +139,11 @@ def recorded(path, make):
     from tf_electra.utils.files import atomic_write_text
 
     if os.path.isfile(path):
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
+        try:
+            with open(path, encoding="utf-8") as f:
+                return json.load(f)
+        except (OSError, UnicodeDecodeError, ValueError) as e:
+            raise SystemExit(f"{path}: not a readable record ({e}); delete it to run that piece again") from None
     value = make()
     atomic_write_text(path, json.dumps(value, indent=2, default=str))
     return value
