@@ -183,13 +183,16 @@ def test_the_same_seed_repeats_a_run(data, tmp_path):
         (["--hparams", "nothing.json"], "neither a JSON object nor an existing file"),
         (["--max-seq-length", "128"], "holds sequences of 64 tokens but max_seq_length is 128"),
         (["--vocab", "{vocab_without_mask}"], "[MASK]"),
+        (["--env", "TF_ELECTRA_GRAPPLER=bogus"], "TF_ELECTRA_GRAPPLER='bogus': choose 'lean'"),
     ],
 )
 def test_bad_input_is_one_line(data, tmp_path, args, message):
     vocab = tmp_path / "vocab.txt"
     vocab.write_text("".join(t + "\n" for t in (data / "vocab.txt").read_text().split("\n")[:-1] if t != "[MASK]"))
     args = [a.replace("{vocab_without_mask}", str(vocab)) for a in args]
-    result = run_cli("pretrain", data, "--output", tmp_path / "run", "--steps", "2", *args)
+    env = dict([args[1].split("=", 1)]) if args[0] == "--env" else None  # a setting, not an argument
+    args = [] if env else args
+    result = run_cli("pretrain", data, "--output", tmp_path / "run", "--steps", "2", *args, env=env)
     assert result.returncode == 1 and message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "run" / "model.ckpt-2.index").exists()

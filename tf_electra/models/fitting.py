@@ -1,10 +1,15 @@
 """The training conveniences every ELECTRA model shares (a mixin for keras.Model subclasses)."""
 
+from tf_electra import _keras_compat
+from tf_electra.utils import graph_rewrites
+
 
 class DatasetFitMixin:
     """Training conveniences: `fit` does not pass Keras' default shuffle=True along with a
     tf.data.Dataset (a dataset brings its own order, and Keras warns that shuffle=True is ignored
-    for one), and the optimizer is built before the train step is traced.
+    for one), the optimizer is built before the train step is traced, and on the TensorFlow backend
+    the compiled train, test and predict steps run with lean Grappler settings
+    (`utils.graph_rewrites`: the first training step of ELECTRA-Small ~1.3 s sooner).
     """
 
     def fit(self, x=None, y=None, *args, **kwargs):
@@ -23,4 +28,21 @@ class DatasetFitMixin:
         optimizer = getattr(self, "optimizer", None)
         if optimizer is not None and not optimizer.built and self.built:
             optimizer.build(self.trainable_variables)
-        return super().make_train_function(force)
+        super().make_train_function(force)
+        return self._lean("train_function")
+
+    def make_test_function(self, force=False):
+        super().make_test_function(force)
+        return self._lean("test_function")
+
+    def make_predict_function(self, force=False):
+        super().make_predict_function(force)
+        return self._lean("predict_function")
+
+    def _lean(self, attribute):
+        """Keras' step function `attribute`, wrapped to run with lean Grappler settings (TensorFlow, compiled)."""
+        function = getattr(self, attribute)
+        if _keras_compat.backend() == "tensorflow" and not self.run_eagerly and graph_rewrites.enabled():
+            function = graph_rewrites.lean_rewrites(function)
+            setattr(self, attribute, function)
+        return function

@@ -28,6 +28,7 @@ from tf_electra.training.distribute import is_chief
 from tf_electra.training.distribute import make_strategy
 from tf_electra.training.optimization import ElectraAdamW
 from tf_electra.training.optimization import WarmupLinearDecay
+from tf_electra.utils import graph_rewrites
 from tf_electra.utils.files import atomic_write_text
 from tf_electra.utils.files import folder_lock
 
@@ -70,6 +71,7 @@ def pretrain(
     """
     import keras
 
+    graph_rewrites.enabled()  # a bad TF_ELECTRA_GRAPPLER is refused before anything is written
     config = config or saved_config(output) or PretrainingConfig()
     if steps is not None:
         config = dataclasses.replace(config, num_train_steps=steps)

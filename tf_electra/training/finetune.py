@@ -35,6 +35,7 @@ from tf_electra.training.distribute import make_strategy
 from tf_electra.training.optimization import FINETUNE_PRESETS
 from tf_electra.training.optimization import create_optimizer
 from tf_electra.training.optimization import recipe
+from tf_electra.utils import graph_rewrites
 from tf_electra.utils.files import folder_lock
 from tf_electra.utils.files import is_empty_folder
 from tf_electra.utils.values import is_number
@@ -142,6 +143,7 @@ def finetune(model_dir=None, task=None, train=None, output=None, *, config=None,
     if config is None:
         config = FinetuneConfig(model_dir, task, train, output, **options)
     config.validate()
+    graph_rewrites.enabled()  # a bad TF_ELECTRA_GRAPPLER is refused before anything is written
     chief = is_chief()
     output = os.path.abspath(config.output)
     if chief:

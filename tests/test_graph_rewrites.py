@@ -1,0 +1,160 @@
+"""The compiled steps run with lean Grappler settings: per thread, only during the call, the user's choices kept."""
+
+import threading
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from tensorflow.core.protobuf import config_pb2
+from tensorflow.core.protobuf import rewriter_config_pb2
+from tensorflow.python.eager import context
+
+import tf_electra
+from tf_electra.errors import ConfigError
+from tf_electra.utils import graph_rewrites
+
+from conftest import padded_batch
+from conftest import tiny_config
+
+Rewriter = rewriter_config_pb2.RewriterConfig
+
+
+def current_rewrites():
+    """The Grappler settings a compiled function called now on this thread would run with."""
+    serialized = context.context().function_call_options.config_proto_serialized
+    return config_pb2.ConfigProto.FromString(serialized).graph_options.rewrite_options
+
+
+def lean_probe():
+    return graph_rewrites.lean_rewrites(current_rewrites)
+
+
+def test_a_wrapped_call_runs_with_the_lean_settings_and_then_restores_the_threads():
+    before = context.context().function_call_options
+    rewrites = lean_probe()()
+    assert rewrites.meta_optimizer_iterations == Rewriter.ONE
+    assert rewrites.memory_optimization == Rewriter.NO_MEM_OPT
+    assert rewrites.layout_optimizer == Rewriter.OFF
+    # The passes that make steps fast stay at TensorFlow's default (on).
+    for kept in ("constant_folding", "remapping", "arithmetic_optimization", "dependency_optimization"):
+        assert getattr(rewrites, kept) == Rewriter.DEFAULT, kept
+    assert context.context().function_call_options is before
+    assert current_rewrites().meta_optimizer_iterations == Rewriter.DEFAULT_NUM_ITERS
+
+
+def test_the_settings_are_restored_when_the_call_raises():
+    before = context.context().function_call_options
+
+    @graph_rewrites.lean_rewrites
+    def failing():
+        raise RuntimeError("step failed")
+
+    with pytest.raises(RuntimeError, match="step failed"):
+        failing()
+    assert context.context().function_call_options is before
+
+
+def test_a_choice_the_user_made_with_tf_config_is_kept():
+    probe = lean_probe()
+    assert probe().layout_optimizer == Rewriter.OFF
+    tf.config.optimizer.set_experimental_options({"layout_optimizer": True})  # after a first call: seen anew
+    try:
+        rewrites = probe()
+        assert rewrites.layout_optimizer == Rewriter.ON
+        assert rewrites.meta_optimizer_iterations == Rewriter.ONE
+    finally:
+        tf.config.optimizer.set_experimental_options({"layout_optimizer": None})
+    assert probe().layout_optimizer == Rewriter.OFF
+
+
+def test_the_settings_belong_to_the_calling_thread_only():
+    inside, release, seen = threading.Event(), threading.Event(), {}
+
+    @graph_rewrites.lean_rewrites
+    def hold():
+        seen["inside"] = current_rewrites().meta_optimizer_iterations
+        inside.set()
+        release.wait(30)
+
+    worker = threading.Thread(target=hold)
+    worker.start()
+    try:
+        assert inside.wait(30)
+        seen["other thread"] = current_rewrites().meta_optimizer_iterations
+    finally:
+        release.set()
+        worker.join(30)
+    assert seen == {"inside": Rewriter.ONE, "other thread": Rewriter.DEFAULT_NUM_ITERS}
+
+
+def test_wrapping_twice_wraps_once():
+    once = lean_probe()
+    assert graph_rewrites.lean_rewrites(once) is once
+
+
+@pytest.mark.parametrize(
+    "value, lean", [(None, True), ("", True), ("lean", True), (" LEAN ", True), ("default", False), ("full", False)]
+)
+def test_the_environment_switch(monkeypatch, value, lean):
+    if value is None:
+        monkeypatch.delenv(graph_rewrites.ENV, raising=False)
+    else:
+        monkeypatch.setenv(graph_rewrites.ENV, value)
+    assert graph_rewrites.enabled() is lean
+
+
+@pytest.mark.parametrize("value", ["bogus", "1", "off", "lean,default"])
+def test_a_wrong_environment_switch_is_one_clear_error(monkeypatch, value):
+    monkeypatch.setenv(graph_rewrites.ENV, value)
+    with pytest.raises(ConfigError, match=f"{graph_rewrites.ENV}=.*choose 'lean'") as error:
+        graph_rewrites.enabled()
+    assert "\n" not in str(error.value)
+
+
+def trained(monkeypatch, setting, weights):
+    monkeypatch.setenv(graph_rewrites.ENV, setting)
+    config = tiny_config(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    model = tf_electra.TFElectraForSequenceClassification(config)
+    model.set_weights(weights)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2))
+    x, y = padded_batch(config), np.array([0, 1, 1])
+    losses = [float(model.train_on_batch(x, y)) for _ in range(3)]
+    results = [losses, model.evaluate(x, y, verbose=0), model.predict_on_batch(x)["logits"], model.get_weights()]
+    wrapped = [
+        getattr(getattr(model, f), "_lean_rewrites", False)
+        for f in ("train_function", "test_function", "predict_function")
+    ]
+    return wrapped, results
+
+
+def test_models_steps_are_wrapped_and_compute_what_tensorflows_defaults_compute(monkeypatch):
+    start = tf_electra.TFElectraForSequenceClassification(tiny_config()).get_weights()
+    lean_wrapped, lean = trained(monkeypatch, "lean", start)
+    default_wrapped, default = trained(monkeypatch, "default", start)
+    assert lean_wrapped == [True, True, True] and default_wrapped == [False, False, False]
+    assert lean[0][-1] < lean[0][0]  # it trained
+    for ours, theirs in zip(lean[:3] + lean[3], default[:3] + default[3]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+def test_a_pretrainers_train_step_is_wrapped_too(monkeypatch):
+    from tf_electra.models.electra_pretrainer import ElectraPretrainer
+
+    monkeypatch.delenv(graph_rewrites.ENV, raising=False)
+    config = tiny_config()
+    model = ElectraPretrainer(config, config.copy(hidden_size=16), 3, [1, 2, 3], max_seq_length=9, seed=0)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    batch = padded_batch(config, length=9)
+    model.train_on_batch({"input_ids": batch["input_ids"], "input_mask": batch["attention_mask"]})
+    assert model.train_function._lean_rewrites
+
+
+def test_a_wrong_environment_switch_stops_training_before_any_step(monkeypatch):
+    monkeypatch.setenv(graph_rewrites.ENV, "bogus")
+    config = tiny_config()
+    model = tf_electra.TFElectraForSequenceClassification(config)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    with pytest.raises(ConfigError, match=graph_rewrites.ENV):
+        model.train_on_batch(padded_batch(config), np.array([0, 1, 1]))
+    assert int(model.optimizer.iterations.numpy()) == 0
