@@ -9,7 +9,7 @@ class DatasetFitMixin:
     tf.data.Dataset (a dataset brings its own order, and Keras warns that shuffle=True is ignored
     for one), the optimizer is built before the train step is traced, and on the TensorFlow backend
     the compiled train, test and predict steps run with lean Grappler settings
-    (`utils.graph_rewrites`: the first training step of ELECTRA-Small ~1.3 s sooner).
+    (`utils.graph_rewrites`: the first training step of ELECTRA-Small about 1 s sooner).
     """
 
     def fit(self, x=None, y=None, *args, **kwargs):

@@ -4,14 +4,18 @@ Before a compiled step runs the first time, TensorFlow's graph optimizer (Grappl
 for a training step that is seconds of the time to the first step. Measured on ELECTRA-Small's
 classification step (10,354 nodes, AMD EPYC, 2 cores) its passes took 2.6 s, of which these did
 nothing to the graph: the whole second round of passes (0.85 s; it removed 70 of 7,500 nodes), the
-memory optimizer (0.25 s; it swaps and recomputes for GPUs) and the layout optimizer (0.15 s; it
-converts convolutions' data formats). `lean_rewrites` runs a function with those turned off, for the
+memory optimizer (0.25 s, and 1.3 s on the pre-training step, whose peak memory was 2% lower without
+it; its swapping and recomputation are for GPUs) and the layout optimizer (0.15 s; it converts
+convolutions' data formats). `lean_rewrites` runs a function with those turned off, for the
 calling thread only and only during the call; the passes that make the steps fast (the remapper's
 fused kernels, constant folding, arithmetic and dependency optimisation, pruning) stay on. (Constant
 folding, 0.4 s, folds only two nodes in float32, but mixed_bfloat16 steps were 3% slower without it.)
 
 A setting that the user chose with `tf.config.optimizer.set_experimental_options` is kept.
 `TF_ELECTRA_GRAPPLER=default` (or `full`) turns all of this off: TensorFlow's defaults everywhere.
+TensorFlow has no public API for per-call settings: this sets the calling thread's
+`context.function_call_options`, which every eager call of a compiled function reads;
+`tests/test_graph_rewrites.py` fails when a TensorFlow release changes that.
 """
 
 import functools
