@@ -158,3 +158,43 @@ def test_a_wrong_environment_switch_stops_training_before_any_step(monkeypatch):
     with pytest.raises(ConfigError, match=graph_rewrites.ENV):
         model.train_on_batch(padded_batch(config), np.array([0, 1, 1]))
     assert int(model.optimizer.iterations.numpy()) == 0
+
+
+def test_the_runtime_receives_the_lean_settings_with_each_call(monkeypatch):
+    # What TensorFlow hands its runtime for an eager call of a compiled function: the config_proto attr.
+    from tensorflow.python.eager import execute
+
+    received, real = [], execute.execute
+
+    def spy(op_name, num_outputs, inputs, attrs, ctx, name=None):
+        config = dict(zip(attrs[::2], attrs[1::2])).get("config_proto")
+        received.append(config_pb2.ConfigProto.FromString(config).graph_options.rewrite_options)
+        return real(op_name, num_outputs, inputs, attrs, ctx, name)
+
+    monkeypatch.setattr(execute, "execute", spy)
+    step = tf.function(lambda x: x * 2.0 + 1.0)
+    assert float(graph_rewrites.lean_rewrites(step)(tf.constant(1.0))) == 3.0
+    assert float(step(tf.constant(1.0))) == 3.0
+    iterations = [r.meta_optimizer_iterations for r in received]
+    assert iterations == [Rewriter.ONE, Rewriter.DEFAULT_NUM_ITERS], iterations
+
+
+def test_the_executor_type_chosen_around_a_call_is_kept():
+    probe = graph_rewrites.lean_rewrites(lambda: context.context().function_call_options.executor_type)
+    assert probe() is None
+    with tf.experimental.function_executor_type("SINGLE_THREADED_EXECUTOR"):
+        assert probe() == "SINGLE_THREADED_EXECUTOR"
+    assert probe() is None
+
+
+def test_a_tf_config_change_made_during_a_call_is_not_undone():
+    @graph_rewrites.lean_rewrites
+    def change():
+        tf.config.optimizer.set_experimental_options({"constant_folding": False})
+
+    try:
+        change()
+        assert current_rewrites().constant_folding == Rewriter.OFF
+    finally:
+        tf.config.optimizer.set_experimental_options({"constant_folding": None})
+    assert current_rewrites().constant_folding == Rewriter.DEFAULT

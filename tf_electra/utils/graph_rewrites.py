@@ -4,12 +4,13 @@ Before a compiled step runs the first time, TensorFlow's graph optimizer (Grappl
 for a training step that is seconds of the time to the first step. Measured on ELECTRA-Small's
 classification step (10,354 nodes, AMD EPYC, 2 cores) its passes took 2.6 s, of which these did
 nothing to the graph: the whole second round of passes (0.85 s; it removed 70 of 7,500 nodes), the
-memory optimizer (0.25 s, and 1.3 s on the pre-training step, whose peak memory was 2% lower without
-it; its swapping and recomputation are for GPUs) and the layout optimizer (0.15 s; it converts
-convolutions' data formats). `lean_rewrites` runs a function with those turned off, for the
-calling thread only and only during the call; the passes that make the steps fast (the remapper's
-fused kernels, constant folding, arithmetic and dependency optimisation, pruning) stay on. (Constant
-folding, 0.4 s, folds only two nodes in float32, but mixed_bfloat16 steps were 3% slower without it.)
+memory optimizer (0.25 s, and 1.3 s on the pre-training step, whose peak memory was 2% lower
+without it; its swapping and recomputation are for GPUs, so it stays on where a GPU is visible) and
+the layout optimizer (0.15 s; it converts convolutions' data formats). `lean_rewrites` runs a
+function with those turned off, for the calling thread only and only during the call; the passes
+that make the steps fast (the remapper's fused kernels, constant folding, arithmetic and dependency
+optimisation, pruning) stay on. (Constant folding, 0.4 s, folds only two nodes in float32, but
+mixed_bfloat16 steps were 3% slower without it.)
 
 A setting that the user chose with `tf.config.optimizer.set_experimental_options` is kept.
 `TF_ELECTRA_GRAPPLER=default` (or `full`) turns all of this off: TensorFlow's defaults everywhere.
@@ -38,6 +39,7 @@ def enabled():
 
 def _lean_options(base):
     """FunctionCallOptions like `base`, with the passes that do nothing for us off (unless chosen)."""
+    import tensorflow as tf
     from tensorflow.core.protobuf import config_pb2
     from tensorflow.core.protobuf import rewriter_config_pb2
     from tensorflow.python.eager import context
@@ -47,7 +49,8 @@ def _lean_options(base):
     rewrites = config.graph_options.rewrite_options
     if rewrites.meta_optimizer_iterations == Rewriter.DEFAULT_NUM_ITERS:
         rewrites.meta_optimizer_iterations = Rewriter.ONE
-    if rewrites.memory_optimization == Rewriter.DEFAULT_MEM_OPT:
+    # Measured on CPUs only; on a GPU its swapping can decide whether a batch fits.
+    if rewrites.memory_optimization == Rewriter.DEFAULT_MEM_OPT and not tf.config.list_physical_devices("GPU"):
         rewrites.memory_optimization = Rewriter.NO_MEM_OPT
     if rewrites.layout_optimizer == Rewriter.DEFAULT:
         rewrites.layout_optimizer = Rewriter.OFF
@@ -59,19 +62,22 @@ def lean_rewrites(function):
     if getattr(function, "_lean_rewrites", False):
         return function
 
-    @functools.wraps(function)
+    @functools.wraps(function, updated=())  # not a tf.function's internals: the wrapper is a plain function
     def call(*args, **kwargs):
         from tensorflow.python.eager import context
 
         ctx = context.context()
         base = ctx.function_call_options  # this thread's; TensorFlow replaces it when the user changes settings
-        if getattr(_local, "base", None) is not base:
-            _local.base, _local.lean = base, _lean_options(base)
-        ctx.function_call_options = _local.lean
+        key = (base.executor_type, base.config_proto_serialized)  # tf.experimental.function_executor_type edits it
+        if getattr(_local, "base", None) is not base or _local.key != key:
+            _local.base, _local.key, _local.lean = base, key, _lean_options(base)
+        lean = _local.lean
+        ctx.function_call_options = lean
         try:
             return function(*args, **kwargs)
         finally:
-            ctx.function_call_options = base
+            if ctx.function_call_options is lean:  # else the call changed tf.config: keep what it chose
+                ctx.function_call_options = base
 
     call._lean_rewrites = True
     return call
