@@ -63,7 +63,16 @@ def parse_args(argv):
     parser.add_argument("--quick", action="store_true", help="8x128 only, 3 rounds, no cold-start repeats")
     parser.add_argument("--no-probes", action="store_true", help="skip ceilings, kernels and cold starts")
     parser.add_argument("--json", help="also write every measurement here")
+    parser.add_argument(
+        "--cold-start-python",
+        action="append",
+        default=[],
+        metavar="FAMILY=PYTHON",
+        help="run one family's cold starts (torch or ours) with another interpreter, e.g. a virtualenv holding only "
+        "what that framework installs: TensorFlow imports jax, pandas and scipy when they are installed",
+    )
     args = parser.parse_args(argv)
+    args.cold_start_python = cold_start_pythons(parser, args.cold_start_python)
     if args.quick:
         args.shapes, args.rounds = "8x128", 3
     args.presets = [p for p in args.presets.split(",") if p]
@@ -77,6 +86,21 @@ def parse_args(argv):
     if unknown:
         parser.error(f"unknown names {unknown}; implementations: {list(IMPLS)}")
     return args
+
+
+def cold_start_pythons(parser, values):
+    """{"torch" | "ours": interpreter} from FAMILY=PYTHON values; a bad one is one parser error."""
+    pythons = {}
+    for value in values:
+        family, sep, python = value.partition("=")
+        if not sep or family not in ("torch", "ours") or not python:
+            parser.error(f"--cold-start-python {value!r}: expected torch=PYTHON or ours=PYTHON")
+        if family in pythons:
+            parser.error(f"--cold-start-python: {family} given twice")
+        if not (os.path.isfile(python) and os.access(python, os.X_OK)):
+            parser.error(f"--cold-start-python {value!r}: {python} is not an executable file")
+        pythons[family] = python
+    return pythons
 
 
 def versions():
@@ -135,7 +159,10 @@ def main(argv=None):
             for worker in workers.values():
                 worker.close()
     if not args.no_probes:
-        run["cold_start"] = cold_starts(PRESETS, repeats=1 if args.quick else 2, watch=watch)
+        run["cold_start_pythons"] = args.cold_start_python
+        run["cold_start"] = cold_starts(
+            PRESETS, repeats=1 if args.quick else 2, watch=watch, pythons=args.cold_start_python
+        )
     run["load_after"] = system.load_average()
     run["busy"] = {"timings": watch.measurements, "busy": watch.busy_measurements, "max_foreign": watch.max_foreign}
     print(report.markdown(run, GROUPS))

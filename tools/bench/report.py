@@ -127,6 +127,8 @@ def markdown(run, groups):
             case_table(run, preset, task, groups, lines)
     if run.get("cold_start"):
         lines.append("\n### Start-up in a fresh process (python start to result), alternating, median\n")
+        for family, python in sorted(run.get("cold_start_pythons", {}).items()):
+            lines.append(f"{family} ran with {python}.\n")
         lines.append(
             "| case | ours wall s | PyTorch wall s | ratio (PyTorch / ours) | ours peak RSS MB | PyTorch peak RSS MB |"
         )

@@ -108,13 +108,13 @@ def kernel_probe(name, cfg, batch=8, seq=128):
     return {key: value / 2 for key, value in counts.most_common()}  # setup runs two calls
 
 
-def _spawn_timed(args, family, watch):
+def _spawn_timed(args, family, watch, python=None):
     watch.wait()
     env = dict(os.environ, **QUIET_ENV, **ENV[family])
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, os.path.join(HERE, "coldstart.py"), *args], stdout=out, stderr=err, env=env
+            [python or sys.executable, os.path.join(HERE, "coldstart.py"), *args], stdout=out, stderr=err, env=env
         )
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
@@ -128,10 +128,12 @@ def _spawn_timed(args, family, watch):
     return {"wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024.0, "phases": phases}
 
 
-def cold_starts(presets, repeats, watch):
+def cold_starts(presets, repeats, watch, pythons=None):
     """Fresh-process start-up, alternating ours and PyTorch: Base inference from a saved folder, and
     the first training step of each preset (ours with Keras' Adam and with `create_optimizer`'s
-    ElectraAdamW). Returns {case: {family: [results]}}."""
+    ElectraAdamW). `pythons` ({"torch" | "ours": interpreter}) runs a family with another Python, e.g.
+    one whose virtualenv holds only that framework. Returns {case: {family: [results]}}."""
+    pythons = pythons or {}
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = os.path.join(tmp, "base")
@@ -146,5 +148,6 @@ def cold_starts(presets, repeats, watch):
             for _ in range(repeats):
                 for family in families:
                     env_family = "ours" if family == "recipe" else family
-                    out[key][family].append(_spawn_timed([mode, family, target], env_family, watch))
+                    run = _spawn_timed([mode, family, target], env_family, watch, pythons.get(env_family))
+                    out[key][family].append(run)
     return out

@@ -1,0 +1,66 @@
+"""tools/benchmark.py's command line: the interpreters that run each family's cold starts."""
+
+import os
+import sys
+import types
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
+
+import benchmark
+from bench import runner
+
+
+def fake_python(tmp_path, name="python"):
+    """An executable that records its arguments and prints what coldstart.py prints."""
+    path = tmp_path / name
+    path.write_text(f'#!/bin/sh\necho "$@" > {tmp_path}/args.txt\necho \'PHASES{{"import": 0.5}}\'\n')
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_each_family_can_have_its_own_interpreter(tmp_path):
+    torch_python, ours_python = fake_python(tmp_path, "torch-python"), fake_python(tmp_path, "ours-python")
+    args = benchmark.parse_args(
+        [f"--cold-start-python=torch={torch_python}", "--cold-start-python", f"ours={ours_python}"]
+    )
+    assert args.cold_start_python == {"torch": torch_python, "ours": ours_python}
+    assert benchmark.parse_args([]).cold_start_python == {}
+
+
+def test_a_cold_start_runs_with_the_chosen_interpreter(tmp_path):
+    python = fake_python(tmp_path)
+    quiet = types.SimpleNamespace(wait=lambda: None)
+    result = runner._spawn_timed(["train", "torch", "electra-small-discriminator"], "torch", quiet, python)
+    assert result["phases"] == {"import": 0.5} and result["wall_s"] > 0
+    assert (tmp_path / "args.txt").read_text().split()[1:] == ["train", "torch", "electra-small-discriminator"]
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("torch", "expected torch=PYTHON or ours=PYTHON"),
+        ("jax={python}", "expected torch=PYTHON or ours=PYTHON"),
+        ("torch=", "expected torch=PYTHON or ours=PYTHON"),
+        ("torch={missing}", "is not an executable file"),
+        ("torch={plain}", "is not an executable file"),
+        ("torch={folder}", "is not an executable file"),
+    ],
+)
+def test_a_bad_interpreter_is_one_error_line(tmp_path, capsys, value, message):
+    plain = tmp_path / "plain.txt"
+    plain.write_text("not a program")
+    value = value.format(python=fake_python(tmp_path), missing=tmp_path / "nothing", plain=plain, folder=tmp_path)
+    with pytest.raises(SystemExit) as stop:
+        benchmark.parse_args(["--cold-start-python", value])
+    assert stop.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "error: --cold-start-python" in error and message in error
+
+
+def test_a_family_given_twice_is_refused(tmp_path, capsys):
+    python = fake_python(tmp_path)
+    with pytest.raises(SystemExit):
+        benchmark.parse_args(["--cold-start-python", f"torch={python}", "--cold-start-python", f"torch={python}"])
+    assert "torch given twice" in capsys.readouterr().err
