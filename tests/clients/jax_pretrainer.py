@@ -9,6 +9,7 @@ import keras
 import numpy as np
 from adamw_reference import adamw_reference
 
+from tf_electra.layers.dropout import Dropout
 from tf_electra.models.electra_pretrainer import ElectraPretrainer
 from tf_electra.pretraining_config import PretrainingConfig
 from tf_electra.training.optimization import ElectraAdamW
@@ -46,4 +47,7 @@ for (g,) in grads:
     optimizer.apply_gradients([(g, weight)])
 want = adamw_reference([start], grads, [0.1] * 3, [1.0], [True], wd=0.1)[0]
 np.testing.assert_allclose(np.asarray(weight.value), want, rtol=1e-5)
+for policy in ("float32", "mixed_bfloat16"):  # tf_electra's Dropout: two decisions per random word on JAX too
+    y = np.asarray(Dropout(0.1, seed=1, dtype=policy)(keras.ops.ones((1000, 1001)), training=True), "float32")
+    assert abs(np.mean(y == 0) - 0.1) < 5 * np.sqrt(0.09 / y.size), (policy, np.mean(y == 0))
 print("jax pretrainer ok", losses)

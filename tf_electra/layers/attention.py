@@ -5,6 +5,7 @@ import math
 import keras
 from keras import ops
 
+from tf_electra.layers.dropout import Dropout
 from tf_electra.layers.initializers import dense
 from tf_electra.layers.initializers import weight_initializer
 from tf_electra.layers.residual import ResidualLayerNorm
@@ -56,7 +57,7 @@ class ElectraSelfAttention(keras.layers.Layer):
         self.query = dense(hidden_size, initializer_range, "query", self.dtype_policy)
         self.key = dense(hidden_size, initializer_range, "key", self.dtype_policy)
         self.value = dense(hidden_size, initializer_range, "value", self.dtype_policy)
-        self.dropout = keras.layers.Dropout(attention_dropout, dtype=self.dtype_policy)
+        self.dropout = Dropout(attention_dropout, dtype=self.dtype_policy)
         if self.relative:
             self.distance_embedding = keras.layers.Embedding(
                 2 * max_position_embeddings - 1,

@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from tf_electra.layers import checks
+from tf_electra.layers.dropout import Dropout
 from tf_electra.layers.initializers import weight_initializer
 
 
@@ -56,7 +57,7 @@ class ElectraEmbeddings(keras.layers.Layer):
         self.layer_norm = keras.layers.LayerNormalization(
             epsilon=layer_norm_eps, name="LayerNorm", dtype=self.dtype_policy
         )
-        self.dropout = keras.layers.Dropout(dropout, dtype=self.dtype_policy)
+        self.dropout = Dropout(dropout, dtype=self.dtype_policy)
 
     def build(self, input_shape=None):
         for table in (self.word_embeddings, self.position_embeddings, self.token_type_embeddings):

@@ -5,6 +5,7 @@ from keras import ops
 
 from tf_electra.layers.activations import gelu_exact
 from tf_electra.layers.activations import get_activation
+from tf_electra.layers.dropout import Dropout
 from tf_electra.layers.initializers import dense
 
 
@@ -124,7 +125,7 @@ class ElectraClassificationHead(keras.layers.Layer):
         self.hidden_size, self.num_labels = hidden_size, num_labels
         self.dropout_rate, self.initializer_range = dropout, initializer_range
         self.dense = dense(hidden_size, initializer_range, "dense", self.dtype_policy)
-        self.dropout = keras.layers.Dropout(dropout, dtype=self.dtype_policy)
+        self.dropout = Dropout(dropout, dtype=self.dtype_policy)
         self.out_proj = dense(num_labels, initializer_range, "out_proj", self.dtype_policy)
 
     def build(self, input_shape=None):
@@ -182,8 +183,8 @@ class ElectraSequenceSummary(keras.layers.Layer):
             dense(proj_units or hidden_size, initializer_range, "summary", self.dtype_policy) if use_proj else None
         )
         self.activation = get_activation(activation) if activation else None
-        self.first_dropout = keras.layers.Dropout(first_dropout or 0.0, dtype=self.dtype_policy)
-        self.last_dropout = keras.layers.Dropout(last_dropout or 0.0, dtype=self.dtype_policy)
+        self.first_dropout = Dropout(first_dropout or 0.0, dtype=self.dtype_policy)
+        self.last_dropout = Dropout(last_dropout or 0.0, dtype=self.dtype_policy)
 
     def build(self, input_shape=None):
         if self.summary is not None:

@@ -2,6 +2,7 @@
 
 import keras
 
+from tf_electra.layers.dropout import Dropout
 from tf_electra.layers.initializers import dense
 
 
@@ -26,7 +27,7 @@ class ResidualLayerNorm(keras.layers.Layer):
         self.layer_norm = keras.layers.LayerNormalization(
             epsilon=layer_norm_eps, name="LayerNorm", dtype=self.dtype_policy
         )
-        self.dropout = keras.layers.Dropout(dropout, dtype=self.dtype_policy)
+        self.dropout = Dropout(dropout, dtype=self.dtype_policy)
 
     def build(self, input_shape):
         self.dense.build(input_shape)

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from tf_electra.layers.dropout import Dropout
 from tf_electra.layers.initializers import dense
 from tf_electra.models import losses
 from tf_electra.models.base import TFElectraPreTrainedModel
@@ -18,7 +19,7 @@ class TFElectraForTokenClassification(TFElectraPreTrainedModel):
 
     def _create_head(self):
         cfg = self.config
-        self.dropout = keras.layers.Dropout(classifier_dropout(cfg), dtype=self.dtype_policy)
+        self.dropout = Dropout(classifier_dropout(cfg), dtype=self.dtype_policy)
         self.classifier = dense(cfg.num_labels, cfg.initializer_range, "classifier", self.dtype_policy)
 
     def _build_head(self):
