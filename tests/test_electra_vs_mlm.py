@@ -15,6 +15,7 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
 import electra_vs_mlm
+import finetune_grid
 
 ROWS = [
     {"text": "A fine film.<br /><br />I liked it! Really? Yes.", "label": "1", "source": "imdb"},
@@ -76,14 +77,14 @@ def test_a_missing_corpus_package_says_how_to_install_it(monkeypatch):
     ],
 )
 def test_each_encoder_gets_the_fine_tuning_rate_with_the_best_mean_dev_accuracy_never_the_best_test(runs, rate, tests):
-    assert electra_vs_mlm.choose(runs) == (rate, tests)
+    assert finetune_grid.choose(runs) == (rate, tests)
 
 
 @pytest.mark.parametrize(
     "text, expected", [("3e-4,1e-3", [3e-4, 1e-3]), ("1e-3,3e-4,1e-3", [3e-4, 1e-3]), ("0.0005", [5e-4])]
 )
 def test_learning_rates_parse_sorted_and_once(text, expected):
-    assert electra_vs_mlm.learning_rates(text) == expected
+    assert finetune_grid.learning_rates(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -100,7 +101,7 @@ def test_learning_rates_parse_sorted_and_once(text, expected):
 )
 def test_bad_learning_rates_are_refused_in_one_line(text, message):
     with pytest.raises(argparse.ArgumentTypeError, match=message):
-        electra_vs_mlm.learning_rates(text)
+        finetune_grid.learning_rates(text)
 
 
 def test_a_recorded_piece_runs_once_and_a_failed_one_leaves_no_record(tmp_path):
@@ -111,15 +112,15 @@ def test_a_recorded_piece_runs_once_and_a_failed_one_leaves_no_record(tmp_path):
         calls.append(1)
         return {"steps": 3, "seconds": 1.5}
 
-    assert electra_vs_mlm.recorded(path, make) == {"steps": 3, "seconds": 1.5}
-    assert electra_vs_mlm.recorded(path, make) == {"steps": 3, "seconds": 1.5}  # read back, not run again
+    assert finetune_grid.recorded(path, make) == {"steps": 3, "seconds": 1.5}
+    assert finetune_grid.recorded(path, make) == {"steps": 3, "seconds": 1.5}  # read back, not run again
     assert len(calls) == 1
 
     def fail():
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        electra_vs_mlm.recorded(str(tmp_path / "stopped.json"), fail)
+        finetune_grid.recorded(str(tmp_path / "stopped.json"), fail)
     assert sorted(os.listdir(tmp_path)) == ["piece.json"]  # a stopped piece runs again next time
 
 
@@ -128,5 +129,62 @@ def test_a_damaged_record_is_named_in_one_line_and_not_overwritten(tmp_path, con
     path = tmp_path / "piece.json"
     path.write_bytes(content)
     with pytest.raises(SystemExit, match=r"piece\.json: not a readable record .*; delete it to run that piece again"):
-        electra_vs_mlm.recorded(str(path), lambda: pytest.fail("a damaged record must not be silently re-run"))
+        finetune_grid.recorded(str(path), lambda: pytest.fail("a damaged record must not be silently re-run"))
     assert path.read_bytes() == content
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("all", [None]), ("500,all", [None, 500]), ("all,1000,500,500", [None, 500, 1000]), (" 300 , all", [None, 300])],
+)
+def test_train_sizes_parse_all_first_then_ascending_and_once(text, expected):
+    assert finetune_grid.train_sizes(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "neither 'all' nor a whole number"),
+        ("half", "neither 'all' nor a whole number"),
+        ("500,", "neither 'all' nor a whole number"),
+        ("5e2", "neither 'all' nor a whole number"),
+        ("1", "at least 2 examples, got 1"),
+        ("all,-5", "at least 2 examples, got -5"),
+    ],
+)
+def test_bad_train_sizes_are_refused_in_one_line(text, message):
+    with pytest.raises(argparse.ArgumentTypeError, match=message):
+        finetune_grid.train_sizes(text)
+
+
+TRAIN = [{"text": f"t{i}", "label": "positive" if i % 4 else "negative"} for i in range(400)]  # 3:1 labels
+
+
+@pytest.mark.parametrize("size", [2, 7, 100, 399, 400])
+def test_a_labelled_subset_keeps_the_label_shares_and_is_the_same_every_call(size):
+    chosen = finetune_grid.labelled_subset(TRAIN, size)
+    assert len(chosen) == size and len({r["text"] for r in chosen}) == size
+    assert all(r in TRAIN for r in chosen)
+    negatives = sum(r["label"] == "negative" for r in chosen)
+    assert abs(negatives - size / 4) <= 1
+    assert finetune_grid.labelled_subset(TRAIN, size) == chosen
+    assert finetune_grid.labelled_subset(list(TRAIN), size) == chosen  # depends on the rows, not the list object
+
+
+def test_all_is_the_whole_split_and_more_than_it_is_refused_before_any_run():
+    assert finetune_grid.labelled_subset(TRAIN, None) is TRAIN
+    with pytest.raises(SystemExit, match="--train-sizes: 401 is more than the 400 training examples"):
+        finetune_grid.labelled_subset(TRAIN, 401)
+
+
+@pytest.mark.parametrize(
+    "size, full, epochs",
+    [(None, 6824, 3), (6824, 6824, 3), (3412, 6824, 6), (2000, 6824, 11), (500, 6824, 20), (50, 6824, 20)],
+)
+def test_a_subset_gets_the_whole_splits_steps_within_the_epoch_cap(size, full, epochs):
+    assert finetune_grid.epochs_for(size, full) == epochs
+
+
+def test_run_names_keep_the_whole_split_runs_as_before_and_name_the_subset_size():
+    assert finetune_grid.run_name("random init", None, 3e-4, 1) == "finetune-random-init-lr0.0003-1"
+    assert finetune_grid.run_name("electra", 500, 1e-3, 0) == "finetune-electra-n500-lr0.001-0"

@@ -8,6 +8,12 @@ best with on the dev split. Beside it, a linear probe of each frozen encoder (a 
 classifier on its [CLS] and mean-pooled last hidden states, the penalty chosen on the dev split) shows
 what pre-training put into the features, apart from how fine-tuning moves them.
 
+Fine-tuning runs on the whole training split (3 epochs) and on each smaller labelled set that `--train-sizes`
+names (e.g. "all,500": a stratified 500-example subset, the same rows for every encoder and seed, with as many
+steps as the whole split's 3 epochs, at most 20 epochs): with few labels, what pre-training put into an encoder
+should count for more than what fine-tuning can learn from scratch, as on GLUE's smaller tasks (RTE has 2,490
+examples). "all,500" adds about 35 minutes.
+
 ELECTRA gets about `--minutes` of pre-training (its steps from the fastest of three timed 20-step windows);
 the masked LM then gets the wall clock ELECTRA's run actually took.
 
@@ -33,6 +39,13 @@ import re
 import time
 
 import frozen_probe
+from finetune_grid import choose
+from finetune_grid import epochs_for
+from finetune_grid import finetune_all
+from finetune_grid import labelled_subset
+from finetune_grid import learning_rates
+from finetune_grid import recorded
+from finetune_grid import train_sizes
 
 SIZES = {  # one encoder size for the discriminator, the MLM and the random baseline
     "model_size": "small",
@@ -134,21 +147,6 @@ def steps_for(objective, data, vocab, minutes):
     return int(minutes * 60 / per_step), per_step
 
 
-def recorded(path, make):
-    """The JSON at `path` if an earlier call of the tool finished this piece, else make()'s, written atomically."""
-    from tf_electra.utils.files import atomic_write_text
-
-    if os.path.isfile(path):
-        try:
-            with open(path, encoding="utf-8") as f:
-                return json.load(f)
-        except (OSError, UnicodeDecodeError, ValueError) as e:
-            raise SystemExit(f"{path}: not a readable record ({e}); delete it to run that piece again") from None
-    value = make()
-    atomic_write_text(path, json.dumps(value, indent=2, default=str))
-    return value
-
-
 def pretrain_both(data, vocab, workdir, minutes):
     """ELECTRA for about `minutes`, then the masked LM for the wall clock ELECTRA took (each recorded once done)."""
     from tf_electra.pretraining.run import pretrain
@@ -197,65 +195,6 @@ def random_encoder(workdir, vocab):
     return folder
 
 
-def finetune_all(encoders, splits, workdir, seeds, learning_rates):
-    """{encoder: {lr: [(dev accuracy, test accuracy) per seed]}}; each finished run is recorded once done."""
-    import tf_electra
-
-    train, dev, test = splits
-
-    def finetune_one(folder, out, lr, seed):
-        history = tf_electra.finetune(
-            folder,
-            "classification",
-            train,
-            out,
-            validation=dev,
-            preset="small",
-            epochs=3,
-            learning_rate=lr,
-            layer_decay=0.8,
-            max_length=64,
-            seed=seed,
-            overwrite=True,
-            verbose=0,
-        )
-        scores = tf_electra.training.predict.evaluate_file(out, test, max_length=64)
-        return {"dev": history["best"]["accuracy"], "test": scores["accuracy"]}
-
-    results = {}
-    for name, folder in encoders.items():
-        for lr in learning_rates:
-            for seed in seeds:
-                out = os.path.join(workdir, f"finetune-{name.replace(' ', '-')}-lr{lr:g}-{seed}")
-                run = recorded(out + ".json", lambda: finetune_one(folder, out, lr, seed))
-                results.setdefault(name, {}).setdefault(lr, []).append((run["dev"], run["test"]))
-                print(f"{name} lr {lr:g} seed {seed}: dev {run['dev']:.4f} test {run['test']:.4f}", flush=True)
-    return results
-
-
-def choose(runs):
-    """(learning rate, its test accuracies) with the best mean dev accuracy; a tie goes to the smaller rate.
-
-    Each encoder gets its own rate from the same grid, chosen on dev only: a rate that suits pre-trained
-    weights need not suit a random initialisation (Adam's steps have the same size for both, but pre-training
-    grows the weights), and one fixed rate would favour whichever start it happens to suit.
-    """
-    mean_dev = lambda lr: sum(dev for dev, _ in runs[lr]) / len(runs[lr])
-    best = max(sorted(runs), key=mean_dev)  # max keeps the first of equals: the smallest rate
-    return best, [test for _, test in runs[best]]
-
-
-def learning_rates(text):
-    """`--learning-rates`: comma-separated positive rates, e.g. "3e-4,1e-3"."""
-    try:
-        rates = [float(x) for x in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of numbers") from None
-    if not all(0 < rate < 1 for rate in rates):
-        raise argparse.ArgumentTypeError(f"learning rates must lie in (0, 1), got {text!r}")
-    return sorted(set(rates))
-
-
 def main():
     import numpy as np
 
@@ -269,39 +208,50 @@ def main():
         default=[3e-4, 1e-3],
         help="fine-tuning rates to try; each encoder gets the one with the best mean dev accuracy",
     )
+    parser.add_argument(
+        "--train-sizes",
+        type=train_sizes,
+        default=[None],
+        help='labelled training sets to fine-tune on: "all" and/or sizes of stratified subsets, e.g. "all,500"',
+    )
     args = parser.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
-    import tf_electra.training.predict  # noqa: F401
     from tf_electra.utils.files import atomic_write_text
 
     rows = corpus()
     vocab, data = prepare(args.workdir, rows)
     splits = movie_snippets(rows)
+    for size in args.train_sizes:
+        labelled_subset(splits[0], size)  # a size larger than the split is refused before hours of pre-training
     encoders, record = pretrain_both(data, vocab, args.workdir, args.minutes)
     encoders["random init"] = random_encoder(args.workdir, vocab)
-    results = finetune_all(encoders, splits, args.workdir, range(args.seeds), args.learning_rates)
-    probes = {name: frozen_probe.linear_probe(folder, splits) for name, folder in encoders.items()}
+    results = finetune_all(encoders, splits, args.workdir, range(args.seeds), args.learning_rates, args.train_sizes)
     summary = {}
-    for name, runs in results.items():
-        lr, tests = choose(runs)
-        summary[name] = {
-            "learning_rate": lr,
-            "mean": float(np.mean(tests)),
-            "std": float(np.std(tests)),
-            "runs": {f"{rate:g}": v for rate, v in runs.items()},
-            "linear_probe": probes[name],
-        }
+    labels = {"electra": "ELECTRA (replaced-token detection)", "mlm": "BERT-style masked LM", "random init": "none"}
+    for size, by_encoder in results.items():
+        train = labelled_subset(splits[0], size)
+        probe_splits = (train, splits[1], splits[2])
+        epochs = epochs_for(len(train), len(splits[0]))
+        print(
+            f"\n{len(train):,} labelled training examples, {epochs} epochs:\n\n| encoder | pre-training | "
+            f"fine-tuning lr (chosen on dev) | fine-tuned test accuracy ({args.seeds} seeds, mean ± std) | "
+            "linear probe, frozen |\n|---|---|---|---|---|"
+        )
+        for name, runs in by_encoder.items():
+            lr, tests = choose(runs)
+            s = summary.setdefault(str(len(train)), {})[name] = {
+                "learning_rate": lr,
+                "mean": float(np.mean(tests)),
+                "std": float(np.std(tests)),
+                "runs": {f"{rate:g}": v for rate, v in runs.items()},
+                "linear_probe": frozen_probe.linear_probe(encoders[name], probe_splits),
+                "epochs": epochs,
+            }
+            pre = f"{record[name]['steps']:,} steps, {record[name]['seconds'] / 60:.1f} min" if name in record else "—"
+            tuned = f"{100 * s['mean']:.1f} ± {100 * s['std']:.1f}"
+            print(f"| {labels[name]} | {pre} | {lr:g} | {tuned} | {100 * s['linear_probe']:.1f} |", flush=True)
     results_json = {"pretraining": record, "finetuning": summary, "sizes": SIZES}
     atomic_write_text(os.path.join(args.workdir, "results.json"), json.dumps(results_json, indent=2, default=str))
-    print(
-        f"\n| encoder | pre-training | fine-tuning lr (chosen on dev) | fine-tuned test accuracy ({args.seeds} seeds, "
-        "mean ± std) | linear probe, frozen |\n|---|---|---|---|---|"
-    )
-    labels = {"electra": "ELECTRA (replaced-token detection)", "mlm": "BERT-style masked LM", "random init": "none"}
-    for name, s in summary.items():
-        pre = f"{record[name]['steps']:,} steps, {record[name]['seconds'] / 60:.1f} min" if name in record else "—"
-        tuned = f"{100 * s['mean']:.1f} ± {100 * s['std']:.1f}"
-        print(f"| {labels[name]} | {pre} | {s['learning_rate']:g} | {tuned} | {100 * s['linear_probe']:.1f} |")
 
 
 if __name__ == "__main__":
