@@ -76,6 +76,21 @@ def test_unknown_batch_and_length_in_a_compiled_function():
     assert y.shape == (4, 6, 9) and set(np.unique(y)) <= {0.0, np.float32(LEVELS / (LEVELS - LEVELS // 4))}
 
 
+@pytest.mark.parametrize("width", [9, 10])
+def test_an_unknown_last_dimension_in_a_compiled_function(width):
+    layer = Dropout(0.5, seed=0)
+    fn = tf.function(lambda x: layer(x, training=True), input_signature=[tf.TensorSpec((None, None, None))])
+    y = fn(tf.ones((40, 30, width))).numpy()
+    assert y.shape == (40, 30, width) and set(np.unique(y)) <= {0.0, 2.0}
+    for column in range(width):  # each column, from either half of the words, dropped at the rate
+        assert abs(np.mean(y[..., column] == 0) - 0.5) < 5 * np.sqrt(0.25 / 1200)
+
+
+def test_a_scalar_falls_back_to_keras():
+    y = float(np.asarray(Dropout(0.5, seed=0)(keras.ops.convert_to_tensor(3.0), training=True)))
+    assert y in (0.0, 6.0)
+
+
 @pytest.mark.parametrize(
     "rate, training, check",
     [

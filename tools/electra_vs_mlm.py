@@ -239,7 +239,7 @@ def main():
         )
         for name, runs in by_encoder.items():
             lr, tests = choose(runs)
-            s = summary.setdefault(str(len(train)), {})[name] = {
+            s = summary.setdefault("all" if size is None else str(size), {})[name] = {
                 "learning_rate": lr,
                 "mean": float(np.mean(tests)),
                 "std": float(np.std(tests)),

@@ -1,7 +1,8 @@
 """The fine-tuning grid of `tools/electra_vs_mlm.py`: encoder x labelled-set size x learning rate x seed.
 
 Each finished fine-tuning run is recorded in a JSON file beside its output folder, so a stopped call of the tool
-continues where it stopped. Each encoder's row uses the rate with its best mean dev accuracy, per set size.
+continues where it stopped (records carry no code version: after changing tf_electra, use a fresh workdir). Each
+encoder's row uses the rate with its best mean dev accuracy, per set size.
 """
 
 import argparse
@@ -62,8 +63,8 @@ def labelled_subset(train, size):
     """`size` rows of `train` with its label shares (stratified; the same rows every call), or all of it."""
     if size is None:
         return train
-    if size > len(train):
-        raise SystemExit(f"--train-sizes: {size} is more than the {len(train)} training examples")
+    if size >= len(train):
+        raise SystemExit(f"--train-sizes: {size} is not fewer than the {len(train)} training examples; say 'all'")
     rng = random.Random(0)
     by_label = {}
     for row in train:
