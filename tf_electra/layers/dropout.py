@@ -14,7 +14,7 @@ class Dropout(keras.layers.Dropout):
     Keras' dropout draws one uniform float per element, in the input's dtype. Two things follow:
     * the random numbers are half of what a training step spends on dropout (TensorFlow's Philox
       kernel, measured on CPU), and each 32-bit word carries only one decision;
-    * in bfloat16 (mixed_bfloat16) the uniform numbers have 8 bits of precision, so rate 0.1 drops 10.17% of
+    * in bfloat16 (mixed_bfloat16) the uniform numbers have 8 bits of precision, so rate 0.1 drops 10.12-10.17% of
       the elements, not 10%.
     This layer draws 30 random bits per two elements and compares each 15-bit half with an integer
     threshold: an element is dropped with probability round(rate x 2^15) / 2^15 (within 1.6e-5 of `rate`),
