@@ -220,6 +220,26 @@ def test_folder_resolution_picks_the_newest(tmp_path):
     assert set(report["networks"]) == {"discriminator", "generator"}
 
 
+def test_inspect_reads_the_sizes_a_pretrain_run_recorded(tmp_path):
+    """A pretrain run writes pretrain_config.json beside its checkpoints; inspect uses it as import-google does."""
+    hp = write(tmp_path / "run", "shared_embeddings_with_both_projections")
+    report = inspect_google_checkpoint(str(tmp_path / "run"))
+    assert report["hparams"] is None and report["networks"]["discriminator"]["config"]["num_attention_heads"] == 2
+    keys = ("model_size", "embedding_size", "model_hparam_overrides", "generator_hidden_size", "vocab_size")
+    recorded = {k: hp[k] for k in keys}
+    recorded["model_hparam_overrides"] = dict(hp["model_hparam_overrides"], num_attention_heads=4)  # not the rule's 2
+    (tmp_path / "run" / "pretrain_config.json").write_text(json.dumps(recorded))
+    report = inspect_google_checkpoint(str(tmp_path / "run"))
+    assert report["hparams"] == str(tmp_path / "run" / "pretrain_config.json")
+    _, loaded = load_google_checkpoint(str(tmp_path / "run"), "discriminator")
+    assert report["networks"]["discriminator"]["config"]["num_attention_heads"] == loaded.num_attention_heads == 4
+    result = run_cli("inspect", str(tmp_path / "run"))
+    assert result.returncode == 0, result.stderr
+    assert (
+        "num_attention_heads=4" in result.stdout and "pretrain_config.json, which import-google reads" in result.stdout
+    )
+
+
 @pytest.mark.slow
 def test_cli_import_google_and_inspect(tmp_path):
     torch, transformers = torch_or_skip()

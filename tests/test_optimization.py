@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 
 import tf_electra
+from tf_electra.presets import model_size_of
 from tf_electra.training.optimization import ElectraAdamW
 from tf_electra.training.optimization import WarmupLinearDecay
 from tf_electra.training.optimization import create_optimizer
@@ -32,6 +33,14 @@ def test_presets_are_the_papers():
     assert recipe("base")["warmup_ratio"] == 0.1 and recipe("base")["batch_size"] == 32
     assert recipe("base")["epochs"] == 3 and recipe("base", "rte")["epochs"] == 10
     assert recipe("large", "sts")["epochs"] == 10 and recipe("small", "squad")["epochs"] == 2
+
+
+@pytest.mark.parametrize(
+    "width,size",
+    [(32, "small"), (128, "small"), (256, "small"), (384, "small"), (512, "base"), (768, "base"), (1024, "large")],
+)
+def test_the_default_preset_is_the_nearest_released_width(width, size):
+    assert model_size_of(tiny_config(hidden_size=width, num_attention_heads=1)) == size
 
 
 def test_depths_and_decay_exclusions():

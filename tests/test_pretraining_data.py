@@ -4,6 +4,8 @@ import bz2
 import gzip
 import os
 import random
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -80,6 +82,20 @@ def test_split_and_length_probabilities_are_the_originals():
     assert 0.035 < short / 4000 < 0.065  # 5% of targets a random length in [5, 64]
 
 
+def test_an_example_serializes_to_the_same_bytes_in_every_process():
+    code = (
+        "import hashlib\n"
+        "from tf_electra.pretraining.examples import serialize\n"
+        "print(hashlib.md5(serialize({'input_ids': [2, 7, 3], 'input_mask': [1, 1, 1], 'segment_ids': [0, 0, 0]}))"
+        ".hexdigest())\n"
+    )
+    digests = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+        for _ in range(5)
+    }
+    assert len(digests) == 1, digests
+
+
 @pytest.mark.slow
 def test_output_repeats_with_the_seed_and_not_with_the_number_of_workers(corpus, tmp_path):
     args = dict(max_seq_length=32, shards=4, seed=3)
@@ -90,6 +106,9 @@ def test_output_repeats_with_the_seed_and_not_with_the_number_of_workers(corpus,
     assert one["examples"] == two["examples"] > 20
     assert records(tmp_path / "one", 32) == records(tmp_path / "two", 32)
     assert records(tmp_path / "one", 32) != records(tmp_path / "other", 32)
+    for i in range(4):  # the same bytes, not only the same examples: checksums repeat too
+        name = f"pretrain_data.tfrecord-{i}-of-4"
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
     assert sorted(os.listdir(tmp_path / "one")) == sorted(
         ["pretrain_data.json", "vocab.txt"] + [f"pretrain_data.tfrecord-{i}-of-4" for i in range(4)]
     )

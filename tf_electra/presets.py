@@ -5,6 +5,8 @@ The rules are those of google-research/electra (`util/training_utils.py`
 docs/checkpoint_format.md, "Sizing rules".
 """
 
+import math
+
 from tf_electra.errors import ConfigError
 from tf_electra.utils.values import is_number
 from tf_electra.utils.values import is_positive_int
@@ -92,6 +94,9 @@ def preset_config_dict(name):
 
 
 def model_size_of(config):
-    """ "small", "base" or "large": the released size with this hidden width ("base" for other widths)."""
-    by_width = {hidden: size for size, (hidden, _) in MODEL_SIZES.items()}
-    return by_width.get(config.hidden_size, "base")
+    """ "small", "base" or "large": the released size whose hidden width is nearest (by ratio) to the config's.
+
+    256 and narrower is Small, 384 too (1.5x from 256, 2x from 768), 512 is Base (1.5x from 768), 1024 and wider
+    Large: a 32-wide test model gets Small's recipe (lr 3e-4), not Base's (1e-4).
+    """
+    return min(MODEL_SIZES, key=lambda size: abs(math.log(config.hidden_size / MODEL_SIZES[size][0])))

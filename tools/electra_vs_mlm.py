@@ -1,4 +1,4 @@
-"""The paper's claim in miniature: at equal compute, replaced-token detection gives a better encoder than MLM.
+"""The paper's claim in miniature, tested: at equal compute, is replaced-token detection better than MLM?
 
 Pre-trains a tiny ELECTRA and a tiny BERT-style masked LM (the same encoder size as ELECTRA's
 discriminator) on the same real English text, with the same batch and the same wall-clock budget, then

@@ -4,7 +4,14 @@ import argparse
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Shows defaults after each option, and keeps the examples' line breaks."""
+    """Shows an option's default after its help, unless the help states it or there is none; keeps the examples'
+    line breaks."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "default" in text or action.default in (None, False, argparse.SUPPRESS):
+            return text
+        return super()._get_help_string(action)
 
 
 def positive_int(text):

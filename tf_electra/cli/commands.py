@@ -97,10 +97,13 @@ def inspect(args):
     for network, info in report["networks"].items():
         sizes = ", ".join(f"{f}={info['config'][f]}" for f in fields)
         print(f"{network}: {info['parameters']:,} parameters; {sizes}")
-    print(
-        "(head counts follow the original rule max(1, hidden // 64); pass --hparams to import-google if the run "
-        "overrode them)"
-    )
+    if report["hparams"]:
+        print(f"(sizes and head counts from {report['hparams']}, which import-google reads too)")
+    else:
+        print(
+            "(head counts follow the original rule max(1, hidden // 64); pass --hparams to import-google if the run "
+            "overrode them)"
+        )
     return 0
 
 

@@ -149,7 +149,7 @@ def _add_training_commands(sub):
     p.add_argument(
         "--preset",
         choices=("small", "base", "large"),
-        help="the paper's hyperparameters for this size (default: from the model's width)",
+        help="the paper's hyperparameters for this size (default: the size whose width is nearest the model's)",
     )
     p.add_argument("--dataset", help="GLUE/SQuAD name for the paper's epochs (rte, sts: 10; squad: 2; else 3)")
     p.add_argument("--learning-rate", type=float, help="peak learning rate (default: the preset's)")

@@ -58,8 +58,14 @@ def add_pretraining_commands(sub):
     p.add_argument("--output", required=True, help="the run folder (created, or continued)")
     p.add_argument("--model-size", choices=("small", "base", "large"), help="the size (default: small)")
     p.add_argument("--steps", type=positive_int, help="total training steps (num_train_steps; default: 1000000)")
-    p.add_argument("--batch-size", type=positive_int, help="train_batch_size (default: 128 small, 256 base)")
-    p.add_argument("--max-seq-length", type=positive_int, help="the data's sequence length (default: 128)")
+    p.add_argument(
+        "--batch-size", type=positive_int, help="train_batch_size (default: 128 small, 256 base, 2048 large)"
+    )
+    p.add_argument(
+        "--max-seq-length",
+        type=positive_int,
+        help="max_seq_length, which must be the data's (default: 128 small, 512 base and large)",
+    )
     p.add_argument(
         "--hparams",
         help="run_pretraining.py-style hparams: JSON or a JSON file (its key names, plus ours for short runs: "

@@ -18,6 +18,8 @@ from tf_electra.io.google_layout import SKIP
 from tf_electra.io.google_layout import detect_layout
 from tf_electra.io.google_layout import infer_config
 from tf_electra.io.google_layout import network_variables
+from tf_electra.io.google_layout import parse_hparams
+from tf_electra.io.google_layout import run_hparams
 from tf_electra.io.weights import variable_names
 
 
@@ -152,11 +154,14 @@ def inspect_google_checkpoint(path):
     """A description of a checkpoint: layout, inferred configs and parameter counts per network."""
     prefix, _, shapes, _ = open_checkpoint(path)
     layout = detect_layout(shapes, prefix)
+    hparams_file = run_hparams(prefix)  # a `tf-electra pretrain` run's own sizes, as load_google_checkpoint reads
+    hparams = parse_hparams(hparams_file) if hparams_file else None
     report = {"prefix": prefix, "layout": layout.describe(), "variables": len(shapes), "networks": {}}
+    report["hparams"] = hparams_file
     for network, present in (("discriminator", layout.has_discriminator), ("generator", layout.has_generator)):
         if not present:
             continue
         params = sum(math.prod(shapes[n]) for n in network_variables(shapes, layout, network))
-        config = infer_config(shapes, layout, network, prefix=prefix)
+        config = infer_config(shapes, layout, network, hparams, prefix=prefix)
         report["networks"][network] = {"parameters": params, "config": config.to_dict()}
     return report

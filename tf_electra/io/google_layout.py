@@ -5,6 +5,7 @@ embeddings (docs/checkpoint_format.md); its shapes and the original sizing rules
 hparams) give each network's ElectraConfig.
 """
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -110,6 +111,15 @@ def shape_sizes(shapes, layout, network, prefix="checkpoint"):
         ],
         "type_vocab_size": _shape(shapes, "electra/embeddings/token_type_embeddings/embeddings", scopes, prefix)[0],
     }
+
+
+RUN_HPARAMS = "pretrain_config.json"  # what `tf-electra pretrain` writes beside its checkpoints
+
+
+def run_hparams(prefix):
+    """The hparams a `tf-electra pretrain` run recorded beside its checkpoints (None for other runs)."""
+    path = os.path.join(os.path.dirname(prefix), RUN_HPARAMS)
+    return path if os.path.isfile(path) else None
 
 
 def parse_hparams(hparams):

@@ -1,7 +1,5 @@
 """Loading one network of an original google-research/electra pre-training checkpoint."""
 
-import os
-
 from tf_electra.errors import CheckpointError
 from tf_electra.io import google_format
 from tf_electra.io import google_layout
@@ -11,13 +9,6 @@ from tf_electra.models.pretraining import TFElectraForMaskedLM
 from tf_electra.models.pretraining import TFElectraForPreTraining
 
 NETWORK_CLASSES = {"discriminator": TFElectraForPreTraining, "generator": TFElectraForMaskedLM}
-RUN_HPARAMS = "pretrain_config.json"  # what `tf-electra pretrain` writes beside its checkpoints
-
-
-def run_hparams(prefix):
-    """The hparams a `tf-electra pretrain` run recorded beside its checkpoints (None for other runs)."""
-    path = os.path.join(os.path.dirname(prefix), RUN_HPARAMS)
-    return path if os.path.isfile(path) else None
 
 
 def load_google_checkpoint(path, model="discriminator", hparams=None, config=None, dtype=None, progress=None):
@@ -56,7 +47,7 @@ def load_google_checkpoint(path, model="discriminator", hparams=None, config=Non
             "use model='discriminator'"
         )
     if config is None:
-        hparams = google_layout.parse_hparams(hparams if hparams is not None else run_hparams(prefix))
+        hparams = google_layout.parse_hparams(hparams if hparams is not None else google_layout.run_hparams(prefix))
         config = google_layout.infer_config(shapes, layout, model, hparams, prefix)
     else:
         check_config(config, shapes, "google", source=prefix, **layout.scopes(model))

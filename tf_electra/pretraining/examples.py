@@ -84,8 +84,11 @@ class ExampleBuilder:
 
 
 def serialize(example):
-    """A tf.train.Example holding the three int64 features, serialized."""
+    """A tf.train.Example holding the three int64 features, serialized with its map in key order.
+
+    Without `deterministic=True` protobuf writes the feature map in an order that changes from process to
+    process, so the same examples would give shards with other bytes (and checksums) on every run."""
     import tensorflow as tf
 
     feature = {k: tf.train.Feature(int64_list=tf.train.Int64List(value=example[k])) for k in FEATURES}
-    return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
+    return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString(deterministic=True)

@@ -184,7 +184,7 @@ def export_saved_model(
     try:
         target = os.path.join(tmp, "model")
         archive.write_out(target, verbose=verbose)
-        _write_assets(target, model, tokenizer, warmup, rank)
+        _write_assets(target, model, tokenizer, warmup, rank, labels=task.names_labels and config.num_labels > 1)
         apply_umask(target)
         return _rename_into_place(target, base_dir, final)
     except OSError as e:
@@ -206,13 +206,13 @@ def _prepare_base_dir(base_dir):
     return base_dir
 
 
-def _write_assets(target, model, tokenizer, warmup, rank):
+def _write_assets(target, model, tokenizer, warmup, rank, labels):
     assets = os.path.join(target, "assets")
     os.makedirs(assets, exist_ok=True)
     config = model.config
-    atomic_write_text(
-        os.path.join(assets, "labels.txt"), "".join(f"{config.id2label[i]}\n" for i in range(config.num_labels))
-    )
+    if labels:  # only where the outputs name labels: a discriminator's or a QA head's "labels" mean nothing
+        names = "".join(f"{config.id2label[i]}\n" for i in range(config.num_labels))
+        atomic_write_text(os.path.join(assets, "labels.txt"), names)
     atomic_write_text(os.path.join(assets, "config.json"), config.to_json_string())
     if tokenizer is not None:
         tokenizer.save_pretrained(assets)

@@ -77,6 +77,8 @@ class Task:
         default_max_length: Sequence length when none is given.
         paper_dataset: The benchmark whose epoch count the paper's recipe uses by default.
         columns: The column-name options its encoder takes (e.g. "text_column").
+        names_labels: Whether its serving outputs include `label`, the id2label name of the best class (with
+            more than one label); an export then lists the names in assets/labels.txt.
     """
 
     name = None
@@ -87,6 +89,7 @@ class Task:
     default_max_length = 128
     paper_dataset = None
     columns = ()
+    names_labels = False
 
     # --- models ---------------------------------------------------------------------------------
 

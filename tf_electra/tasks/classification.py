@@ -101,6 +101,7 @@ class ClassificationTask(Task):
     """One label per text or text pair; softmax cross-entropy; accuracy, F1, Matthews correlation."""
 
     name = "classification"
+    names_labels = True
     model_class = TFElectraForSequenceClassification
     main_metric = "accuracy"
     finetunable = True

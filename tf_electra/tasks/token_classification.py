@@ -78,6 +78,7 @@ class TokenClassificationTask(Task):
     """One tag per word; cross-entropy on each word's first piece; entity-level F1 (seqeval)."""
 
     name = "token-classification"
+    names_labels = True
     model_class = TFElectraForTokenClassification
     main_metric = "entity_f1"
     finetunable = True

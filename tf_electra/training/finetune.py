@@ -55,7 +55,7 @@ class FinetuneConfig:
         task: A task name (`tf_electra.tasks.base.finetuning_tasks()`).
         train / validation: Data files (.csv, .tsv, .jsonl; SQuAD .json) or lists of rows.
         output: Folder to create: best/ (model + tokenizer), metrics.json, logs/.
-        preset: "small", "base" or "large" hyperparameters (default: from the model's width).
+        preset: "small", "base" or "large" hyperparameters (default: the size whose width is nearest the model's).
         dataset: A GLUE/SQuAD name ("rte", "sts", "squad", ...) whose epoch count the paper sets.
         learning_rate, epochs, batch_size, layer_decay, warmup_ratio, weight_decay: override the preset.
         max_length: Truncation length (default: the task's, 128 or 384 for question answering).
