@@ -220,6 +220,25 @@ def test_folder_resolution_picks_the_newest(tmp_path):
     assert set(report["networks"]) == {"discriminator", "generator"}
 
 
+def test_hparams_beyond_the_sizes_reach_both_networks(tmp_path):
+    """model_hparam_overrides may set what shapes cannot show (activation, epsilon, dropout): both networks get it,
+    as the original's generator copies the discriminator's BertConfig; unknown keys are refused by name."""
+    hp = write(tmp_path / "ckpt", "shared_embeddings_with_both_projections")
+    keys = ("model_size", "embedding_size", "model_hparam_overrides", "generator_hidden_size", "vocab_size")
+    run = {k: hp[k] for k in keys}
+    run["model_hparam_overrides"] = dict(hp["model_hparam_overrides"], hidden_act="relu", layer_norm_eps=1e-3)
+    run["model_hparam_overrides"]["hidden_dropout_prob"] = 0.2
+    for network in ("discriminator", "generator"):
+        _, config = load_google_checkpoint(str(tmp_path / "ckpt"), network, hparams=run)
+        assert (config.hidden_act, config.layer_norm_eps, config.hidden_dropout_prob) == ("relu", 1e-3, 0.2)
+    _, plain = load_google_checkpoint(str(tmp_path / "ckpt"), "discriminator")
+    assert (plain.hidden_act, plain.layer_norm_eps, plain.hidden_dropout_prob) == ("gelu", 1e-12, 0.1)
+    with pytest.raises(
+        tf_electra.ConfigError, match="unknown hparam 'genrator_layers'; did you mean 'generator_layers'"
+    ):
+        load_google_checkpoint(str(tmp_path / "ckpt"), "discriminator", hparams=dict(run, genrator_layers=1.0))
+
+
 def test_inspect_reads_the_sizes_a_pretrain_run_recorded(tmp_path):
     """A pretrain run writes pretrain_config.json beside its checkpoints; inspect uses it as import-google does."""
     hp = write(tmp_path / "run", "shared_embeddings_with_both_projections")

@@ -183,13 +183,17 @@ def test_the_same_seed_repeats_a_run(data, tmp_path):
         (["--hparams", "nothing.json"], "neither a JSON object nor an existing file"),
         (["--max-seq-length", "128"], "holds sequences of 64 tokens but max_seq_length is 128"),
         (["--vocab", "{vocab_without_mask}"], "[MASK]"),
+        (["--vocab", "{vocab_reordered}"], "was tokenized with another vocabulary than"),
         (["--env", "TF_ELECTRA_GRAPPLER=bogus"], "TF_ELECTRA_GRAPPLER='bogus': choose 'lean'"),
     ],
 )
 def test_bad_input_is_one_line(data, tmp_path, args, message):
     vocab = tmp_path / "vocab.txt"
     vocab.write_text("".join(t + "\n" for t in (data / "vocab.txt").read_text().split("\n")[:-1] if t != "[MASK]"))
-    args = [a.replace("{vocab_without_mask}", str(vocab)) for a in args]
+    tokens = (data / "vocab.txt").read_text().split("\n")[:-1]
+    reordered = tmp_path / "reordered.txt"  # the same tokens, the ordinary ones in reverse order
+    reordered.write_text("".join(t + "\n" for t in tokens[:5] + tokens[5:][::-1]))
+    args = [a.replace("{vocab_without_mask}", str(vocab)).replace("{vocab_reordered}", str(reordered)) for a in args]
     env = dict([args[1].split("=", 1)]) if args[0] == "--env" else None  # a setting, not an argument
     args = [] if env else args
     result = run_cli("pretrain", data, "--output", tmp_path / "run", "--steps", "2", *args, env=env)
@@ -210,3 +214,35 @@ def test_a_folder_holding_another_run_is_refused(run, data):
         json.dumps(dict(TINY, generator_hidden_size=0.25)),
     )
     assert result.returncode == 1 and "holds a different run (generator_hidden_size" in result.stderr
+
+
+def test_a_change_to_a_run_is_refused_by_its_name(run, data):
+    result = run_cli("pretrain", data, "--output", run, "--steps", "400", "--batch-size", "16")
+    assert result.returncode == 1 and "train_batch_size: 32 there, 16 now" in result.stderr, result.stderr
+    assert "embedding_size" not in result.stderr  # only what changed (other options come from the run)
+
+
+def test_a_run_keeps_its_vocabulary(run, data, tmp_path):
+    """Data from the original script records no vocabulary; the run folder's own vocab.txt still binds."""
+    import shutil
+
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy)
+    os.remove(copy / "pretrain_data.json")
+    tokens = (copy / "vocab.txt").read_text().split("\n")[:-1]
+    (copy / "vocab.txt").write_text("".join(t + "\n" for t in tokens[:5] + tokens[5:][::-1]))
+    before = sorted(os.listdir(run))
+    result = run_cli("pretrain", copy, "--output", run, "--steps", "400")
+    assert result.returncode == 1 and "was trained with its own vocab.txt" in result.stderr, result.stderr
+    assert sorted(os.listdir(run)) == before
+
+
+def test_a_refused_start_does_not_bind_the_folder(data, tmp_path):
+    """Settings of an attempt refused before its first checkpoint (here: the wrong length) are not a run."""
+    out = tmp_path / "run"
+    hparams = json.dumps(dict(TINY, save_checkpoints_steps=2))
+    result = run_cli("pretrain", data, "--output", out, "--steps", "2", "--hparams", hparams, "--max-seq-length", "32")
+    assert result.returncode == 1 and "use --max-seq-length 64" in result.stderr, result.stderr
+    result = run_cli("pretrain", data, "--output", out, "--steps", "2", "--hparams", hparams)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (out / "model.ckpt-2.index").exists()

@@ -202,13 +202,9 @@ class PretrainingConfig:
         sizes = generator_sizes(self._disc_sizes(), self.generator_hidden_size, self.generator_layers)
         if self.untied_generator_embeddings:
             sizes["embedding_size"] = sizes["hidden_size"]
-        disc = self.discriminator_config()
-        return ElectraConfig(
-            vocab_size=self.vocab_size,
-            max_position_embeddings=disc.max_position_embeddings,
-            hidden_act=disc.hidden_act,
-            **sizes,
-        )
+        # the original copies the discriminator's BertConfig and changes only the sizes: activation, dropout,
+        # LayerNorm epsilon and initializer range carry over (as model_hparam_overrides set them)
+        return self.discriminator_config().copy(**sizes)
 
     def to_dict(self):
         return dataclasses.asdict(self)

@@ -243,12 +243,17 @@ def build_pretraining_data(args):
 
 def pretrain(args):
     from tf_electra.pretraining.run import pretrain as run
+    from tf_electra.pretraining.run import saved_config
     from tf_electra.pretraining_config import PretrainingConfig
+    from tf_electra.utils.values import parse_json_object
 
     settings = dict(model_size=args.model_size, train_batch_size=args.batch_size, max_seq_length=args.max_seq_length)
     config = None  # no settings given: continue a run with its own, or start ELECTRA-Small
     if args.hparams is not None or any(v is not None for v in settings.values()):
-        config = PretrainingConfig.from_hparams(args.hparams, **settings)
+        # on a run's own settings, so that a change is refused by its name (or allowed: --steps, checkpointing)
+        saved = saved_config(args.output)
+        hparams = {**(saved.to_dict() if saved else {}), **parse_json_object(args.hparams, "hparams")}
+        config = PretrainingConfig.from_hparams(hparams, **settings)
     last = run(
         args.data,
         args.output,

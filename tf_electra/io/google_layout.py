@@ -14,6 +14,7 @@ from tf_electra.errors import CheckpointError
 from tf_electra.io import names
 from tf_electra.presets import discriminator_sizes
 from tf_electra.presets import generator_sizes
+from tf_electra.pretraining_config import PretrainingConfig
 from tf_electra.utils.values import parse_json_object
 
 NETWORKS = ("discriminator", "generator")
@@ -143,10 +144,24 @@ def hparams_sizes(hparams, layout, network):
     return sizes
 
 
+# Config fields that model_hparam_overrides may set and the variable shapes cannot tell.
+NON_SIZE_FIELDS = (
+    "hidden_act",
+    "layer_norm_eps",
+    "hidden_dropout_prob",
+    "attention_probs_dropout_prob",
+    "initializer_range",
+)
+
+
 def infer_config(shapes, layout, network, hparams=None, prefix="checkpoint"):
     """The ElectraConfig of one network: sizes from shapes, heads from the rules (or hparams)."""
     sizes = shape_sizes(shapes, layout, network, prefix)
+    settings = {"hidden_act": "gelu", "layer_norm_eps": 1e-12}  # BERT's, the original's
     if hparams:
+        run = PretrainingConfig.from_hparams(hparams)  # refuses unknown keys by name, as `pretrain` does
+        disc = run.discriminator_config()  # both networks share its activation, dropout, epsilon and init
+        settings = {name: getattr(disc, name) for name in NON_SIZE_FIELDS}
         expected = hparams_sizes(hparams, layout, network)
         for field, value in expected.items():
             if field in sizes and sizes[field] != value:
@@ -157,4 +172,4 @@ def infer_config(shapes, layout, network, hparams=None, prefix="checkpoint"):
         heads = expected["num_attention_heads"]
     else:
         heads = max(1, sizes["hidden_size"] // 64)
-    return ElectraConfig(num_attention_heads=heads, hidden_act="gelu", layer_norm_eps=1e-12, **sizes)
+    return ElectraConfig(num_attention_heads=heads, **settings, **sizes)

@@ -8,7 +8,6 @@ original's. The output folder is written under a temporary name and renamed into
 `pretrain_data.json` (what was built, and how) and a copy of the vocabulary.
 """
 
-import hashlib
 import json
 import os
 import random
@@ -25,6 +24,7 @@ from tf_electra.pretraining.examples import serialize
 from tf_electra.tokenization.tokenizer import ElectraTokenizer
 from tf_electra.utils.files import atomic_directory
 from tf_electra.utils.files import atomic_write_text
+from tf_electra.utils.files import file_sha256
 from tf_electra.utils.text_files import check_text_files
 from tf_electra.utils.text_files import read_lines
 from tf_electra.utils.values import is_positive_int
@@ -108,7 +108,7 @@ def build_pretraining_data(
             "shards": shards,
             "examples_per_shard": counts,
             "vocab_size": len(tokenizer),
-            "vocab_sha256": _sha256(vocab),
+            "vocab_sha256": file_sha256(vocab),
             "do_lower_case": do_lower_case,
             "seed": seed,
             "inputs": [os.path.abspath(p) for p in paths],
@@ -230,14 +230,6 @@ def _units(path, blanks_separate_docs):
             unit = []
     if unit:
         yield unit
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _worker_main():

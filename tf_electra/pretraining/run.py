@@ -30,6 +30,7 @@ from tf_electra.training.optimization import ElectraAdamW
 from tf_electra.training.optimization import WarmupLinearDecay
 from tf_electra.utils import graph_rewrites
 from tf_electra.utils.files import atomic_write_text
+from tf_electra.utils.files import file_sha256
 from tf_electra.utils.files import folder_lock
 
 CONFIG_FILE = "pretrain_config.json"
@@ -84,6 +85,7 @@ def pretrain(
         raise TrainingError(f"{output} exists and is not a folder; choose another output")
     with folder_lock(output, "pre-training run") if chief else _nothing():
         _check_same_run(output, config)
+        _check_same_vocabulary(output, vocab)
         dataset_seed = seed
         keras.utils.set_random_seed(seed)
         with make_strategy(strategy).scope():
@@ -138,7 +140,7 @@ def pretrain(
 def saved_config(output):
     """The PretrainingConfig a run folder recorded (None when there is none)."""
     path = os.path.join(output, CONFIG_FILE)
-    if not os.path.isfile(path):
+    if not os.path.isfile(path) or not latest_checkpoint(output):  # an attempt that saved no checkpoint
         return None
     try:
         with open(path, encoding="utf-8") as f:
@@ -158,6 +160,11 @@ def _with_vocab(config, tokenizer, vocab, data):
         raise ConfigError(
             f"{data} was tokenized with a {info['vocab_size']}-token vocabulary, but {vocab} holds "
             f"{size}; pass the data's vocab.txt (--vocab)"
+        )
+    if info.get("vocab_sha256") not in (None, file_sha256(vocab)):
+        raise ConfigError(
+            f"{data} was tokenized with another vocabulary than {vocab} (same size, other tokens or order); "
+            "pass the data's vocab.txt (--vocab)"
         )
     config = dataclasses.replace(config, vocab_size=size)
     config.validate()
@@ -203,15 +210,25 @@ def build_optimizer(config):
     )
 
 
+def _check_same_vocabulary(output, vocab):
+    """A continued run keeps the vocabulary its checkpoints were trained with."""
+    own = os.path.join(output, "vocab.txt")
+    if latest_checkpoint(output) and os.path.isfile(own) and file_sha256(own) != file_sha256(vocab):
+        raise TrainingError(
+            f"{output} was trained with its own vocab.txt, and {vocab} differs from it; continue with the run's "
+            "data and vocabulary, or choose another output folder"
+        )
+
+
 def _check_same_run(output, config):
     path = os.path.join(output, CONFIG_FILE)
+    if not latest_checkpoint(output):
+        return  # nothing to continue: settings left by an attempt refused before its first checkpoint do not bind
     if not os.path.isfile(path):
-        if latest_checkpoint(output):
-            raise TrainingError(
-                f"{output} holds checkpoints of another tool's run (no {CONFIG_FILE}); choose "
-                "another output folder, or import them with tf-electra import-google"
-            )
-        return
+        raise TrainingError(
+            f"{output} holds checkpoints of another tool's run (no {CONFIG_FILE}); choose "
+            "another output folder, or import them with tf-electra import-google"
+        )
     try:
         with open(path, encoding="utf-8") as f:
             earlier = json.load(f)

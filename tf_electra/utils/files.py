@@ -10,6 +10,7 @@ TF Serving container, say) can read them.
 import contextlib
 import errno
 import fcntl
+import hashlib
 import os
 import re
 import shutil
@@ -189,3 +190,12 @@ def is_empty_folder(path):
     if not os.path.exists(path):
         return True
     return os.path.isdir(path) and not [n for n in os.listdir(path) if n != ".lock"]
+
+
+def file_sha256(path):
+    """The hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
