@@ -164,13 +164,30 @@ CASES = [
         "Operation not permitted",
     ),
     ("inspect missing", "inspect {root}/nothing", "does not exist"),
+    (
+        "predict over its input",
+        "predict {root}/model --input {root}/train.csv --output {root}/train.csv",
+        "is or holds the input",
+    ),
+    (
+        "build-vocab over its input",
+        "build-vocab {root}/corpus.txt --output {root}/corpus.txt --overwrite",
+        "is or holds the input",
+    ),
+    (
+        "build-pretraining-data over its input's folder",
+        "build-pretraining-data {root}/corpus.txt --vocab {root}/vocab.txt --output {root} --overwrite",
+        "is or holds the input",
+    ),
 ]
 
 
 @pytest.mark.parametrize("name,command,message", CASES, ids=[c[0] for c in CASES])
 def test_one_clear_line(workspace, name, command, message):
     args = command.format(root=workspace).split()
+    inputs = {n: (workspace / n).read_bytes() for n in ("train.csv", "corpus.txt")}
     result = run_cli(*args)
+    assert inputs == {n: (workspace / n).read_bytes() for n in inputs}  # no input is ever replaced
     if name == "evaluate long field":  # a 140,000-character field is read, not refused
         assert result.returncode == 0, result.stderr[-2000:]
         return
@@ -218,3 +235,37 @@ def test_a_full_disk_is_one_line_and_leaves_nothing_half_written(workspace, tmp_
     if args[0] == "finetune":  # what a run leaves is consistent: no best/ with a half-written model
         best = target / "best"
         assert not best.exists() or json.loads((best / "config.json").read_text())
+
+
+def test_overwrite_spares_checkpoints_inputs_and_live_runs(workspace, tmp_path):
+    """--overwrite replaces model folders, never a training run, a folder holding the input, or a locked folder."""
+    from tf_electra.utils.files import folder_lock
+
+    from fixtures import checkpoint_shapes
+    from fixtures import write_checkpoint
+
+    shapes = checkpoint_shapes(
+        embedding_size=16,
+        model_hparam_overrides=dict(hidden_size=32, num_hidden_layers=1, num_attention_heads=1, intermediate_size=64),
+        generator_hidden_size=0.5,
+        vocab_size=15,
+    )
+    run = tmp_path / "runs" / "run"
+    write_checkpoint(str(run / "model.ckpt-10"), shapes)
+    before = sorted(os.listdir(run))
+    for output, message in ((run, "is or holds the input"), (run.parent, "is or holds the input")):
+        result = run_cli("import-google", run, "--model", "discriminator", "--output", output, "--overwrite")
+        one_line_error(result, "import-google", message)
+    corpus = f"{workspace}/corpus.txt"
+    result = run_cli(
+        "build-pretraining-data", corpus, "--vocab", f"{workspace}/vocab.txt", "--output", run, "--overwrite"
+    )
+    one_line_error(result, "build-pretraining-data", "holds training checkpoints")
+    assert sorted(os.listdir(run)) == before
+    live = tmp_path / "live"
+    with folder_lock(str(live), "pre-training run"):
+        (live / "metrics.json").write_text("{}")  # a run that has not saved a checkpoint yet
+        result = run_cli(
+            "build-pretraining-data", corpus, "--vocab", f"{workspace}/vocab.txt", "--output", live, "--overwrite"
+        )
+        one_line_error(result, "build-pretraining-data", "in use by a running process")

@@ -24,6 +24,7 @@ from tf_electra.training.finetune import finetune as run_finetune
 from tf_electra.training.predict import evaluate_file
 from tf_electra.training.predict import predict_file
 from tf_electra.utils.files import is_empty_folder
+from tf_electra.utils.files import refuse_replacing
 from tf_electra.utils.progress import Progress
 
 
@@ -53,6 +54,7 @@ def import_google(args):
     prefix = resolve_prefix(args.checkpoint)
     if not is_empty_folder(args.output) and not args.overwrite:
         raise FileExistsError(f"{args.output} exists and is not empty; pass --overwrite to replace it")
+    refuse_replacing(args.output, [os.path.dirname(prefix), args.vocab])
     vocab = args.vocab
     if vocab is None and os.path.isfile(os.path.join(os.path.dirname(prefix), "vocab.txt")):
         vocab = os.path.join(os.path.dirname(prefix), "vocab.txt")
@@ -211,6 +213,7 @@ def build_vocab(args):
 
     if os.path.exists(args.output) and not args.overwrite:
         raise FileExistsError(f"{args.output} exists; pass --overwrite to replace it")
+    refuse_replacing(args.output, args.text)
     tokens = train_vocab(
         args.text, args.vocab_size, args.output, lowercase=not args.cased, min_frequency=args.min_frequency
     )

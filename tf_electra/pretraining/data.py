@@ -19,6 +19,7 @@ import time
 from tf_electra.errors import ConfigError
 from tf_electra.errors import DataError
 from tf_electra.errors import TokenizerError
+from tf_electra.pretraining.examples import SHORTEST_RANDOM_LENGTH
 from tf_electra.pretraining.examples import ExampleBuilder
 from tf_electra.pretraining.examples import serialize
 from tf_electra.tokenization.tokenizer import ElectraTokenizer
@@ -76,8 +77,11 @@ def build_pretraining_data(
     for path in paths:
         if os.path.getsize(path) == 0:
             raise DataError(f"{path} is empty")
-    if not is_positive_int(max_seq_length) or max_seq_length < 4:
-        raise ConfigError(f"max_seq_length must be an integer of at least 4, got {max_seq_length!r}")
+    if not is_positive_int(max_seq_length) or max_seq_length < SHORTEST_RANDOM_LENGTH:
+        raise ConfigError(
+            f"max_seq_length must be an integer of at least {SHORTEST_RANDOM_LENGTH} (the original's shortest "
+            f"random target length), got {max_seq_length!r}"
+        )
     shards = shards or DEFAULT_SHARDS
     if not is_positive_int(shards):
         raise ConfigError(f"shards must be a positive integer, got {shards!r}")
@@ -96,7 +100,7 @@ def build_pretraining_data(
         for k in range(shards)
     ]
     workers = max(1, min(workers or os.cpu_count() or 1, shards))
-    with atomic_directory(output, overwrite=overwrite) as tmp:
+    with atomic_directory(output, overwrite=overwrite, inputs=[*paths, vocab]) as tmp:
         counts = _run(jobs, tmp, workers, progress)
         if not sum(counts):
             raise DataError(f"{', '.join(paths)} hold no text to make examples from")

@@ -11,6 +11,7 @@ from tf_electra.tasks.data import run_model
 from tf_electra.tokenization.tokenizer import ElectraTokenizer
 from tf_electra.training.finetune import read_task_file
 from tf_electra.utils.files import atomic_write_text
+from tf_electra.utils.files import refuse_replacing
 
 
 def load_for_prediction(model_dir):
@@ -51,6 +52,8 @@ def predict_file(model_dir, source, output=None, batch_size=32, max_length=None,
     Returns:
         The list of prediction dicts, in input order.
     """
+    if output is not None:
+        refuse_replacing(output, [source, model_dir])  # before any work: never write predictions over an input
     model, tokenizer, task, info = load_for_prediction(model_dir)
     data = _encode(task, source, tokenizer, info, max_length, False, model)
     records = task.predictions(data, run_model(model, data, batch_size, tokenizer.pad_token_id), model.config)

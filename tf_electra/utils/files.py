@@ -102,13 +102,14 @@ def atomic_write_bytes(path, data):
 
 
 @contextlib.contextmanager
-def atomic_directory(path, overwrite=False):
+def atomic_directory(path, overwrite=False, inputs=()):
     """Yields a temporary folder that becomes `path` when the block succeeds.
 
     Args:
         path: The final folder. If it exists and is not empty, it is replaced only with
-            `overwrite=True`.
+            `overwrite=True`, and never when it holds one of `inputs`, training checkpoints or a live lock.
         overwrite: Replace an existing non-empty folder.
+        inputs: Paths the block reads.
 
     Raises:
         FileExistsError: `path` is not empty and `overwrite` is False, or another writer created it
@@ -120,6 +121,7 @@ def atomic_directory(path, overwrite=False):
             raise FileExistsError(f"{path} exists and is not a folder")
         if os.listdir(path) and not overwrite:
             raise FileExistsError(f"{path} exists and is not empty; choose another folder or pass overwrite=True")
+    refuse_replacing(path, inputs)
     parent = os.path.dirname(path)
     os.makedirs(parent, exist_ok=True)
     remove_stale_temporaries(parent, os.path.basename(path))
@@ -199,3 +201,39 @@ def file_sha256(path):
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _inside(path, folder):
+    path, folder = os.path.realpath(path), os.path.realpath(folder)
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def is_locked(folder):
+    """True when a live process holds `folder/.lock` (see `folder_lock`)."""
+    lock_path = os.path.join(folder, ".lock")
+    if not os.path.isfile(lock_path):
+        return False
+    with open(lock_path, "a+") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    return False
+
+
+def refuse_replacing(output, inputs=()):
+    """Raises FileExistsError where replacing `output` (a file or folder) would destroy one of `inputs`, a
+    training run's checkpoints, or a folder a running process holds; nothing is touched.
+    """
+    for given in inputs:
+        if given is not None and isinstance(given, (str, os.PathLike)) and _inside(given, output):
+            raise FileExistsError(f"{output} is or holds the input {given}; choose another output")
+    if not os.path.isdir(output):
+        return
+    if is_locked(output):
+        raise FileExistsError(f"{output} is in use by a running process; choose another output")
+    if os.path.isfile(os.path.join(output, "checkpoint")) or any(n.endswith(".index") for n in os.listdir(output)):
+        raise FileExistsError(
+            f"{output} holds training checkpoints, which --overwrite does not replace; choose another output"
+        )
