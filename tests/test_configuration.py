@@ -90,6 +90,12 @@ def test_transformers_reads_our_config(tmp_path):
         ({"position_embedding_type": "rotary"}, "position_embedding_type"),
         ({"problem_type": "ranking"}, "problem_type"),
         ({"layer_norm_eps": 0}, "layer_norm_eps"),
+        ({"is_decoder": "false"}, "is_decoder must be true or false"),
+        ({"summary_use_proj": "no"}, "summary_use_proj"),
+        ({"use_cache": 1}, "use_cache"),
+        ({"id2label": {0: "a", 1: "a"}}, "id2label names must differ"),
+        ({"id2label": {0: "x", 1: "y"}, "label2id": {"x": 0, "y": 7}}, "label2id .* contradicts id2label"),
+        ({"id2label": {0: "x", 1: "y"}, "label2id": {"y": 0, "x": 1}}, "label2id .* contradicts id2label"),
     ],
 )
 def test_bad_values_name_the_field(kwargs, field):

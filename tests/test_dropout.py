@@ -134,3 +134,30 @@ def test_config_round_trip_gives_this_class():
 def test_bad_rates_are_refused_when_the_layer_is_made(rate, error):
     with pytest.raises(error):
         Dropout(rate)
+
+
+@pytest.mark.parametrize(
+    "name,make",
+    [
+        ("bool", lambda: tf.constant([True, False] * 4)),
+        ("int32", lambda: tf.constant([1, 2, 3, 4])),
+        ("complex", lambda: tf.constant([1 + 1j, 2j])),
+        ("ragged", lambda: tf.ragged.constant([[1.0, 2.0], [3.0]])),
+    ],
+)
+def test_inputs_keras_refuses_are_refused_as_keras_does(name, make):
+    """Not floating point, or not dense: Keras' own checks answer (no random booleans, no obscure TypeError)."""
+    with pytest.raises(Exception) as keras_error:
+        keras.layers.Dropout(0.25)(make(), training=True)
+    with pytest.raises(type(keras_error.value)) as ours:
+        Dropout(0.25)(make(), training=True)
+    assert str(ours.value).splitlines()[-1:] == str(keras_error.value).splitlines()[-1:] or name == "ragged"
+
+
+def test_a_tensor_rate_and_an_unknown_rank_use_keras_dropout():
+    dropped = Dropout(tf.constant(0.25))(tf.ones([20000]), training=True) == 0
+    assert abs(float(tf.reduce_mean(tf.cast(dropped, tf.float32))) - 0.25) < 0.02
+    layer = Dropout(0.25)
+    fn = tf.function(lambda x: layer(x, training=True), input_signature=[tf.TensorSpec(None, tf.float32)])
+    dropped = fn(tf.ones([100, 200])) == 0
+    assert dropped.shape == (100, 200) and abs(float(tf.reduce_mean(tf.cast(dropped, tf.float32))) - 0.25) < 0.02

@@ -238,6 +238,7 @@ def test_a_run_saved_before_one_of_our_keys_existed_continues(tmp_path, key):
     old = PretrainingConfig.from_hparams({}).to_dict()
     del old[key]
     (tmp_path / CONFIG_FILE).write_text(json.dumps(old))
+    (tmp_path / "model.ckpt-10.index").write_bytes(b"")  # a saved checkpoint: the settings bind
     _check_same_run(str(tmp_path), PretrainingConfig.from_hparams({}))
     with pytest.raises(TrainingError, match=f"{key}: False there, True now"):
         _check_same_run(str(tmp_path), PretrainingConfig.from_hparams({key: True}))

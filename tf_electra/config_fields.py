@@ -114,8 +114,16 @@ def validate(config):
     for field, allowed in checks:
         if getattr(config, field) not in allowed:
             raise ConfigError(f"{field}={getattr(config, field)!r} is not one of {allowed}")
+    for field in ("summary_use_proj", "use_cache", "is_decoder"):
+        if not isinstance(getattr(config, field), bool):  # "false" from a hand-edited file would be truthy
+            raise ConfigError(f"{field} must be true or false, got {getattr(config, field)!r}")
     if config.num_labels < 1:
         raise ConfigError(f"num_labels must be at least 1, got {config.num_labels}")
+    names = list(config.id2label.values())
+    if len(set(names)) != len(names):
+        raise ConfigError(f"id2label names must differ, got {names}")
+    if config.label2id != {name: i for i, name in config.id2label.items()}:
+        raise ConfigError(f"label2id {config.label2id} contradicts id2label {config.id2label}")
     if config.pad_token_id is not None and (
         not isinstance(config.pad_token_id, int) or not 0 <= config.pad_token_id < config.vocab_size
     ):

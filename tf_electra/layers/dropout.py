@@ -25,7 +25,13 @@ class Dropout(keras.layers.Dropout):
     """
 
     def call(self, inputs, training=False):
-        if not training or self.rate == 0 or self.noise_shape is not None or len(inputs.shape) == 0:
+        if (
+            not training
+            or not isinstance(self.rate, (int, float))  # e.g. a tensor: Keras' dropout takes it
+            or self.rate == 0
+            or self.noise_shape is not None
+            or not _dense_float(inputs)  # unknown rank, ragged, sparse, not floating point: Keras' checks and path
+        ):
             return super().call(inputs, training=training)
         threshold = round(self.rate * LEVELS)
         if threshold == 0:
@@ -43,3 +49,15 @@ class Dropout(keras.layers.Dropout):
             keep = keep[..., :width]
         scale = LEVELS / (LEVELS - threshold)
         return ops.where(keep, inputs * scale, ops.zeros_like(inputs))
+
+
+def _dense_float(inputs):
+    """A dense floating-point tensor of known rank >= 1 (what the word-pair draw handles)."""
+    shape = getattr(inputs, "shape", None)
+    if shape is None or getattr(shape, "rank", 0) is None or type(inputs).__name__.startswith(("Ragged", "Sparse")):
+        return False
+    try:
+        rank = len(shape)
+    except (TypeError, ValueError):
+        return False
+    return rank > 0 and "float" in str(getattr(inputs, "dtype", ""))
