@@ -111,6 +111,43 @@ def check_range(x, low, high, name):
     return x
 
 
+def check_binary(x, name):
+    """Checks every value of a mask is 0 or 1 (False or True); returns x (with the check attached in a TF graph).
+
+    A mask of 2 or 0.5 would scale the attention bias instead of masking: a silent wrong result.
+    """
+    if x is None:
+        return x
+    value = _concrete(x)
+    if value is not None:
+        bad = np.argwhere(~np.isin(value, (0, 1)))
+        if bad.size:
+            pos = tuple(int(i) for i in bad[0])
+            raise InputError(f"{name} holds {value[pos]} at position {pos}; a mask holds only 0 and 1")
+        return x
+    if backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        x = tf.convert_to_tensor(x)
+        as_float = tf.cast(x, tf.float32)
+        with tf.control_dependencies(
+            [tf.debugging.assert_equal(as_float * (1.0 - as_float), 0.0, message=f"{name} must hold only 0 and 1")]
+        ):
+            return tf.identity(x)
+    return x
+
+
+def check_labels(labels, logits, name="labels", ignore_index=-100):
+    """Checks labels have logits' shape without the class axis and lie in [0, classes) or are `ignore_index`."""
+    want, got = tuple(logits.shape[:-1]), tuple(labels.shape)
+    if len(want) != len(got) or any(a is not None and b is not None and a != b for a, b in zip(want, got)):
+        raise InputError(f"{name} has shape {got} but the logits need {want} (one label per prediction)")
+    classes = logits.shape[-1]
+    if classes is None:
+        return labels
+    return check_range(ops.where(ops.equal(labels, ignore_index), 0, labels), 0, classes, name)
+
+
 def check_same_shape(reference, other, ref_name, other_name):
     """Checks two inputs have the same shape (statically where known, else at run time)."""
     if other is None:

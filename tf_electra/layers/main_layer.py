@@ -137,8 +137,12 @@ class ElectraMainLayer(keras.layers.Layer):
             raise InputError(f"{ref_name} must have shape [batch, seq], got {tuple(reference.shape)}")
         checks.check_not_empty(reference, ref_name)
         attention_mask = checks.check_same_shape(reference, attention_mask, ref_name, "attention_mask")
+        attention_mask = checks.check_binary(attention_mask, "attention_mask")
         token_type_ids = checks.check_same_shape(reference, token_type_ids, ref_name, "token_type_ids")
         position_ids = checks.check_same_shape(reference, position_ids, ref_name, "position_ids")
+        for name, ids in (("token_type_ids", token_type_ids), ("position_ids", position_ids)):
+            if ids is not None:
+                checks.check_integer(ids, name)
         hidden_states = self.embeddings(input_ids, token_type_ids, position_ids, inputs_embeds, training=training)
         if self.embeddings_project is not None:
             hidden_states = self.embeddings_project(hidden_states)

@@ -2,6 +2,8 @@
 
 from keras import ops
 
+from tf_electra.layers import checks
+
 IGNORE_INDEX = -100
 
 
@@ -11,6 +13,7 @@ def sparse_cross_entropy(labels, logits, ignore_index=IGNORE_INDEX):
     Args:
         labels: int [...]; logits: float [..., classes].
     """
+    labels = checks.check_labels(labels, logits, ignore_index=ignore_index)
     logits = ops.cast(logits, "float32")
     classes = ops.shape(logits)[-1]
     logits = ops.reshape(logits, (-1, classes))
@@ -60,6 +63,11 @@ def sequence_classification_loss(labels, logits, num_labels, problem_type=None):
         return mean_squared_error(labels, logits)
     if problem_type == "single_label_classification":
         return sparse_cross_entropy(labels, logits)
+    if tuple(labels.shape) != tuple(logits.shape) and None not in tuple(labels.shape) + tuple(logits.shape):
+        raise checks.InputError(
+            f"multi-label labels have shape {tuple(labels.shape)} but the logits {tuple(logits.shape)}: one float per "
+            "class and example (integer labels of shape [batch] mean single-label classification)"
+        )
     return binary_cross_entropy(labels, logits)
 
 

@@ -5,7 +5,8 @@ entity-level F1 seqeval's default (conlleval) chunking; the tests compare each w
 random inputs. They were dependencies until `import keras` was found to import scikit-learn (and with it
 SciPy) whenever it is installed: in every process, inference included, for metrics of a few lines. Cold start
 to a first ELECTRA-Small call, clean virtualenvs, quiet AMD EPYC (2 cores), medians of 4: 3.5 s and 692 MB
-peak RSS without them, 4.0 s and 768 MB with them. SQuAD exact match and F1 follow the official evaluation script's answer normalization.
+peak RSS without them, 4.0 s and 768 MB with them. SQuAD exact match and F1 follow the official evaluation
+script's answer normalization.
 """
 
 import collections
