@@ -42,6 +42,22 @@ def model():
         (dict(input_ids=np.ones((1, 3), "int32"), inputs_embeds=np.zeros((1, 3, 12), "float32")), "not both"),
         (dict(), "pass input_ids or inputs_embeds"),
         (dict(input_ids=np.ones((2, 5), "int32"), attention_mask=np.ones((2, 4), "int32")), "attention_mask has shape"),
+        (dict(input_ids=np.ones((1, 3), "int32"), attention_mask=np.array([[1, 2, 1]])), "holds 2 at position"),
+        (dict(input_ids=np.ones((1, 3), "int32"), attention_mask=np.array([[1, -1, 1]])), "holds -1 at position"),
+        (dict(input_ids=np.ones((1, 3), "int32"), attention_mask=np.array([[1, 0.5, 1]])), "holds 0.5 at position"),
+        (dict(input_ids=np.ones((1, 3), "int32"), attention_mask=np.array([[1, np.nan, 1]])), "holds nan at position"),
+        (
+            dict(input_ids=np.ones((1, 3), "int32"), token_type_ids=np.array([[0, 0.5, 0]])),
+            "token_type_ids must hold int",
+        ),
+        (
+            dict(input_ids=np.ones((1, 3), "int32"), position_ids=np.array([[0.0, 1.0, 4.5]])),
+            "position_ids must hold int",
+        ),
+        (dict(input_ids=np.ones((2, 3), "int32"), labels=np.array([-1, 1])), r"labels holds -1 at position \(0,\)"),
+        (dict(input_ids=np.ones((2, 3), "int32"), labels=np.array([0, 2])), r"outside the valid range \[0, 2\)"),
+        (dict(input_ids=np.ones((2, 3), "int32"), labels=np.array([1])), r"labels has shape \(1,\) but the logits"),
+        (dict(input_ids=np.ones((2, 3), "int32"), labels=np.array([0.5, 1.0])), "multi-label labels have shape"),
     ],
 )
 def test_eager_calls_raise_one_clear_error(model, inputs, match):
@@ -51,6 +67,32 @@ def test_eager_calls_raise_one_clear_error(model, inputs, match):
 
 def test_a_plain_list_of_ids_is_accepted_and_equals_the_array(model):
     np.testing.assert_allclose(model([[1, 2, 3]]).logits, model(np.array([[1, 2, 3]], "int32")).logits, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "name,labels",
+    [
+        ("TFElectraForTokenClassification", np.array([[0, 1, -100, 7]])),
+        ("TFElectraForMaskedLM", np.array([[-100, 64, -100, -100]])),
+        ("TFElectraForMultipleChoice", np.array([9])),
+    ],
+)
+def test_out_of_range_labels_of_every_head_name_labels(name, labels):
+    config = tiny_config(num_labels=2)
+    model = tf_electra.MODEL_CLASSES[name](config)
+    ids = np.ones((1, 2, 4) if "MultipleChoice" in name else (1, 4), "int32")
+    with pytest.raises(InputError, match="labels holds"):
+        model(ids, labels=labels)
+
+
+def test_a_bad_label_or_mask_inside_tf_function_is_a_graph_error(model):
+    loss = tf.function(lambda ids, labels: model(ids, labels=labels).loss)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="labels must lie in"):
+        loss(tf.ones((2, 3), tf.int32), tf.constant([0, 5]))
+    logits = tf.function(lambda ids, mask: model(ids, attention_mask=mask).logits)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="attention_mask must hold only 0 and 1"):
+        logits(tf.ones((1, 3), tf.int32), tf.constant([[1, 2, 1]]))
+    assert loss(tf.ones((2, 3), tf.int32), tf.constant([1, -100])).shape == ()
 
 
 def test_float_ids_are_refused_inside_tf_function_too(model):

@@ -145,7 +145,14 @@ def check_labels(labels, logits, name="labels", ignore_index=-100):
     classes = logits.shape[-1]
     if classes is None:
         return labels
-    return check_range(ops.where(ops.equal(labels, ignore_index), 0, labels), 0, classes, name)
+    in_range = ops.where(ops.equal(labels, ignore_index), 0, labels)
+    checked = check_range(in_range, 0, classes, name)
+    if checked is in_range:  # checked now (or not checkable, under a JAX trace)
+        return labels
+    import tensorflow as tf  # a TF graph: the labels carry the assertion
+
+    with tf.control_dependencies([checked]):
+        return tf.identity(labels)
 
 
 def check_same_shape(reference, other, ref_name, other_name):
