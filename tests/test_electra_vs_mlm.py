@@ -13,7 +13,8 @@ import types
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
+TOOLS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools")
+sys.path.insert(0, TOOLS)
 import electra_vs_mlm
 import finetune_grid
 
@@ -189,3 +190,32 @@ def test_a_subset_gets_the_whole_splits_steps_within_the_epoch_cap(size, full, e
 def test_run_names_keep_the_whole_split_runs_as_before_and_name_the_subset_size():
     assert finetune_grid.run_name("random init", None, 3e-4, 1) == "finetune-random-init-lr0.0003-1"
     assert finetune_grid.run_name("electra", 500, 1e-3, 0) == "finetune-electra-n500-lr0.001-0"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--seeds", "0"], "argument --seeds: expected a positive integer, got 0"),
+        (["--seeds", "-2"], "argument --seeds: expected a positive integer, got -2"),
+        (["--minutes", "0"], "minutes must be a positive, finite number"),
+        (["--minutes", "-5"], "minutes must be a positive, finite number"),
+        (["--minutes", "nan"], "minutes must be a positive, finite number"),
+        (["--minutes", "inf"], "minutes must be a positive, finite number"),
+        (["--minutes", "abc"], "expected a number of minutes"),
+        (["--workdir", "/sys/tf_electra_evm"], "--workdir /sys/tf_electra_evm:"),
+        (["--workdir", "{a_file}"], "--workdir {a_file}:"),
+    ],
+)
+def test_bad_arguments_are_refused_before_any_work(tmp_path, args, message):
+    """One usage line and exit 2, before the corpus is read or anything is pre-trained (seconds, not an hour)."""
+    import subprocess
+    import sys
+
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    args = [a.replace("{a_file}", str(a_file)) for a in args]
+    result = subprocess.run(
+        [sys.executable, os.path.join(TOOLS, "electra_vs_mlm.py"), *args], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert message.replace("{a_file}", str(a_file)) in result.stderr and "Traceback" not in result.stderr

@@ -145,6 +145,11 @@ CASES = [
         "max_length 512 exceeds the model's max_position_embeddings 32",
     ),
     ("export output is a file", "export {root}/model --output {root}/a_file", "is not a folder"),
+    (
+        "export version beyond int64",
+        "export {root}/model --output {root}/e3 --version 9223372036854775808",
+        "the largest TF Serving reads",
+    ),
     ("export unwritable", f"export {{root}}/model --output {UNWRITABLE}", "cannot create"),
     (
         "import-google hparams type",
@@ -158,6 +163,11 @@ CASES = [
         "Operation not permitted",
     ),
     ("build-vocab empty list", "build-vocab {root}/nothing.txt --output {root}/v.txt", "does not exist"),
+    (
+        "build-vocab vocab-size 2^40",
+        "build-vocab {root}/corpus.txt --output {root}/v.txt --vocab-size 1099511627776",
+        "vocab_size must be at most 16,777,216",
+    ),
     (
         "build-pretraining-data unwritable",
         f"build-pretraining-data {{root}}/corpus.txt --vocab {{root}}/vocab.txt --output {UNWRITABLE}",
@@ -192,7 +202,7 @@ def test_one_clear_line(workspace, name, command, message):
         assert result.returncode == 0, result.stderr[-2000:]
         return
     one_line_error(result, args[0], message)
-    for created in ("o1", "o2", "o3", "o4", "o5", "o6", "o7", "o8", "e1", "e2", "i1", "v.txt"):
+    for created in ("o1", "o2", "o3", "o4", "o5", "o6", "o7", "o8", "e1", "e2", "e3", "i1", "v.txt"):
         path = workspace / created
         assert not path.exists() or not [n for n in os.listdir(path) if n != ".lock"], created
 

@@ -185,3 +185,9 @@ def test_bad_inputs(vocab_file, tmp_path):
         tok.decode([1, 10**6])
     with pytest.raises(TokenizerError, match="int"):
         tok(5)
+    # padding to a huge length would make the Rust padder abort the whole process
+    with pytest.raises(TokenizerError, match="pad to at most 1,048,576"):
+        tok("a", padding="max_length", max_length=2**36)
+    with pytest.raises(TokenizerError, match="pad to at most"):
+        ElectraTokenizer(vocab_file, model_max_length=2**33)("a", padding="max_length")
+    assert len(tok("a", truncation=True, max_length=2**36)["input_ids"]) == 3  # truncating to it allocates nothing

@@ -137,6 +137,8 @@ class ElectraConfig:
             if close is not None:
                 raise ConfigError(f"unknown config field {name!r}: did you mean {close!r}?")
         super().__setattr__(name, value)
+        if name == "id2label":  # new label names: label2id follows (as `num_labels = n` resets both)
+            super().__setattr__("label2id", {label: i for i, label in label_map(value).items()})
 
     @classmethod
     def from_dict(cls, config_dict, **overrides):

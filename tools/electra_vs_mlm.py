@@ -44,8 +44,11 @@ from finetune_grid import epochs_for
 from finetune_grid import finetune_all
 from finetune_grid import labelled_subset
 from finetune_grid import learning_rates
+from finetune_grid import minutes
 from finetune_grid import recorded
 from finetune_grid import train_sizes
+
+from tf_electra.cli.arguments import positive_int
 
 SIZES = {  # one encoder size for the discriminator, the MLM and the random baseline
     "model_size": "small",
@@ -200,8 +203,8 @@ def main():
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workdir", default="electra_vs_mlm")
-    parser.add_argument("--minutes", type=float, default=20.0, help="pre-training wall clock per objective")
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--minutes", type=minutes, default=20.0, help="pre-training wall clock per objective")
+    parser.add_argument("--seeds", type=positive_int, default=3, help="fine-tuning seeds per encoder and rate")
     parser.add_argument(
         "--learning-rates",
         type=learning_rates,
@@ -215,7 +218,12 @@ def main():
         help='labelled training sets to fine-tune on: "all" and/or sizes of stratified subsets, e.g. "all,500"',
     )
     args = parser.parse_args()
-    os.makedirs(args.workdir, exist_ok=True)
+    try:
+        os.makedirs(args.workdir, exist_ok=True)
+    except OSError as e:
+        parser.error(f"--workdir {args.workdir}: {e.strerror}")
+    if not os.access(args.workdir, os.W_OK):
+        parser.error(f"--workdir {args.workdir} is not writable")
     from tf_electra.utils.files import atomic_write_text
 
     rows = corpus()

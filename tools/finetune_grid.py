@@ -41,6 +41,17 @@ def learning_rates(text):
     return sorted(set(rates))
 
 
+def minutes(text):
+    """`--minutes`: a positive, finite number."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of minutes, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"minutes must be a positive, finite number, got {text!r}")
+    return value
+
+
 def train_sizes(text):
     """`--train-sizes`: "all" and/or labelled-set sizes of at least 2, e.g. "all,500" -> [None, 500]."""
     sizes = []

@@ -30,11 +30,14 @@ INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 MIN_TEXT_LENGTH = 4  # [CLS] a [SEP] b [SEP] needs room for one token of each text
 
 
+MAX_VERSION = 2**63 - 1  # TF Serving parses version folders as int64 and skips larger names
+
+
 def next_version(base_dir):
-    """1 + the highest numeric version folder in base_dir (1 when there is none)."""
+    """1 + the highest numeric version folder in base_dir that TF Serving can read (1 when there is none)."""
     if not os.path.isdir(base_dir):
         return 1
-    versions = [int(n) for n in os.listdir(base_dir) if re.fullmatch(r"\d+", n)]
+    versions = [int(n) for n in os.listdir(base_dir) if re.fullmatch(r"\d+", n) and int(n) < MAX_VERSION]
     return max(versions, default=0) + 1
 
 
@@ -116,6 +119,8 @@ def export_saved_model(
         raise ExportError(f"expected a tf_electra model, got {type(model).__name__}")
     if version is not None and not (is_positive_int(version) or version == 0):
         raise ExportError(f"version must be a non-negative integer, got {version!r}")
+    if version is not None and version > MAX_VERSION:
+        raise ExportError(f"version {version} is above {MAX_VERSION}, the largest TF Serving reads (int64)")
     if text_signatures:
         if tokenizer is None:
             raise ExportError("text signatures need the model's tokenizer (tokenizer=...)")

@@ -10,6 +10,8 @@ from tf_electra.utils.values import is_positive_int
 TRUNCATION_STRATEGIES = ("longest_first", "only_first", "only_second")
 PADDING_STRATEGIES = ("longest", "max_length")
 
+MAX_PADDED_LENGTH = 1 << 20  # tokens per padded text; ELECTRA's longest is 512
+
 
 def resolve_settings(padding, truncation, max_length, model_max_length):
     """Hugging Face's rules for the padding/truncation arguments -> (padding, truncation, max_length).
@@ -39,6 +41,11 @@ def resolve_settings(padding, truncation, max_length, model_max_length):
         max_length = model_max_length
     if max_length is not None and not is_positive_int(max_length):
         raise TokenizerError(f"max_length must be a positive integer, got {max_length!r}")
+    if padding == "max_length" and max_length > MAX_PADDED_LENGTH:  # the Rust padder would abort the process
+        raise TokenizerError(
+            f"padding='max_length' to {max_length:,} tokens per text; pad to at most {MAX_PADDED_LENGTH:,} "
+            "(pass a smaller max_length)"
+        )
     return padding, truncation, max_length
 
 

@@ -22,6 +22,8 @@ from tf_electra.utils.values import is_positive_int
 
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 
+MAX_VOCAB_SIZE = 1 << 24  # 16,777,216 ids; far beyond any WordPiece vocabulary
+
 
 def train_vocab(
     files=(),
@@ -56,6 +58,8 @@ def train_vocab(
     """
     if not is_positive_int(vocab_size) or vocab_size <= len(SPECIAL_TOKENS):
         raise ConfigError(f"vocab_size must be an integer above {len(SPECIAL_TOKENS)}, got {vocab_size!r}")
+    if vocab_size > MAX_VOCAB_SIZE:  # the trainer allocates for the size asked: 1e9 aborts the process
+        raise ConfigError(f"vocab_size must be at most {MAX_VOCAB_SIZE:,} (BERT's is 30,522), got {vocab_size:,}")
     paths = check_text_files(files) if files or texts is None else []
     lines = itertools.chain((line for path in paths for line in read_lines(path)), (str(t) for t in texts or ()))
     tokenizer = Tokenizer(WordPiece(unk_token="[UNK]", max_input_chars_per_word=100))
