@@ -246,3 +246,30 @@ def test_a_refused_start_does_not_bind_the_folder(data, tmp_path):
     result = run_cli("pretrain", data, "--output", out, "--steps", "2", "--hparams", hparams)
     assert result.returncode == 0, result.stderr[-2000:]
     assert (out / "model.ckpt-2.index").exists()
+
+
+def test_a_damaged_newest_checkpoint_is_named_with_the_way_out(run, data, tmp_path):
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    (data_file,) = [p for p in copy.iterdir() if p.name.startswith("model.ckpt-300.data")]
+    data_file.write_bytes(data_file.read_bytes()[:1000])  # truncated, as by a disk that filled up mid-copy
+    result = run_cli("pretrain", data, "--output", copy, "--steps", "400")
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert "model.ckpt-300 is damaged" in result.stderr and "continue from model.ckpt-200" in result.stderr
+
+
+def test_a_damaged_shard_is_named(data, tmp_path):
+    import shutil
+
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy)
+    last = sorted(p for p in copy.iterdir() if ".tfrecord" in p.name)[-1]
+    raw = bytearray(last.read_bytes())
+    raw[20:40] = b"\x00" * 20  # inside the first record: its checksum no longer matches
+    last.write_bytes(bytes(raw))
+    hparams = json.dumps(dict(TINY, save_checkpoints_steps=1000))
+    result = run_cli("pretrain", copy, "--output", tmp_path / "run", "--steps", "50", "--hparams", hparams)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert f"{last} is damaged after record 0" in result.stderr, result.stderr[-2000:]

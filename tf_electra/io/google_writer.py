@@ -120,12 +120,18 @@ def restore_checkpoint(prefix, variables, optimizer=None):
                     f"{prefix}: {stored} has shape {tuple(shapes[stored])} but this run's is {tuple(target.shape)}"
                 )
             plan.append((stored, target))
-    for stored, target in plan:
-        (value,) = tf.raw_ops.RestoreV2(
-            prefix=prefix, tensor_names=[stored], shape_and_slices=[""], dtypes=[dtypes[stored]]
-        )
-        target.assign(tf.cast(value, target.dtype))
-    return int(reader.get_tensor("global_step")) if "global_step" in shapes else 0
+    try:
+        for stored, target in plan:
+            (value,) = tf.raw_ops.RestoreV2(
+                prefix=prefix, tensor_names=[stored], shape_and_slices=[""], dtypes=[dtypes[stored]]
+            )
+            target.assign(tf.cast(value, target.dtype))
+        return int(reader.get_tensor("global_step")) if "global_step" in shapes else 0
+    except tf.errors.OpError as e:  # a .data file truncated, missing or changed after its .index was written
+        earlier = [s for s in checkpoint_steps(os.path.dirname(prefix)) if f"{PREFIX}-{s}" != os.path.basename(prefix)]
+        hint = f"; move its files away to continue from {PREFIX}-{earlier[-1]}" if earlier else ""
+        message = e.message.strip().splitlines()[0] if e.message else type(e).__name__
+        raise CheckpointError(f"{prefix} is damaged ({stored}: {message}){hint}") from None
 
 
 def write_tensors(prefix, tensors):

@@ -13,6 +13,7 @@ import json
 import os
 
 from tf_electra.errors import ConfigError
+from tf_electra.errors import DataError
 from tf_electra.errors import TrainingError
 from tf_electra.io.google_writer import latest_checkpoint
 from tf_electra.io.google_writer import restore_checkpoint
@@ -21,6 +22,7 @@ from tf_electra.pretraining.callbacks import Progress
 from tf_electra.pretraining.callbacks import StepCheckpoints
 from tf_electra.pretraining.callbacks import load_history
 from tf_electra.pretraining_config import PretrainingConfig
+from tf_electra.tasks.pretraining import damaged_file
 from tf_electra.tasks.pretraining import data_info
 from tf_electra.tasks.pretraining import pretraining_dataset
 from tf_electra.tokenization.tokenizer import ElectraTokenizer
@@ -71,6 +73,7 @@ def pretrain(
         DataError / ConfigError / TokenizerError: bad data, options or vocabulary (before any training).
     """
     import keras
+    import tensorflow as tf
 
     graph_rewrites.enabled()  # a bad TF_ELECTRA_GRAPPLER is refused before anything is written
     config = config or saved_config(output) or PretrainingConfig()
@@ -121,14 +124,20 @@ def pretrain(
                     flush=True,
                 )
             epochs = -(-(config.num_train_steps - step) // every)
-            model.fit(
-                dataset,
-                epochs=step // every + epochs,
-                initial_epoch=step // every,
-                steps_per_epoch=every,
-                callbacks=callbacks,
-                verbose=0,
-            )
+            try:
+                model.fit(
+                    dataset,
+                    epochs=step // every + epochs,
+                    initial_epoch=step // every,
+                    steps_per_epoch=every,
+                    callbacks=callbacks,
+                    verbose=0,
+                )
+            except (tf.errors.DataLossError, tf.errors.InvalidArgumentError):
+                problem = damaged_file(data, config.max_seq_length)
+                if problem is None:
+                    raise
+                raise DataError(f"{problem}; the checkpoints saved before it are intact") from None
             checkpoints.raise_if_failed()
             checkpoints.checkpoint(int(optimizer.iterations.numpy()))
         if chief:

@@ -63,6 +63,25 @@ def sequence_length(files):
     raise DataError(f"{files[0]} and the other data files hold no records")
 
 
+def damaged_file(data, max_seq_length):
+    """What is wrong with which data file (a message), or None: read after a training step failed on the data,
+    to name the file the error from inside tf.data does not name."""
+    import tensorflow as tf
+
+    for name in data_files(data):
+        count = 0
+        try:
+            for record in tf.data.TFRecordDataset(name):
+                values = tf.train.Example.FromString(record.numpy()).features.feature
+                found = len(values["input_ids"].int64_list.value) if "input_ids" in values else None
+                if found != max_seq_length or any(f not in values for f in FEATURES):
+                    return f"{name}: record {count} is not a pre-training example of {max_seq_length} tokens"
+                count += 1
+        except (tf.errors.OpError, ValueError) as e:  # DataLossError (truncated, corrupt), a bad protobuf
+            return f"{name} is damaged after record {count} ({str(e).strip().splitlines()[0][:200]})"
+    return None
+
+
 def pretraining_dataset(data, max_seq_length, batch_size, seed=0, repeat=True, shuffle_buffer=10000):
     """A tf.data.Dataset of {input_ids, input_mask, segment_ids} int32 [batch, max_seq_length] batches.
 
