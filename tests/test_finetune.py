@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import tf_electra
+from tf_electra.training.finetune import FinetuneConfig
 from tf_electra.training.finetune import FinetuneError
 from tf_electra.training.finetune import finetune
 from tf_electra.training.predict import predict_file
@@ -215,6 +216,39 @@ def test_bad_arguments(model_dir, tmp_path):
 
     with pytest.raises(DataError, match="item 1: missing column 'label'"):
         finetune(model_dir, "classification", rows, str(tmp_path / "y"))
+
+
+ROWS = [{"text": "a good film", "label": "pos"}, {"text": "a bad film", "label": "neg"}] * 4
+
+
+@pytest.mark.parametrize(
+    "call,error,message",
+    [
+        (lambda d, o: finetune(d, "classification", ROWS, o, overwrite="no"), "Finetune", "overwrite must be True"),
+        (lambda d, o: finetune(d, "classification", ROWS, o, jit_compile=1), "Finetune", "jit_compile must be True"),
+        (lambda d, o: finetune(d, "classification", ROWS, None), "Finetune", "output must be a folder path"),
+        (lambda d, o: finetune(None, "classification", ROWS, o), "Finetune", "model_dir must be a folder path"),
+        (lambda d, o: finetune(d, "classification", {"text": "a"}, o), "Finetune", "train must be a data file"),
+        (lambda d, o: finetune(d, "classification", ROWS, o, seed=-1), "Finetune", r"seed must be an integer in \[0"),
+        (
+            lambda d, o: finetune(config=FinetuneConfig(d, "classification", ROWS, o), epochs=3),
+            "Finetune",
+            "pass either config= or the options, not both \\(epochs would be ignored",
+        ),
+        (
+            lambda d, o: finetune(d, "classification", [{"text": "a b", "label": "x"}] * 4, o),
+            "Data",
+            "holds one label \\('x'\\); classification needs at least two",
+        ),
+    ],
+)
+def test_bad_api_arguments_are_refused_before_any_work(model_dir, tmp_path, call, error, message):
+    from tf_electra.errors import DataError
+
+    errors = {"Finetune": FinetuneError, "Data": DataError}
+    with pytest.raises(errors[error], match=message):
+        call(model_dir, str(tmp_path / "run"))
+    assert not (tmp_path / "run" / "best").exists()
 
 
 def test_xla_with_bfloat16_on_a_cpu_is_one_warning_line(model_dir, tmp_path):

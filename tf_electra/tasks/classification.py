@@ -121,6 +121,11 @@ class ClassificationTask(Task):
         )
 
     def head_config(self, data):
+        if len(data.label2id) < 2:  # one label would make a 1-output head: regression, silently
+            raise DataError(
+                f"the training data holds one label ({', '.join(map(repr, data.label2id)) or 'none'}); "
+                "classification needs at least two (for scores, use the regression task)"
+            )
         return {"id2label": {i: name for name, i in data.label2id.items()}}
 
     def metrics(self, data, outputs):

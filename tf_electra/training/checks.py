@@ -1,5 +1,6 @@
 """Checks `finetune` runs on its options before training: refusals and warnings, each one line."""
 
+import os
 import warnings
 
 from tf_electra.errors import FinetuneError
@@ -29,3 +30,17 @@ def check_max_length(model, max_length, explicit):
     if max_length > positions:
         where = "" if explicit else " (the task's default; pass a shorter --max-length)"
         raise FinetuneError(f"max_length {max_length} exceeds the model's max_position_embeddings {positions}{where}")
+
+
+def check_option_types(config):
+    """Refuses FinetuneConfig values of the wrong type, which would otherwise be read loosely."""
+    for name in ("jit_compile", "overwrite"):  # "no" would be truthy: an earlier run overwritten
+        if not isinstance(getattr(config, name), bool):
+            raise FinetuneError(f"{name} must be True or False, got {getattr(config, name)!r}")
+    for name in ("model_dir", "output"):
+        if not isinstance(getattr(config, name), (str, os.PathLike)):
+            raise FinetuneError(f"{name} must be a folder path, got {getattr(config, name)!r}")
+    if isinstance(config.train, (dict, bytes)) or config.train is None:
+        raise FinetuneError(f"train must be a data file or a list of rows, got {type(config.train).__name__}")
+    if not isinstance(config.seed, int) or isinstance(config.seed, bool) or not 0 <= config.seed < 2**32:
+        raise FinetuneError(f"seed must be an integer in [0, 2**32), got {config.seed!r}")

@@ -29,6 +29,7 @@ from tf_electra.tasks.data import evaluate  # noqa: F401 (public here since 0.1)
 from tf_electra.tokenization.tokenizer import ElectraTokenizer
 from tf_electra.training.callbacks import BestCheckpoint
 from tf_electra.training.checks import check_max_length
+from tf_electra.training.checks import check_option_types
 from tf_electra.training.checks import warn_if_slow
 from tf_electra.training.distribute import is_chief
 from tf_electra.training.distribute import make_strategy
@@ -120,6 +121,7 @@ class FinetuneConfig:
             raise FinetuneError(f"strategy must be default, mirrored or multi-worker, got {self.strategy!r}")
         if not isinstance(self.columns, dict):
             raise FinetuneError(f"columns must be a dict of column names, got {type(self.columns).__name__}")
+        check_option_types(self)
         try:
             get_task(self.task).check_columns(self.columns)
         except ConfigError as e:
@@ -142,6 +144,16 @@ def finetune(model_dir=None, task=None, train=None, output=None, *, config=None,
     """
     if config is None:
         config = FinetuneConfig(model_dir, task, train, output, **options)
+    elif options or any(v is not None for v in (model_dir, task, train, output)):
+        given = sorted(options) + [
+            n
+            for n, v in zip(("model_dir", "task", "train", "output"), (model_dir, task, train, output))
+            if v is not None
+        ]
+        raise FinetuneError(
+            f"pass either config= or the options, not both ({', '.join(given)} would be ignored); "
+            "use dataclasses.replace(config, ...) to change a config"
+        )
     config.validate()
     graph_rewrites.enabled()  # a bad TF_ELECTRA_GRAPPLER is refused before anything is written
     chief = is_chief()
