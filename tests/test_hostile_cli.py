@@ -214,6 +214,7 @@ def test_one_clear_line(workspace, name, command, message):
         "export {root}/model --output {root}/full_export",
         "finetune {root}/model --task classification --train {root}/train.csv --output {root}/full_finetune --epochs 1",
         "build-pretraining-data {root}/corpus.txt --vocab {root}/vocab.txt --output {root}/full_data --workers 1",
+        "build-pretraining-data {root}/corpus.txt --vocab {root}/vocab.txt --output {root}/full_data2 --workers 2",
     ],
 )
 def test_a_full_disk_is_one_line_and_leaves_nothing_half_written(workspace, tmp_path, command):

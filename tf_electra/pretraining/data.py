@@ -179,7 +179,8 @@ def _result(worker):
     try:
         reply = json.loads(out.strip().splitlines()[-1])
     except (ValueError, IndexError):
-        raise DataError(f"building shard {worker.job['shard']} failed: {err.strip()[-500:]}") from None
+        last = [line.strip() for line in err.splitlines() if line.strip()][-1:] or [f"exit status {worker.returncode}"]
+        raise DataError(f"building shard {worker.job['shard']} failed: {last[0][:300]}") from None
     if "error" in reply:
         raise ERRORS.get(reply["type"], DataError)(reply["error"])
     return reply["examples"]
@@ -242,6 +243,10 @@ def _worker_main():
         print(json.dumps({"examples": build_shard(json.load(sys.stdin))}))
     except (DataError, TokenizerError, ConfigError, OSError) as e:
         print(json.dumps({"error": str(e), "type": type(e).__name__}))
+    except Exception as e:  # e.g. TensorFlow's ResourceExhaustedError on a full disk: one line, not a traceback
+        message = (getattr(e, "message", None) or str(e)).strip().splitlines()
+        text = f"{type(e).__name__}: {message[0][:300] if message else ''}"
+        print(json.dumps({"error": f"building a shard failed: {text}", "type": "DataError"}))
 
 
 if __name__ == "__main__":
