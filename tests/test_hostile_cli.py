@@ -126,7 +126,7 @@ CASES = [
     (
         "predict output is a folder",
         "predict {root}/model --input {root}/train.csv --output {root}/model",
-        "Is a directory",
+        "is or holds the input",  # the output is the model folder
     ),
     (
         "predict unwritable",
