@@ -175,6 +175,16 @@ CASES = [
     ),
     ("inspect missing", "inspect {root}/nothing", "does not exist"),
     (
+        "pretrain seed -1",
+        "pretrain {root}/nothing --output {root}/p1 --seed -1",
+        "a seed must lie in [0, 2**32), got -1",
+    ),
+    (
+        "finetune seed 2^32",
+        "finetune {root}/model --task classification --train {root}/train.csv --output {root}/o9 --seed 4294967296",
+        "a seed must lie in",
+    ),
+    (
         "predict over its input",
         "predict {root}/model --input {root}/train.csv --output {root}/train.csv",
         "is or holds the input",

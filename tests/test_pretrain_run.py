@@ -184,6 +184,8 @@ def test_the_same_seed_repeats_a_run(data, tmp_path):
         (["--max-seq-length", "128"], "holds sequences of 64 tokens but max_seq_length is 128"),
         (["--vocab", "{vocab_without_mask}"], "[MASK]"),
         (["--vocab", "{vocab_reordered}"], "was tokenized with another vocabulary than"),
+        (["--hparams", '{"do_lower_case": false}'], "was built with do_lower_case=true, but the run has"),
+        (["--hparams", '{"model_hparam_overrides": {"vocab_size": 100}}'], "sets vocab_size=100 but"),
         (["--env", "TF_ELECTRA_GRAPPLER=bogus"], "TF_ELECTRA_GRAPPLER='bogus': choose 'lean'"),
     ],
 )
@@ -273,3 +275,17 @@ def test_a_damaged_shard_is_named(data, tmp_path):
     result = run_cli("pretrain", copy, "--output", tmp_path / "run", "--steps", "50", "--hparams", hparams)
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-3000:]
     assert f"{last} is damaged after record 0" in result.stderr, result.stderr[-2000:]
+
+
+def test_fewer_steps_than_a_run_has_or_a_damaged_record_are_refused(run, data, tmp_path):
+    import shutil
+
+    result = run_cli("pretrain", data, "--output", run, "--steps", "5")
+    assert result.returncode == 1 and "is at step 300 already, past --steps 5" in result.stderr, result.stderr
+    assert json.loads((run / "pretrain_config.json").read_text())["num_train_steps"] == 300  # not rewritten
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    (copy / "metrics.json").write_text("[{not json")
+    result = run_cli("pretrain", data, "--output", copy, "--steps", "301")
+    assert result.returncode == 1 and "metrics.json is damaged" in result.stderr, result.stderr[-2000:]
+    assert (copy / "metrics.json").read_text() == "[{not json"

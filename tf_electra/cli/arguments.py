@@ -24,6 +24,17 @@ def positive_int(text):
     return value
 
 
+def seed(text):
+    """A random seed: an integer in [0, 2**32)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer seed, got {text!r}") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"a seed must lie in [0, 2**32), got {value}")
+    return value
+
+
 def column(text):
     if "=" not in text or not text.split("=", 1)[0]:
         raise argparse.ArgumentTypeError(f"expected NAME=COLUMN (e.g. text_column=sentence), got {text!r}")

@@ -7,6 +7,7 @@ from tf_electra.cli.arguments import HelpFormatter
 from tf_electra.cli.arguments import column
 from tf_electra.cli.arguments import command as _command
 from tf_electra.cli.arguments import positive_int
+from tf_electra.cli.arguments import seed
 from tf_electra.cli.pretraining_parser import add_pretraining_commands
 from tf_electra.presets import PRESETS
 
@@ -174,7 +175,7 @@ def _add_training_commands(sub):
         metavar="NAME=COLUMN",
         help="a data column name, e.g. text_column=sentence (repeatable)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of initialisation, shuffling and dropout")
+    p.add_argument("--seed", type=seed, default=0, help="seed of initialisation, shuffling and dropout")
     p.add_argument("--overwrite", action="store_true", help="replace the artifacts of an earlier run in OUTPUT")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 

@@ -2,6 +2,7 @@
 
 from tf_electra.cli.arguments import command
 from tf_electra.cli.arguments import positive_int
+from tf_electra.cli.arguments import seed
 
 
 def add_pretraining_commands(sub):
@@ -38,7 +39,7 @@ def add_pretraining_commands(sub):
     p.add_argument("--max-seq-length", type=positive_int, default=128, help="tokens per example")
     p.add_argument("--shards", type=positive_int, default=8, help="output files; document k goes to shard k mod shards")
     p.add_argument("--workers", type=positive_int, help="processes (default: the CPUs)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random choices (the output repeats with it)")
+    p.add_argument("--seed", type=seed, default=0, help="seed of the random choices (the output repeats with it)")
     p.add_argument("--cased", action="store_true", help="do not lower-case (a cased vocabulary)")
     p.add_argument("--no-document-breaks", action="store_true", help="blank lines do not end documents")
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty output folder")
@@ -79,6 +80,6 @@ def add_pretraining_commands(sub):
         default="default",
         help="tf.distribute strategy (multi-worker reads TF_CONFIG)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of initialisation, data order and masking")
+    p.add_argument("--seed", type=seed, default=0, help="seed of initialisation, data order and masking")
     p.add_argument("--log-every", type=positive_int, help="steps between progress lines (default: iterations_per_loop)")
     p.add_argument("--quiet", action="store_true", help="no progress")

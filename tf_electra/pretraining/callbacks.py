@@ -130,6 +130,8 @@ def load_history(path):
     try:
         with open(path, encoding="utf-8") as f:
             history = json.load(f)
-    except (OSError, ValueError):
-        return []
-    return history if isinstance(history, list) else []
+    except (OSError, ValueError) as e:
+        history = e
+    if not isinstance(history, list):  # replacing it would lose the run's record; the checkpoints are intact
+        raise TrainingError(f"{path} is damaged ({history}); move it away to continue the run without it")
+    return history

@@ -97,6 +97,11 @@ def pretrain(
             model.compile(optimizer=optimizer)
             optimizer.build(model.trainable_variables)
             step = _resume(output, model, optimizer)
+        if step > config.num_train_steps:
+            raise TrainingError(
+                f"{output} is at step {step:,} already, past --steps {config.num_train_steps:,}; pass a larger "
+                "--steps to continue it (its checkpoints and Hugging Face folders are there)"
+            )
         if chief:
             atomic_write_text(os.path.join(output, CONFIG_FILE), json.dumps(config.to_dict(), indent=2) + "\n")
             tokenizer.save_pretrained(output)  # vocab.txt beside the checkpoints, as import-google expects
@@ -164,11 +169,20 @@ def _with_vocab(config, tokenizer, vocab, data):
     size = len(tokenizer)
     if config.vocab_size not in (size, PretrainingConfig().vocab_size):
         raise ConfigError(f"vocab_size={config.vocab_size} but {vocab} holds {size} tokens")
+    overrides = config.model_hparam_overrides if isinstance(config.model_hparam_overrides, dict) else {}
+    overridden = overrides.get("vocab_size", size)
+    if overridden != size:
+        raise ConfigError(f"model_hparam_overrides sets vocab_size={overridden!r} but {vocab} holds {size} tokens")
     info = data_info(data)
     if info.get("vocab_size") not in (None, size):
         raise ConfigError(
             f"{data} was tokenized with a {info['vocab_size']}-token vocabulary, but {vocab} holds "
             f"{size}; pass the data's vocab.txt (--vocab)"
+        )
+    if info.get("do_lower_case") not in (None, config.do_lower_case):
+        raise ConfigError(
+            f"{data} was built with do_lower_case={str(info['do_lower_case']).lower()}, but the run has "
+            f"do_lower_case={str(config.do_lower_case).lower()}; they must agree"
         )
     if info.get("vocab_sha256") not in (None, file_sha256(vocab)):
         raise ConfigError(
