@@ -144,3 +144,6 @@ def test_presets_have_the_released_sizes(name):
 def test_unknown_preset():
     with pytest.raises(ValueError, match="electra-small-discriminator"):
         ElectraConfig.from_preset("electra-tiny")
+    for name in (None, 3, ["electra-small-discriminator"]):
+        with pytest.raises(ConfigError, match="a preset is a name such as"):
+            ElectraConfig.from_preset(name)

@@ -191,3 +191,21 @@ def test_bad_inputs(vocab_file, tmp_path):
     with pytest.raises(TokenizerError, match="pad to at most"):
         ElectraTokenizer(vocab_file, model_max_length=2**33)("a", padding="max_length")
     assert len(tok("a", truncation=True, max_length=2**36)["input_ids"]) == 3  # truncating to it allocates nothing
+
+
+@pytest.mark.parametrize(
+    "make,message",
+    [
+        (lambda v: ElectraTokenizer(v, do_lower_case="yes"), "do_lower_case must be true or false, got 'yes'"),
+        (lambda v: ElectraTokenizer(v, strip_accents="no"), "strip_accents must be true or false"),
+        (lambda v: ElectraTokenizer(v, tokenize_chinese_chars=1), "tokenize_chinese_chars must be true or false"),
+        (lambda v: ElectraTokenizer(v, padding_side="middle"), "padding_side must be 'left' or 'right'"),
+        (lambda v: ElectraTokenizer(v, truncation_side=None), "truncation_side must be 'left' or 'right'"),
+        (lambda v: ElectraTokenizer(v)("a b", stride=-1, truncation=True, max_length=3), "stride must be"),
+        (lambda v: ElectraTokenizer(v)("a", padding=True, pad_to_multiple_of=-8), "pad_to_multiple_of must be"),
+        (lambda v: ElectraTokenizer(v)("a", padding=True, padding_side="up"), "padding_side must be"),
+    ],
+)
+def test_options_of_the_wrong_kind_are_refused_by_name(vocab_file, make, message):
+    with pytest.raises(TokenizerError, match=message):
+        make(vocab_file)

@@ -83,6 +83,8 @@ def generator_sizes(discriminator, generator_hidden_size=0.25, generator_layers=
 
 def preset_config_dict(name):
     """ElectraConfig fields of a released model, e.g. "electra-base-generator"."""
+    if not isinstance(name, str):
+        raise ConfigError(f"a preset is a name such as 'electra-small-discriminator', got {name!r}")
     short = name.split("/", 1)[1] if name.startswith("google/") else name
     if short not in PRESETS:
         raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")

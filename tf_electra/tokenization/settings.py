@@ -59,6 +59,25 @@ def check_room_for_specials(max_length, pair):
         )
 
 
+def check_options(
+    do_lower_case=True, strip_accents=None, chinese_chars=True, padding_side="right", truncation_side="right"
+):
+    """Refuses tokenizer options of the wrong kind (a string "false" would be truthy), naming the option."""
+    options = dict(
+        do_lower_case=do_lower_case,
+        strip_accents=strip_accents,
+        tokenize_chinese_chars=chinese_chars,
+        padding_side=padding_side,
+        truncation_side=truncation_side,
+    )
+    for name, value in options.items():
+        if name.endswith("_side"):
+            if value not in ("left", "right"):
+                raise TokenizerError(f"{name} must be 'left' or 'right', got {value!r}")
+        elif not isinstance(value, bool) and not (name == "strip_accents" and value is None):
+            raise TokenizerError(f"{name} must be true or false, got {value!r}")
+
+
 class ConfiguredBackends:
     """Backends configured for each padding/truncation setting, made once and never reconfigured.
 
@@ -78,6 +97,11 @@ class ConfiguredBackends:
         self.lock = threading.Lock()
 
     def get(self, padding, truncation, max_length, stride, pad_to_multiple_of, padding_side):
+        if not isinstance(stride, int) or isinstance(stride, bool) or stride < 0:
+            raise TokenizerError(f"stride must be a non-negative integer, got {stride!r}")
+        if pad_to_multiple_of is not None and not is_positive_int(pad_to_multiple_of):
+            raise TokenizerError(f"pad_to_multiple_of must be a positive integer or None, got {pad_to_multiple_of!r}")
+        check_options(padding_side=padding_side)
         key = (
             padding,
             truncation,

@@ -24,6 +24,7 @@ from tf_electra.tokenization.files import VOCAB_NAME
 from tf_electra.tokenization.files import save_tokenizer
 from tf_electra.tokenization.files import tokenizer_options
 from tf_electra.tokenization.settings import ConfiguredBackends
+from tf_electra.tokenization.settings import check_options
 from tf_electra.tokenization.settings import check_room_for_specials
 from tf_electra.tokenization.settings import resolve_settings
 from tf_electra.utils.hub import resolve_model_dir
@@ -83,6 +84,7 @@ class ElectraTokenizer:
             cls_token=str(cls_token),
             mask_token=str(mask_token),
         )
+        check_options(do_lower_case, strip_accents, tokenize_chinese_chars, padding_side, truncation_side)
         self.do_lower_case = do_lower_case
         self.strip_accents = strip_accents
         self.tokenize_chinese_chars = tokenize_chinese_chars
