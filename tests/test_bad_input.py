@@ -5,6 +5,7 @@ import pytest
 import tensorflow as tf
 
 import tf_electra
+from tf_electra import ConfigError
 from tf_electra import InputError
 
 from conftest import tiny_config
@@ -63,3 +64,21 @@ def test_mismatched_shapes_inside_a_compiled_graph(model):
 def test_unknown_input_name_in_a_dict(model):
     with pytest.raises(InputError, match="input_idz"):
         model({"input_idz": np.ones((1, 3), "int32")})
+
+
+@pytest.mark.parametrize(
+    "make,message",
+    [
+        (lambda d: str(d), "is a folder; give a JSON object or a JSON file"),
+        (lambda d: (d / "empty.json").write_text("") and None or str(d / "empty.json"), "empty.json is empty"),
+        (lambda d: (d / "bad.json").write_text("{x") and None or str(d / "bad.json"), "bad.json is not valid JSON"),
+        (lambda d: "nothing.json", "'nothing.json' is neither a JSON object nor an existing file"),
+        (lambda d: '{"a": 1', "hparams are not valid JSON"),
+        (lambda d: "[1, 2]", "must be a JSON object, got list"),
+    ],
+)
+def test_hparams_files_and_strings_name_what_is_wrong(tmp_path, make, message):
+    from tf_electra.utils.values import parse_json_object
+
+    with pytest.raises(ConfigError, match=message):
+        parse_json_object(make(tmp_path), "hparams")

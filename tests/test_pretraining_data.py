@@ -2,6 +2,7 @@
 
 import bz2
 import gzip
+import json
 import os
 import random
 import subprocess
@@ -231,3 +232,13 @@ def test_data_of_another_length_is_refused(corpus, tmp_path):
         pretraining_dataset(str(tmp_path / "d"), 128, 8)
     with pytest.raises(DataError, match="holds no pre-training data"):
         pretraining_dataset(str(tmp_path), 24, 8)
+    # a shard emptied or lost after the build (a full disk, a partial copy) is named, not silently skipped
+    info = json.loads((tmp_path / "d" / "pretrain_data.json").read_text())
+    shard = max(range(info["shards"]), key=lambda k: info["examples_per_shard"][k])
+    path = tmp_path / "d" / f"pretrain_data.tfrecord-{shard}-of-{info['shards']}"
+    path.write_bytes(b"")
+    with pytest.raises(DataError, match=f"tfrecord-{shard}-of-{info['shards']} is empty, but pretrain_data.json"):
+        pretraining_dataset(str(tmp_path / "d"), 24, 8)
+    path.unlink()
+    with pytest.raises(DataError, match="is missing, but pretrain_data.json records"):
+        pretraining_dataset(str(tmp_path / "d"), 24, 8)

@@ -30,7 +30,7 @@ from tf_electra.utils.text_files import check_text_files
 from tf_electra.utils.text_files import read_lines
 from tf_electra.utils.values import is_positive_int
 
-INFO_FILE = "pretrain_data.json"
+INFO_FILE = "pretrain_data.json"  # (tasks/pretraining.py reads these names; it may not import this module)
 SHARD_NAME = "pretrain_data.tfrecord-{index}-of-{count}"
 DEFAULT_SHARDS = 8
 LINES_PER_CHUNK = 1000  # without document boundaries, chunks of lines are the unit shards take

@@ -18,6 +18,7 @@ from tf_electra.tasks.base import register
 FEATURES = ("input_ids", "input_mask", "segment_ids")
 PATTERN = "pretrain_data.tfrecord*"
 INFO_FILE = "pretrain_data.json"
+SHARD_NAME = "pretrain_data.tfrecord-{index}-of-{count}"
 
 
 def data_files(data):
@@ -43,6 +44,19 @@ def data_info(data):
             return json.load(f)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise DataError(f"{path} is not valid JSON: {e}") from e
+
+
+def check_recorded_shards(data):
+    """Refuses a data folder whose shards are missing or empty where pretrain_data.json records examples."""
+    counts = data_info(data).get("examples_per_shard") if os.path.isdir(data) else None
+    if not isinstance(counts, list):
+        return
+    for k, count in enumerate(counts):
+        path = os.path.join(data, SHARD_NAME.format(index=k, count=len(counts)))
+        size = os.path.getsize(path) if os.path.isfile(path) else None
+        if count and not size:
+            state = "missing" if size is None else "empty"
+            raise DataError(f"{path} is {state}, but {INFO_FILE} records {count} examples in it; rebuild the data")
 
 
 def sequence_length(files):
@@ -91,6 +105,7 @@ def pretraining_dataset(data, max_seq_length, batch_size, seed=0, repeat=True, s
     import tensorflow as tf
 
     files = data_files(data)
+    check_recorded_shards(data)
     found = sequence_length(files)
     if found != max_seq_length:
         raise DataError(

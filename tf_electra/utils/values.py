@@ -24,15 +24,23 @@ def parse_json_object(value, what):
     if isinstance(value, dict):
         return value
     text = str(value)
+    source = f"{what} {text!r}"
+    if os.path.isdir(text):
+        raise ConfigError(f"{what} {text} is a folder; give a JSON object or a JSON file")
     if os.path.isfile(text):
+        source = f"the {what} file {text}"
         try:
             with open(text, encoding="utf-8") as f:
                 text = f.read()
         except (OSError, UnicodeDecodeError) as e:
             raise ConfigError(f"cannot read the {what} file {value}: {e}") from e
+        if not text.strip():
+            raise ConfigError(f"{source} is empty; it should hold a JSON object")
     try:
         parsed = json.loads(text)
     except json.JSONDecodeError as e:
+        if source.startswith("the "):
+            raise ConfigError(f"{source} is not valid JSON: {e}") from e
         if not text.lstrip().startswith(("{", "[")) and not os.path.exists(text):
             raise ConfigError(f"{what} {text!r} is neither a JSON object nor an existing file") from None
         raise ConfigError(f"{what} are not valid JSON: {e}") from e
