@@ -40,7 +40,12 @@ def check_option_types(config):
     for name in ("model_dir", "output"):
         if not isinstance(getattr(config, name), (str, os.PathLike)):
             raise FinetuneError(f"{name} must be a folder path, got {getattr(config, name)!r}")
-    if isinstance(config.train, (dict, bytes)) or config.train is None:
-        raise FinetuneError(f"train must be a data file or a list of rows, got {type(config.train).__name__}")
+    for name in ("train", "validation"):
+        data = getattr(config, name)
+        if data is None and name == "validation":
+            continue
+        squad = isinstance(data, dict) and config.task == "question-answering"  # SQuAD's JSON object
+        if not (isinstance(data, (str, os.PathLike, list, tuple)) or squad):
+            raise FinetuneError(f"{name} must be a data file or a list of rows, got {type(data).__name__}")
     if not isinstance(config.seed, int) or isinstance(config.seed, bool) or not 0 <= config.seed < 2**32:
         raise FinetuneError(f"seed must be an integer in [0, 2**32), got {config.seed!r}")
