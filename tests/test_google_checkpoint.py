@@ -326,3 +326,22 @@ def test_skipped_random_init_does_not_leak(tmp_path):
     fresh = tf_electra.TFElectraForPreTraining(config)
     kernel = fresh.electra.encoder.layer[0].attention.self_attention.query.kernel.numpy()
     assert np.std(kernel) > 0.5 * config.initializer_range
+
+
+def test_folder_resolution_follows_the_checkpoint_file_as_tensorflow_writes_it(tmp_path, capfd):
+    from tf_electra.io.google_format import resolve_prefix
+
+    folder = tmp_path / 'rún "ä"'  # non-ASCII and a quote: TensorFlow escapes both in its text format
+    shapes = checkpoint_shapes(**BASE)
+    for step in (10, 200):
+        write_checkpoint(str(folder / f"model.ckpt-{step}"), shapes, seed=step)
+    tf.compat.v1.train.update_checkpoint_state(str(folder), str(folder / "model.ckpt-10"))  # absolute, escaped
+    assert resolve_prefix(str(folder)) == str(folder / "model.ckpt-10")  # the file's choice, not the newest
+    tf.compat.v1.train.update_checkpoint_state(str(folder), "model.ckpt-10")
+    assert resolve_prefix(str(folder)) == str(folder / "model.ckpt-10")
+    (folder / "checkpoint").write_text('model_checkpoint_path: "model.ckpt-999"\n')  # stale: fall back, quietly
+    capfd.readouterr()
+    assert resolve_prefix(str(folder)) == str(folder / "model.ckpt-200")
+    assert "Couldn't match" not in capfd.readouterr().err
+    (folder / "checkpoint").write_bytes(b"\xff\xfe garbage")
+    assert resolve_prefix(str(folder)) == str(folder / "model.ckpt-200")

@@ -255,3 +255,32 @@ def test_stale_temporaries_of_killed_writers_are_removed(folder, tmp_path):
     live.mkdir()
     tf_electra.TFElectraForPreTraining.from_pretrained(str(folder)).save_pretrained(str(tmp_path / "out"))
     assert not stale.exists() and live.exists()
+
+
+def test_an_error_inside_an_atomic_folder_names_the_final_path_not_the_temporary_one(tmp_path):
+    from tf_electra.utils.files import atomic_directory
+
+    out = tmp_path / "out"
+    with pytest.raises(FileNotFoundError) as info, atomic_directory(str(out)) as tmp:
+        open(os.path.join(tmp, "missing", "x.txt"), "w").close()
+    assert info.value.filename == str(out / "missing" / "x.txt")
+    assert ".tmp-" not in str(info.value) and os.listdir(tmp_path) == []
+
+
+def test_checkpoint_files_reach_the_disk_before_their_names_do(tmp_path, monkeypatch):
+    import numpy as np
+
+    from tf_electra.io import google_writer
+
+    events = []
+    monkeypatch.setattr(google_writer, "fsync_path", lambda p: events.append(("fsync", os.path.basename(p))))
+    real_replace = os.replace
+    monkeypatch.setattr(
+        google_writer.os, "replace", lambda a, b: (events.append(("rename", os.path.basename(a))), real_replace(a, b))
+    )
+    google_writer.save_checkpoint(str(tmp_path), 7, {"w": np.ones(3, np.float32)})
+    parts = [name for kind, name in events if kind == "rename" and name.startswith("model.ckpt-7")]
+    assert parts and parts[-1].endswith(".index")  # the index, which makes a checkpoint visible, goes last
+    for part in parts:
+        assert events.index(("fsync", part)) < events.index(("rename", part))
+    assert ("fsync", tmp_path.name) in events  # the folder's new entries too

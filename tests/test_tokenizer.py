@@ -209,3 +209,22 @@ def test_bad_inputs(vocab_file, tmp_path):
 def test_options_of_the_wrong_kind_are_refused_by_name(vocab_file, make, message):
     with pytest.raises(TokenizerError, match=message):
         make(vocab_file)
+
+
+@pytest.mark.parametrize(
+    "options,message",
+    [
+        ({"do_lower_case": "false"}, "do_lower_case must be true or false, got 'false'"),
+        ({"strip_accents": 0}, "strip_accents must be true or false, got 0"),
+        ({"padding_side": "LEFT"}, "padding_side must be 'left' or 'right'"),
+    ],
+)
+def test_a_bad_option_in_tokenizer_config_json_names_the_file(vocab_file, tmp_path, options, message):
+    ElectraTokenizer(vocab_file).save_pretrained(str(tmp_path))
+    config_file = tmp_path / "tokenizer_config.json"
+    config = json.loads(config_file.read_text())
+    config.update(options)
+    config_file.write_text(json.dumps(config))
+    with pytest.raises(TokenizerError, match=f"tokenizer_config.json: {message}") as info:
+        ElectraTokenizer.from_pretrained(str(tmp_path))
+    assert str(config_file) in str(info.value)

@@ -7,6 +7,7 @@ built; `google_layout` recognises the layout and infers the configs. It builds n
 `tf_electra.models.google` does, on top of it. Adam slots and `global_step` are never read.
 """
 
+import codecs
 import glob
 import math
 import os
@@ -27,12 +28,7 @@ def resolve_prefix(path):
     """A checkpoint prefix from a prefix or a folder (its `checkpoint` file, else the newest prefix)."""
     path = os.fspath(path)
     if os.path.isdir(path):
-        import tensorflow as tf
-
-        try:
-            latest = tf.train.latest_checkpoint(path)
-        except (tf.errors.OpError, ValueError, UnicodeDecodeError):
-            latest = None  # an unreadable `checkpoint` file: fall back to the newest prefix
+        latest = _named_in_state_file(path)
         if latest and os.path.isfile(latest + ".index"):
             return latest
         indexes = glob.glob(os.path.join(path, "*.index"))
@@ -51,6 +47,27 @@ def resolve_prefix(path):
             f"{path}.index does not exist: pass a checkpoint prefix (.../model.ckpt-1000000) or its folder"
         )
     return path
+
+
+def _named_in_state_file(folder):
+    """The prefix that `folder/checkpoint` names (its model_checkpoint_path), or None if it names none.
+
+    Read here rather than with tf.train.latest_checkpoint, which logs an error line for a stale name.
+    """
+    try:
+        with open(os.path.join(folder, "checkpoint"), encoding="utf-8") as f:
+            match = re.search(r'^\s*model_checkpoint_path:\s*"((?:[^"\\]|\\.)*)"', f.read(1 << 20), re.M)
+    except (OSError, UnicodeDecodeError):
+        return None  # no or an unreadable `checkpoint` file: the caller falls back to the newest prefix
+    if not match:
+        return None
+    name = match.group(1)
+    if "\\" in name:  # a text-format escape: \" \\ or octal bytes of a non-ASCII character
+        try:
+            name = codecs.escape_decode(name.encode("utf-8"))[0].decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return None
+    return name if os.path.isabs(name) else os.path.join(folder, name)
 
 
 def _check_data_files(prefix, shapes, dtypes):

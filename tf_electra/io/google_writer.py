@@ -21,6 +21,7 @@ import tempfile
 from tf_electra.errors import CheckpointError
 from tf_electra.utils.files import apply_umask
 from tf_electra.utils.files import atomic_write_text
+from tf_electra.utils.files import fsync_path
 from tf_electra.utils.files import remove_stale_temporaries
 
 PREFIX = "model.ckpt"
@@ -75,7 +76,9 @@ def save_checkpoint(run_dir, step, variables, optimizer=None, keep=5):
         apply_umask(tmp)
         parts = sorted(os.listdir(tmp), key=lambda n: n.endswith(".index"))  # data first, the index last
         for part in parts:
+            fsync_path(os.path.join(tmp, part))  # the bytes reach the disk before the name does
             os.replace(os.path.join(tmp, part), os.path.join(run_dir, part))
+        fsync_path(run_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     _write_state(run_dir, keep)

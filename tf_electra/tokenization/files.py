@@ -6,6 +6,7 @@ import os
 from tokenizers import Tokenizer
 
 from tf_electra.errors import TokenizerError
+from tf_electra.tokenization.settings import check_option
 from tf_electra.utils.files import atomic_write_text
 
 VOCAB_NAME = "vocab.txt"
@@ -65,4 +66,8 @@ def tokenizer_options(directory):
     for key, value in list(options.items()):
         if isinstance(value, dict) and "content" in value:  # an AddedToken serialized by transformers
             options[key] = value["content"]
+        try:
+            check_option(key, options[key])
+        except TokenizerError as e:
+            raise TokenizerError(f"{config_file}: {e}") from None
     return options

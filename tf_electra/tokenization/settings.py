@@ -59,23 +59,31 @@ def check_room_for_specials(max_length, pair):
         )
 
 
-def check_options(
-    do_lower_case=True, strip_accents=None, chinese_chars=True, padding_side="right", truncation_side="right"
-):
-    """Refuses tokenizer options of the wrong kind (a string "false" would be truthy), naming the option."""
-    options = dict(
-        do_lower_case=do_lower_case,
-        strip_accents=strip_accents,
-        tokenize_chinese_chars=chinese_chars,
-        padding_side=padding_side,
-        truncation_side=truncation_side,
-    )
-    for name, value in options.items():
-        if name.endswith("_side"):
-            if value not in ("left", "right"):
-                raise TokenizerError(f"{name} must be 'left' or 'right', got {value!r}")
-        elif not isinstance(value, bool) and not (name == "strip_accents" and value is None):
-            raise TokenizerError(f"{name} must be true or false, got {value!r}")
+# The options of a kind to check, and the values each kind allows (strip_accents: None means "as lower-casing").
+OPTION_VALUES = {
+    "do_lower_case": (True, False),
+    "tokenize_chinese_chars": (True, False),
+    "strip_accents": (True, False, None),
+    "padding_side": ("left", "right"),
+    "truncation_side": ("left", "right"),
+}
+
+
+def check_option(name, value):
+    """Refuses a tokenizer option of the wrong kind (a string "false" would be truthy), naming the option."""
+    allowed = OPTION_VALUES.get(name)
+    if allowed is None:
+        return
+    if not any(value is a or (isinstance(a, str) and value == a) for a in allowed):
+        if allowed[0] == "left":
+            raise TokenizerError(f"{name} must be 'left' or 'right', got {value!r}")
+        raise TokenizerError(f"{name} must be true or false, got {value!r}")
+
+
+def check_options(do_lower_case, strip_accents, tokenize_chinese_chars, padding_side, truncation_side):
+    """check_option for each of the tokenizer's options."""
+    for name, value in locals().items():
+        check_option(name, value)
 
 
 class ConfiguredBackends:
@@ -101,7 +109,7 @@ class ConfiguredBackends:
             raise TokenizerError(f"stride must be a non-negative integer, got {stride!r}")
         if pad_to_multiple_of is not None and not is_positive_int(pad_to_multiple_of):
             raise TokenizerError(f"pad_to_multiple_of must be a positive integer or None, got {pad_to_multiple_of!r}")
-        check_options(padding_side=padding_side)
+        check_option("padding_side", padding_side)
         key = (
             padding,
             truncation,

@@ -72,6 +72,15 @@ def remove_stale_temporaries(folder, name=None):
                 os.unlink(path)
 
 
+def fsync_path(path):
+    """Flushes a file's (or a folder's entries') data to the disk, so a rename after it survives a power loss."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def temporary_name(final):
     """The prefix of a temporary entry for `final`: `.NAME.tmp-PID-`."""
     return f".{os.path.basename(final)}.tmp-{os.getpid()}-"
@@ -136,7 +145,11 @@ def atomic_directory(path, overwrite=False, inputs=()):
             shutil.rmtree(old, ignore_errors=True)
         else:
             rename_new(tmp, path)
-    except BaseException:
+    except BaseException as e:
+        if isinstance(e, OSError) and isinstance(e.filename, str) and _inside(e.filename, tmp):
+            # name the file the user asked for, not the temporary folder it was being written in
+            inner = os.path.relpath(os.path.realpath(e.filename), os.path.realpath(tmp))
+            e.filename = os.path.normpath(os.path.join(path, inner))
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
