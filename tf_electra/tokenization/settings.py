@@ -82,8 +82,11 @@ def check_option(name, value):
 
 def check_options(do_lower_case, strip_accents, tokenize_chinese_chars, padding_side, truncation_side):
     """check_option for each of the tokenizer's options."""
-    for name, value in locals().items():
-        check_option(name, value)
+    check_option("do_lower_case", do_lower_case)
+    check_option("strip_accents", strip_accents)
+    check_option("tokenize_chinese_chars", tokenize_chinese_chars)
+    check_option("padding_side", padding_side)
+    check_option("truncation_side", truncation_side)
 
 
 class ConfiguredBackends:
