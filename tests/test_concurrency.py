@@ -199,3 +199,28 @@ tf_electra.export_saved_model(tf_electra.load_model_dir(root + "/run"), root + "
     }
     assert not wrong, wrong
     assert "serving/1/assets/labels.txt" in written and "run/best/model.safetensors" in written
+
+
+@pytest.mark.parametrize("existed", [False, True])
+def test_a_run_that_fails_before_writing_leaves_no_new_folder_behind(tmp_path, existed):
+    from tf_electra.utils.files import folder_lock
+
+    folder = tmp_path / "out"
+    if existed:
+        folder.mkdir()
+    with pytest.raises(RuntimeError, match="bad input"), folder_lock(str(folder)):
+        assert (folder / ".lock").read_text() == str(os.getpid())
+        raise RuntimeError("bad input")
+    assert folder.exists() is existed
+    with folder_lock(str(folder)):
+        (folder / "model.keras").write_text("x")
+    assert sorted(os.listdir(folder)) == [".lock", "model.keras"]  # a run that finished keeps its folder
+    created = tmp_path / "done"
+    with folder_lock(str(created)):
+        pass
+    assert created.is_dir()  # nothing written, but no failure: the folder stays for what comes next
+    failed = tmp_path / "failed-after-writing"
+    with pytest.raises(RuntimeError), folder_lock(str(failed)):
+        (failed / "partial.json").write_text("{}")
+        raise RuntimeError("later step")
+    assert (failed / "partial.json").exists()  # never deletes what the run wrote

@@ -11,6 +11,10 @@ are registered at once, so `keras.models.load_model("model.keras")` finds them.
 import importlib
 import sys
 
+from tf_electra.utils.graph_rewrites import prepare_xla_flags
+
+prepare_xla_flags()  # TF_ELECTRA_XLA=elementwise: TensorFlow reads TF_XLA_FLAGS before its first graph
+
 __version__ = "0.2.0"
 
 # public name -> module that defines it

@@ -3,14 +3,15 @@
 One step = mask the batch, run the generator, sample replacements, run the discriminator, the
 combined loss, gradients and an AdamW update (bench/pretraining.py has both). ELECTRA-Small by
 default (generator 1/4 of the discriminator's width, shared embeddings), batch 32 x 128, random
-weights and tokens. Float32 and bfloat16 (ours: mixed_bfloat16; PyTorch: bf16 autocast) are
-measured as groups, each implementation in its own long-lived process, interleaved in rotated order
+weights and tokens. Float32 and bfloat16 (ours: mixed_bfloat16, each also with
+TF_ELECTRA_XLA=elementwise; PyTorch: bf16 autocast) are measured as groups, each implementation in
+its own long-lived process, interleaved in rotated order
 with a bounded wait for a quiet machine (timings taken under foreign load are counted and a case
 with too many is marked BUSY). Reported: median step time, examples/s, GFLOP/s against the matmul
 ceiling each framework reaches in the same run, peak RSS of each process, and ours / PyTorch.
 
 Usage:
-    python tools/benchmark_pretraining.py                     # Small, 32 x 128, 5 rounds (~10 min)
+    python tools/benchmark_pretraining.py                     # Small, 32 x 128, 5 rounds (~5-10 min)
     python tools/benchmark_pretraining.py --model-size base --batch 8 --json out.json
 """
 
@@ -30,7 +31,10 @@ from bench.pretraining import step_flops
 from bench.runner import Worker
 from bench.runner import measure_case
 
-GROUPS = {"float32": ("tf_electra", "PyTorch fp32"), "bfloat16": ("tf_electra mixed_bfloat16", "PyTorch bf16 autocast")}
+GROUPS = {
+    "float32": ("tf_electra", "tf_electra XLA-elementwise", "PyTorch fp32"),
+    "bfloat16": ("tf_electra mixed_bfloat16", "tf_electra XLA-elementwise mixed_bfloat16", "PyTorch bf16 autocast"),
+}
 
 
 def parse_args(argv):
@@ -58,8 +62,8 @@ def table(run):
     ]
     for case in run["cases"]:
         results, precision = case["results"], case["group"]
-        ours, peer = GROUPS[precision]
-        for name in (ours, peer):
+        *ours, peer = GROUPS[precision]
+        for name in (*ours, peer):
             r = results.get(name, {})
             if "median_s" not in r:
                 lines.append(f"| {precision} | {name} | error: {r.get('error', 'no timings')} | | | | | |")
@@ -68,7 +72,7 @@ def table(run):
             top = report.ceiling_for(run, name)
             share = f"{100 * rate / top:.0f}% of {top:.0f}" if top else "?"
             ratio = ""
-            if name == ours and "median_s" in results.get(peer, {}):
+            if name in ours and "median_s" in results.get(peer, {}):
                 ratio = f"**{results[peer]['median_s'] / r['median_s']:.2f}x**"
                 if r["busy"] or results[peer]["busy"]:
                     ratio += " BUSY"

@@ -10,6 +10,8 @@ import sys
 import warnings
 
 from tf_electra.cli.parser import build_parser
+from tf_electra.utils.graph_rewrites import XLA_ENV
+from tf_electra.utils.graph_rewrites import prepare_xla_flags
 from tf_electra.utils.quiet import VERBOSE_ENV
 
 
@@ -21,6 +23,9 @@ def main(argv=None):
         return 2
     if args.verbose:
         os.environ[VERBOSE_ENV] = "1"
+    if getattr(args, "xla_elementwise", False):
+        os.environ[XLA_ENV] = "elementwise"
+        prepare_xla_flags()  # before TensorFlow is imported and optimizes its first graph
     name = f"tf-electra {args.command}"
     if not args.debug:
         warnings.showwarning = one_line_warnings(name)

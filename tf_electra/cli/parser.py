@@ -163,6 +163,12 @@ def _add_training_commands(sub):
     p.add_argument("--mixed-precision", action="store_true", help="train in mixed_bfloat16")
     p.add_argument("--jit-compile", action="store_true", help="compile the train step with XLA")
     p.add_argument(
+        "--xla-elementwise",
+        action="store_true",
+        help="let XLA fuse the element-wise ops between the matrix products (CPU; sets TF_ELECTRA_XLA=elementwise): "
+        "later steps faster, the first step slower (see README, Benchmarks)",
+    )
+    p.add_argument(
         "--strategy",
         choices=("default", "mirrored", "multi-worker"),
         default="default",

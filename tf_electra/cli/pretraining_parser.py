@@ -75,6 +75,12 @@ def add_pretraining_commands(sub):
     p.add_argument("--vocab", help="vocab.txt (default: the one in the data folder)")
     p.add_argument("--mixed-precision", action="store_true", help="train in mixed_bfloat16")
     p.add_argument(
+        "--xla-elementwise",
+        action="store_true",
+        help="let XLA fuse the element-wise ops between the matrix products (CPU; sets TF_ELECTRA_XLA=elementwise): "
+        "later steps faster, the first step slower (see README, Benchmarks)",
+    )
+    p.add_argument(
         "--strategy",
         choices=("default", "mirrored", "multi-worker"),
         default="default",

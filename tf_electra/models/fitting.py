@@ -42,7 +42,10 @@ class DatasetFitMixin:
     def _lean(self, attribute):
         """Keras' step function `attribute`, wrapped to run with lean Grappler settings (TensorFlow, compiled)."""
         function = getattr(self, attribute)
-        if _keras_compat.backend() == "tensorflow" and not self.run_eagerly and graph_rewrites.enabled():
+        if _keras_compat.backend() != "tensorflow" or self.run_eagerly:
+            return function
+        graph_rewrites.apply_elementwise_xla()
+        if graph_rewrites.enabled():
             function = graph_rewrites.lean_rewrites(function)
             setattr(self, attribute, function)
         return function

@@ -17,6 +17,13 @@ A setting that the user chose with `tf.config.optimizer.set_experimental_options
 TensorFlow has no public API for per-call settings: this sets the calling thread's
 `context.function_call_options`, which every eager call of a compiled function reads;
 `tests/test_graph_rewrites.py` fails when a TensorFlow release changes that.
+
+`TF_ELECTRA_XLA=elementwise` (opt-in) also lets XLA compile the element-wise ops between the matrix
+products (LayerNorm, GELU, softmax's neighbours, casts, dropout, Adam's update) into fused kernels,
+while the matrix products stay oneDNN's (XLA's CPU matmuls skip oneDNN's bf16/AMX kernels): TF's
+auto-clustering restricted to fusible ops. Intel Xeon with AMX, 2 cores, ELECTRA-Small 8 x 128: a
+training step 335 -> 276 ms in mixed_bfloat16 and 394 -> 356 ms in float32, inference 10-16% faster,
+but the first step compiles for seconds longer (5.8 -> 28 s): worth it for runs of many steps.
 """
 
 import functools
@@ -24,6 +31,8 @@ import os
 import threading
 
 ENV = "TF_ELECTRA_GRAPPLER"
+XLA_ENV = "TF_ELECTRA_XLA"
+XLA_FLAGS = ("--tf_xla_cpu_global_jit", "--tf_xla_ops_to_cluster=FUSIBLE")
 _local = threading.local()
 
 
@@ -35,6 +44,54 @@ def enabled():
 
         raise ConfigError(f"{ENV}={value!r}: choose 'lean' (the default) or 'default'")
     return value == "lean"
+
+
+def elementwise_xla():
+    """Whether compiled steps let XLA fuse their element-wise ops (TF_ELECTRA_XLA=elementwise; default off)."""
+    value = os.environ.get(XLA_ENV, "").strip().lower() or "off"
+    if value not in ("off", "elementwise"):
+        from tf_electra.errors import ConfigError
+
+        raise ConfigError(f"{XLA_ENV}={value!r}: choose 'off' (the default) or 'elementwise'")
+    return value == "elementwise"
+
+
+def prepare_xla_flags():
+    """Adds XLA_FLAGS to TF_XLA_FLAGS when TF_ELECTRA_XLA=elementwise (at `import tf_electra`).
+
+    TensorFlow reads TF_XLA_FLAGS once, when it first optimizes a graph; flags added later do nothing.
+    Returns whether the flags are (now) in place. An invalid value is refused later, by
+    `apply_elementwise_xla`, with one clear line.
+    """
+    if os.environ.get(XLA_ENV, "").strip().lower() != "elementwise":
+        return False
+    flags = os.environ.get("TF_XLA_FLAGS", "")
+    if "--tf_xla_ops_to_cluster" in flags and XLA_FLAGS[1] not in flags.split():
+        return False  # the user's own choice of ops to cluster: keep it
+    missing = [flag for flag in XLA_FLAGS if flag not in flags.split()]
+    if missing:
+        os.environ["TF_XLA_FLAGS"] = " ".join([flags, *missing]).strip()
+    return True
+
+
+def apply_elementwise_xla():
+    """Turns on element-wise XLA for the process when TF_ELECTRA_XLA=elementwise; returns whether it is on.
+
+    TensorFlow decides auto-clustering per process (`tf.config.optimizer.set_jit`; a per-call setting
+    is not read), so this turns it on for every graph of the process, restricted to fusible ops by
+    the flags that `prepare_xla_flags` set. It leaves things alone where the user chose a jit
+    setting or other ops to cluster, and where a GPU is visible (measured on CPUs only).
+    """
+    if not elementwise_xla():
+        return False
+    import tensorflow as tf
+
+    if tf.config.list_physical_devices("GPU") or tf.config.optimizer.get_jit() not in ("", "autoclustering"):
+        return False
+    if not prepare_xla_flags():
+        return False
+    tf.config.optimizer.set_jit("autoclustering")
+    return True
 
 
 def _lean_options(base):

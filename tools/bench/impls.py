@@ -24,7 +24,13 @@ IMPLS = {
     "tf_electra bfloat16": ("ours", "bfloat16", ("infer",), "pure_bf16"),
     "tf_electra XLA mixed_bfloat16": ("ours", "bfloat16", ("infer", "train"), "xla_bf16"),
     "tf_electra int8": ("ours", "int8", ("infer",), "int8"),
+    "tf_electra XLA-elementwise": ("ours", "float32", ("infer", "train", "pretrain"), "ew_fp32"),
+    "tf_electra XLA-elementwise mixed_bfloat16": ("ours", "bfloat16", ("infer", "train", "pretrain"), "ew_bf16"),
+    "tf_electra XLA-elementwise bfloat16": ("ours", "bfloat16", ("infer",), "ew_pure_bf16"),
 }
+
+# Settings of single implementations, on top of their family's ENV: TF_ELECTRA_XLA is read at import.
+IMPL_ENV = {name: {"TF_ELECTRA_XLA": "elementwise"} for name, impl in IMPLS.items() if impl[3].startswith("ew_")}
 
 ENV = {
     "torch": {"USE_TF": "0"},
@@ -143,8 +149,12 @@ def setup_ours(cfg, batch, seq, task, variant):
     import tensorflow as tf
 
     import tf_electra
+    from tf_electra.utils import graph_rewrites
 
     keras.utils.set_random_seed(0)
+    if variant.startswith("ew_"):  # as a user's own tf.function (the inference step here) gets it
+        assert graph_rewrites.apply_elementwise_xla(), "TF_ELECTRA_XLA=elementwise did not apply"
+    variant = variant.removeprefix("ew_")
     dtype = {"bf16": "mixed_bfloat16", "xla_bf16": "mixed_bfloat16", "pure_bf16": "bfloat16"}.get(variant, "float32")
     config = tf_electra.ElectraConfig.from_dict(dict(cfg, num_labels=2))
     model = tf_electra.TFElectraForSequenceClassification(config, dtype=dtype)

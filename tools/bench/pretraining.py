@@ -67,7 +67,7 @@ def setup_ours(cfg, batch, seq, variant):
 
     keras.utils.set_random_seed(0)
     config = PretrainingConfig.from_hparams(dict(cfg["hparams"], train_batch_size=batch))
-    model = build_pretrainer(config, SPECIAL, seed=0, mixed_precision=variant == "bf16")
+    model = build_pretrainer(config, SPECIAL, seed=0, mixed_precision=variant in ("bf16", "ew_bf16"))
     model.compile(optimizer=build_optimizer(config))
     features = {k: tf.constant(v) for k, v in pretraining_batch(cfg, batch, seq).items()}
     return lambda: float(model.train_on_batch(features, return_dict=True)["loss"])

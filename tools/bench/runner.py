@@ -12,6 +12,7 @@ import time
 import numpy as np
 
 from bench.impls import ENV
+from bench.impls import IMPL_ENV
 from bench.impls import IMPLS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -23,7 +24,7 @@ class Worker:
 
     def __init__(self, name, extra_env=None):
         family = IMPLS[name][0]
-        env = dict(os.environ, **QUIET_ENV, **ENV[family], **(extra_env or {}))
+        env = dict(os.environ, **QUIET_ENV, **ENV[family], **IMPL_ENV.get(name, {}), **(extra_env or {}))
         self.name, self.family = name, family
         self.proc = subprocess.Popen(
             [sys.executable, os.path.join(HERE, "worker.py"), family],
