@@ -187,6 +187,7 @@ def test_the_same_seed_repeats_a_run(data, tmp_path):
         (["--hparams", '{"do_lower_case": false}'], "was built with do_lower_case=true, but the run has"),
         (["--hparams", '{"model_hparam_overrides": {"vocab_size": 100}}'], "sets vocab_size=100 but"),
         (["--env", "TF_ELECTRA_GRAPPLER=bogus"], "TF_ELECTRA_GRAPPLER='bogus': choose 'lean'"),
+        (["--env", "TF_ELECTRA_XLA=on"], "TF_ELECTRA_XLA='on': choose 'off'"),
     ],
 )
 def test_bad_input_is_one_line(data, tmp_path, args, message):

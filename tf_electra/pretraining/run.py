@@ -75,7 +75,7 @@ def pretrain(
     import keras
     import tensorflow as tf
 
-    graph_rewrites.enabled()  # a bad TF_ELECTRA_GRAPPLER is refused before anything is written
+    graph_rewrites.check_settings()  # a bad TF_ELECTRA_GRAPPLER / TF_ELECTRA_XLA: refused before any write
     config = config or saved_config(output) or PretrainingConfig()
     if steps is not None:
         config = dataclasses.replace(config, num_train_steps=steps)

@@ -56,6 +56,12 @@ def elementwise_xla():
     return value == "elementwise"
 
 
+def check_settings():
+    """Refuses a bad TF_ELECTRA_GRAPPLER or TF_ELECTRA_XLA with one ConfigError line (before a run writes)."""
+    enabled()
+    elementwise_xla()
+
+
 def prepare_xla_flags():
     """Adds XLA_FLAGS to TF_XLA_FLAGS when TF_ELECTRA_XLA=elementwise (at `import tf_electra`).
 
