@@ -73,17 +73,6 @@ def test_a_users_own_choice_of_ops_to_cluster_is_kept(tmp_path):
     assert result["jit"] == "" and ops == []
 
 
-@pytest.mark.parametrize(
-    "value, on", [(None, False), ("", False), ("off", False), ("elementwise", True), (" ELEMENTWISE ", True)]
-)
-def test_the_environment_switch(monkeypatch, value, on):
-    if value is None:
-        monkeypatch.delenv(graph_rewrites.XLA_ENV, raising=False)
-    else:
-        monkeypatch.setenv(graph_rewrites.XLA_ENV, value)
-    assert graph_rewrites.elementwise_xla() is on
-
-
 @pytest.mark.parametrize("value", ["1", "on", "full", "elementwise,off"])
 def test_a_wrong_switch_is_one_clear_error_and_sets_no_flags(monkeypatch, value):
     monkeypatch.setenv(graph_rewrites.XLA_ENV, value)

@@ -93,15 +93,22 @@ def test_wrapping_twice_wraps_once():
     assert graph_rewrites.lean_rewrites(once) is once
 
 
+SWITCHES = {graph_rewrites.ENV: graph_rewrites.enabled, graph_rewrites.XLA_ENV: graph_rewrites.elementwise_xla}
+
+
 @pytest.mark.parametrize(
-    "value, lean", [(None, True), ("", True), ("lean", True), (" LEAN ", True), ("default", False), ("full", False)]
+    "name, value, on",
+    [(graph_rewrites.ENV, v, on) for v, on in [(None, True), ("", True), ("lean", True), (" LEAN ", True)]]
+    + [(graph_rewrites.ENV, "default", False), (graph_rewrites.ENV, "full", False)]
+    + [(graph_rewrites.XLA_ENV, v, False) for v in (None, "", "off")]
+    + [(graph_rewrites.XLA_ENV, v, True) for v in ("elementwise", " ELEMENTWISE ")],
 )
-def test_the_environment_switch(monkeypatch, value, lean):
+def test_the_environment_switches(monkeypatch, name, value, on):
     if value is None:
-        monkeypatch.delenv(graph_rewrites.ENV, raising=False)
+        monkeypatch.delenv(name, raising=False)
     else:
-        monkeypatch.setenv(graph_rewrites.ENV, value)
-    assert graph_rewrites.enabled() is lean
+        monkeypatch.setenv(name, value)
+    assert SWITCHES[name]() is on
 
 
 @pytest.mark.parametrize("value", ["bogus", "1", "off", "lean,default"])

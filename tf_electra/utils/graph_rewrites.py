@@ -36,24 +36,29 @@ XLA_FLAGS = ("--tf_xla_cpu_global_jit", "--tf_xla_ops_to_cluster=FUSIBLE")
 _local = threading.local()
 
 
-def enabled():
-    """Whether compiled steps run with the lean settings (TF_ELECTRA_GRAPPLER unset, empty or 'lean')."""
-    value = os.environ.get(ENV, "").strip().lower() or "lean"
-    if value not in ("lean", "default", "full"):
+def _setting(name, default):
+    """The environment variable `name`, trimmed and lower-cased; `default` when unset or empty."""
+    return os.environ.get(name, "").strip().lower() or default
+
+
+def _choice(name, default, alternative, also=()):
+    """`_setting(name, default)`, refused with one ConfigError line unless it is one of the choices."""
+    value = _setting(name, default)
+    if value not in (default, alternative, *also):
         from tf_electra.errors import ConfigError
 
-        raise ConfigError(f"{ENV}={value!r}: choose 'lean' (the default) or 'default'")
-    return value == "lean"
+        raise ConfigError(f"{name}={value!r}: choose {default!r} (the default) or {alternative!r}")
+    return value
+
+
+def enabled():
+    """Whether compiled steps run with the lean settings (TF_ELECTRA_GRAPPLER unset, empty or 'lean')."""
+    return _choice(ENV, "lean", "default", also=("full",)) == "lean"
 
 
 def elementwise_xla():
     """Whether compiled steps let XLA fuse their element-wise ops (TF_ELECTRA_XLA=elementwise; default off)."""
-    value = os.environ.get(XLA_ENV, "").strip().lower() or "off"
-    if value not in ("off", "elementwise"):
-        from tf_electra.errors import ConfigError
-
-        raise ConfigError(f"{XLA_ENV}={value!r}: choose 'off' (the default) or 'elementwise'")
-    return value == "elementwise"
+    return _choice(XLA_ENV, "off", "elementwise") == "elementwise"
 
 
 def check_settings():
@@ -69,7 +74,7 @@ def prepare_xla_flags():
     Returns whether the flags are (now) in place. An invalid value is refused later, by
     `apply_elementwise_xla`, with one clear line.
     """
-    if os.environ.get(XLA_ENV, "").strip().lower() != "elementwise":
+    if _setting(XLA_ENV, "off") != "elementwise":
         return False
     flags = os.environ.get("TF_XLA_FLAGS", "")
     if "--tf_xla_ops_to_cluster" in flags and XLA_FLAGS[1] not in flags.split():
