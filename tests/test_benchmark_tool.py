@@ -10,6 +10,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 
 import benchmark
 from bench import runner
+from bench.impls import IMPL_ENV
+from bench.impls import IMPLS
+from bench.impls import variant_settings
 
 
 def fake_python(tmp_path, name="python"):
@@ -64,3 +67,20 @@ def test_a_family_given_twice_is_refused(tmp_path, capsys):
     with pytest.raises(SystemExit):
         benchmark.parse_args(["--cold-start-python", f"torch={python}", "--cold-start-python", f"torch={python}"])
     assert "torch given twice" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "name, env",
+    [
+        ("tf_electra", {}),
+        ("tf_electra XLA-elementwise mixed_bfloat16", {"TF_ELECTRA_XLA": "elementwise"}),
+        ("tf_electra frozen-weights bfloat16", {"TF_ONEDNN_ASSUME_FROZEN_WEIGHTS": "1"}),
+        (
+            "tf_electra frozen-weights XLA-elementwise bfloat16",
+            {"TF_ONEDNN_ASSUME_FROZEN_WEIGHTS": "1", "TF_ELECTRA_XLA": "elementwise"},
+        ),
+    ],
+)
+def test_each_variant_runs_in_the_environment_it_names(name, env):
+    assert IMPL_ENV[name] == env
+    assert variant_settings(IMPLS[name][3])[1] in ("fp32", "bf16", "pure_bf16")

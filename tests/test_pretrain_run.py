@@ -188,6 +188,8 @@ def test_the_same_seed_repeats_a_run(data, tmp_path):
         (["--hparams", '{"model_hparam_overrides": {"vocab_size": 100}}'], "sets vocab_size=100 but"),
         (["--env", "TF_ELECTRA_GRAPPLER=bogus"], "TF_ELECTRA_GRAPPLER='bogus': choose 'lean'"),
         (["--env", "TF_ELECTRA_XLA=on"], "TF_ELECTRA_XLA='on': choose 'off'"),
+        (["--env", "TF_ONEDNN_ASSUME_FROZEN_WEIGHTS=true"], "training would silently compute with stale weights"),
+        (["--env", "TF_ONEDNN_ASSUME_FROZEN_WEIGHTS="], "TF_ONEDNN_ASSUME_FROZEN_WEIGHTS='': TensorFlow accepts"),
     ],
 )
 def test_bad_input_is_one_line(data, tmp_path, args, message):

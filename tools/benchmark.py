@@ -3,8 +3,10 @@
 Peers: transformers' PyTorch ELECTRA (float32, bfloat16 autocast, int8 dynamic quantization),
 transformers-4's TFElectra (tf.function, in its own tf-keras process), KerasHub's ElectraBackbone
 (with and without XLA, and mixed_bfloat16); ours in float32, XLA, mixed_bfloat16, bfloat16, XLA
-mixed_bfloat16 and int8. ELECTRA-Small and -Base; 1x128, 8x128, 16x256; inference and a training
-step (sequence classification, Adam). Random weights.
+mixed_bfloat16 and int8, each also with element-wise XLA (TF_ELECTRA_XLA=elementwise) and, for
+inference, with oneDNN's frozen weights (TF_ONEDNN_ASSUME_FROZEN_WEIGHTS=1, as a serving process runs).
+ELECTRA-Small and -Base; 1x128, 8x128, 16x256; inference and a training step (sequence
+classification, Adam). Random weights.
 
 Method: every implementation lives in its own long-lived process (tools/bench/worker.py). The
 implementations of one precision are measured together, interleaved: each round times every one of

@@ -12,6 +12,7 @@ import warnings
 from tf_electra.cli.parser import build_parser
 from tf_electra.utils.graph_rewrites import XLA_ENV
 from tf_electra.utils.graph_rewrites import prepare_xla_flags
+from tf_electra.utils.onednn import frozen_weights
 from tf_electra.utils.quiet import VERBOSE_ENV
 
 
@@ -30,6 +31,7 @@ def main(argv=None):
     if not args.debug:
         warnings.showwarning = one_line_warnings(name)
     try:
+        frozen_weights()  # TF_ONEDNN_ASSUME_FROZEN_WEIGHTS: a value TensorFlow would abort on is one line instead
         from tf_electra.utils.quiet import import_tensorflow_quietly
 
         import_tensorflow_quietly()

@@ -2,6 +2,7 @@
 
 from tf_electra import _keras_compat
 from tf_electra.utils import graph_rewrites
+from tf_electra.utils import onednn
 
 
 class DatasetFitMixin:
@@ -26,6 +27,8 @@ class DatasetFitMixin:
         trace of the train step, and a tf.function that creates variables is traced twice: about
         half of the time to the first step (ELECTRA-Small: 22 s of 31).
         """
+        if _keras_compat.backend() == "tensorflow":
+            onednn.check_not_frozen()  # the steps would compute with the first step's weights
         optimizer = getattr(self, "optimizer", None)
         if optimizer is not None and not optimizer.built and self.built:
             optimizer.build(self.trainable_variables)
@@ -49,6 +52,7 @@ class DatasetFitMixin:
         function = getattr(self, attribute)
         if _keras_compat.backend() != "tensorflow" or self.run_eagerly:
             return function
+        onednn.frozen_weights()  # a value TensorFlow would abort the process on: refused with one line
         graph_rewrites.apply_elementwise_xla()
         if graph_rewrites.enabled():
             function = graph_rewrites.lean_rewrites(function)

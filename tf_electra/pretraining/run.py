@@ -75,7 +75,7 @@ def pretrain(
     import keras
     import tensorflow as tf
 
-    graph_rewrites.check_settings()  # a bad TF_ELECTRA_GRAPPLER / TF_ELECTRA_XLA: refused before any write
+    graph_rewrites.check_settings()  # bad switches, frozen oneDNN weights: refused before any write
     config = config or saved_config(output) or PretrainingConfig()
     if steps is not None:
         config = dataclasses.replace(config, num_train_steps=steps)

@@ -155,7 +155,7 @@ def finetune(model_dir=None, task=None, train=None, output=None, *, config=None,
             "use dataclasses.replace(config, ...) to change a config"
         )
     config.validate()
-    graph_rewrites.check_settings()  # a bad TF_ELECTRA_GRAPPLER / TF_ELECTRA_XLA: refused before any write
+    graph_rewrites.check_settings()  # bad switches, frozen oneDNN weights: refused before any write
     chief = is_chief()
     output = os.path.abspath(config.output)
     if chief:

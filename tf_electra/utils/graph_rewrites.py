@@ -30,6 +30,8 @@ import functools
 import os
 import threading
 
+from tf_electra.utils import onednn
+
 ENV = "TF_ELECTRA_GRAPPLER"
 XLA_ENV = "TF_ELECTRA_XLA"
 XLA_FLAGS = ("--tf_xla_cpu_global_jit", "--tf_xla_ops_to_cluster=FUSIBLE")
@@ -62,9 +64,11 @@ def elementwise_xla():
 
 
 def check_settings():
-    """Refuses a bad TF_ELECTRA_GRAPPLER or TF_ELECTRA_XLA with one ConfigError line (before a run writes)."""
+    """Refuses, with one ConfigError line before a training run writes anything, a bad TF_ELECTRA_GRAPPLER or
+    TF_ELECTRA_XLA and oneDNN's frozen weights (`utils.onednn`: they would make training silently wrong)."""
     enabled()
     elementwise_xla()
+    onednn.check_not_frozen()
 
 
 def prepare_xla_flags():

@@ -27,10 +27,28 @@ IMPLS = {
     "tf_electra XLA-elementwise": ("ours", "float32", ("infer", "train", "pretrain"), "ew_fp32"),
     "tf_electra XLA-elementwise mixed_bfloat16": ("ours", "bfloat16", ("infer", "train", "pretrain"), "ew_bf16"),
     "tf_electra XLA-elementwise bfloat16": ("ours", "bfloat16", ("infer",), "ew_pure_bf16"),
+    "tf_electra frozen-weights": ("ours", "float32", ("infer",), "fw_fp32"),
+    "tf_electra frozen-weights bfloat16": ("ours", "bfloat16", ("infer",), "fw_pure_bf16"),
+    "tf_electra frozen-weights XLA-elementwise bfloat16": ("ours", "bfloat16", ("infer",), "fw_ew_pure_bf16"),
 }
 
-# Settings of single implementations, on top of their family's ENV: TF_ELECTRA_XLA is read at import.
-IMPL_ENV = {name: {"TF_ELECTRA_XLA": "elementwise"} for name, impl in IMPLS.items() if impl[3].startswith("ew_")}
+# Settings of single implementations, on top of their family's ENV, read when the process starts: variant
+# prefix "fw_" = oneDNN's frozen weights (an inference-only process, tf_electra.utils.onednn), "ew_" =
+# TF_ELECTRA_XLA=elementwise.
+VARIANT_ENV = {"fw_": {"TF_ONEDNN_ASSUME_FROZEN_WEIGHTS": "1"}, "ew_": {"TF_ELECTRA_XLA": "elementwise"}}
+
+
+def variant_settings(variant):
+    """(the process environment a variant needs, the variant without its prefixes)."""
+    env = {}
+    for prefix, settings in VARIANT_ENV.items():
+        if variant.startswith(prefix):
+            env.update(settings)
+            variant = variant.removeprefix(prefix)
+    return env, variant
+
+
+IMPL_ENV = {name: variant_settings(impl[3])[0] for name, impl in IMPLS.items()}
 
 ENV = {
     "torch": {"USE_TF": "0"},
@@ -152,9 +170,9 @@ def setup_ours(cfg, batch, seq, task, variant):
     from tf_electra.utils import graph_rewrites
 
     keras.utils.set_random_seed(0)
-    if variant.startswith("ew_"):  # as a user's own tf.function (the inference step here) gets it
+    env, variant = variant_settings(variant)
+    if env.get("TF_ELECTRA_XLA"):  # as a user's own tf.function (the inference step here) gets it
         assert graph_rewrites.apply_elementwise_xla(), "TF_ELECTRA_XLA=elementwise did not apply"
-    variant = variant.removeprefix("ew_")
     dtype = {"bf16": "mixed_bfloat16", "xla_bf16": "mixed_bfloat16", "pure_bf16": "bfloat16"}.get(variant, "float32")
     config = tf_electra.ElectraConfig.from_dict(dict(cfg, num_labels=2))
     model = tf_electra.TFElectraForSequenceClassification(config, dtype=dtype)

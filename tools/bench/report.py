@@ -11,6 +11,7 @@ KERNEL_IMPLS = (
     "tf_electra",
     "tf_electra mixed_bfloat16",
     "tf_electra bfloat16",
+    "tf_electra frozen-weights bfloat16",
     "tf_electra int8",
     "KerasHub mixed_bfloat16",
     "PyTorch bf16 autocast",
