@@ -10,6 +10,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 
 import benchmark
 from bench import runner
+from bench.impls import ENV
 from bench.impls import IMPL_ENV
 from bench.impls import IMPLS
 from bench.impls import variant_settings
@@ -83,4 +84,6 @@ def test_a_family_given_twice_is_refused(tmp_path, capsys):
 )
 def test_each_variant_runs_in_the_environment_it_names(name, env):
     assert IMPL_ENV[name] == env
+    family = dict(ENV[IMPLS[name][0]], **IMPL_ENV[name])  # as runner.Worker merges them
+    assert family["TF_ONEDNN_ASSUME_FROZEN_WEIGHTS"] == ("1" if "frozen" in name else "0")
     assert variant_settings(IMPLS[name][3])[1] in ("fp32", "bf16", "pure_bf16")

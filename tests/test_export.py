@@ -270,6 +270,7 @@ def test_cli_export(tmp_path):
     result = run_cli("export", str(tmp_path / "model"), "--output", str(tmp_path / "serving"), "--warmup")
     assert result.returncode == 0, result.stderr[-2000:]
     assert "exported TFElectraForSequenceClassification" in result.stdout
+    assert "TF_ONEDNN_ASSUME_FROZEN_WEIGHTS" not in result.stdout  # the advice is for bfloat16 exports
     assert (tmp_path / "serving" / "1" / "assets.extra" / "tf_serving_warmup_requests").is_file()
     assert (tmp_path / "serving" / "1" / "assets" / "labels.txt").read_text() == "no\nyes\n"
     result = run_cli("export", str(tmp_path / "model"), "--output", str(tmp_path / "serving"), "--version", "1")
@@ -281,3 +282,6 @@ def test_cli_export(tmp_path):
     results, err = client(str(tmp_path / "serving" / "1"), inputs, tmp_path)
     assert results is not None, err[-2000:]
     np.testing.assert_allclose(results["session"]["logits"], model(inputs).logits, atol=1e-5)
+    result = run_cli("export", str(tmp_path / "model"), "--output", str(tmp_path / "bf16"), "--dtype", "bfloat16")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.splitlines()[-1].startswith("serve it with TF_ONEDNN_ASSUME_FROZEN_WEIGHTS=1"), result.stdout

@@ -1,7 +1,8 @@
 """What TensorFlow does under TF_ONEDNN_ASSUME_FROZEN_WEIGHTS=1 (set by the caller), and that training is refused.
 
 Prints RESULT {...}: how far a compiled function's output moved when the weights changed after its first
-call, against eager and a newly traced function, and the error that `fit` raised.
+call, against eager and a newly traced function, and the errors that `fit` raised, before and after the
+variable was unset.
 """
 
 import json
@@ -38,4 +39,10 @@ try:
     result["fit"] = "trained"
 except Exception as e:  # the guard's error, checked by the test
     result["fit"] = f"{type(e).__name__}: {e}"
+del os.environ["TF_ONEDNN_ASSUME_FROZEN_WEIGHTS"]  # too late: TensorFlow read it when the first step ran
+try:
+    model.fit(features, tf.constant([0, 1, 0, 1]), epochs=1, verbose=0)
+    result["fit_after_unset"] = "trained"
+except Exception as e:
+    result["fit_after_unset"] = f"{type(e).__name__}: {e}"
 print("RESULT" + json.dumps(result))

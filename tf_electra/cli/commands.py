@@ -25,6 +25,7 @@ from tf_electra.training.predict import evaluate_file
 from tf_electra.training.predict import predict_file
 from tf_electra.utils.files import is_empty_folder
 from tf_electra.utils.files import refuse_replacing
+from tf_electra.utils.onednn import ENV as FROZEN_ENV
 from tf_electra.utils.progress import Progress
 
 
@@ -137,6 +138,8 @@ def export(args):
     )
     precision = args.quantize or args.dtype
     print(f"exported {type(model).__name__} ({precision}) for TF Serving to {path}")
+    if "bfloat16" in precision:  # measured: 1.4-1.7x faster on AMX Xeons (README, Serving)
+        print(f"serve it with {FROZEN_ENV}=1 in the model server's environment: oneDNN's fast bfloat16 kernels")
     return 0
 
 

@@ -52,7 +52,7 @@ class DatasetFitMixin:
         function = getattr(self, attribute)
         if _keras_compat.backend() != "tensorflow" or self.run_eagerly:
             return function
-        onednn.frozen_weights()  # a value TensorFlow would abort the process on: refused with one line
+        onednn.note_compiled_step()  # a bad value is one line; a true one is remembered (no training after)
         graph_rewrites.apply_elementwise_xla()
         if graph_rewrites.enabled():
             function = graph_rewrites.lean_rewrites(function)

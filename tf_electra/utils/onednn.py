@@ -24,15 +24,12 @@ from tf_electra.errors import ConfigError
 
 ENV = "TF_ONEDNN_ASSUME_FROZEN_WEIGHTS"
 _VALUES = {"1": True, "true": True, "0": False, "false": False}  # what TensorFlow accepts, in any case
+_AT_IMPORT = os.environ.get(ENV)  # TensorFlow reads it once, usually after `import tf_electra`
+_ran_frozen = []  # a compiled step of ours ran while it was true: TensorFlow may have read it then
 
 
-def frozen_weights():
-    """Whether TF_ONEDNN_ASSUME_FROZEN_WEIGHTS asks for frozen weights.
-
-    A value TensorFlow would abort the process on (anything but 1, 0, true or false in any case; an
-    empty value or spaces too) is refused with one ConfigError line.
-    """
-    value = os.environ.get(ENV)
+def _value(value):
+    """The switch's meaning; a value TensorFlow would abort on is one ConfigError line."""
     if value is None:
         return False
     if value.lower() not in _VALUES:
@@ -40,10 +37,30 @@ def frozen_weights():
     return _VALUES[value.lower()]
 
 
+def frozen_weights():
+    """Whether this process may run with frozen weights: the variable is true now, was true at import, or
+    was true when one of our compiled steps ran (TensorFlow keeps what it read first, so unsetting the
+    variable later does not undo it; setting it after TensorFlow read it unset does nothing, and is
+    still counted, to be safe).
+
+    A value TensorFlow would abort the process on (anything but 1, 0, true or false in any case; an
+    empty value or spaces too) is refused with one ConfigError line.
+    """
+    now = _value(os.environ.get(ENV))
+    at_import = _AT_IMPORT is not None and _AT_IMPORT.lower() in _VALUES and _VALUES[_AT_IMPORT.lower()]
+    return now or at_import or bool(_ran_frozen)
+
+
+def note_compiled_step():
+    """Called before a compiled step of ours first runs: checks the value and remembers a true one."""
+    if frozen_weights():
+        _ran_frozen.append(True)
+
+
 def check_not_frozen(what="training"):
-    """Refuses `what` with one ConfigError line when the process runs with frozen weights."""
+    """Refuses `what` with one ConfigError line when the process may run with frozen weights."""
     if frozen_weights():
         raise ConfigError(
-            f"{ENV}={os.environ[ENV]} makes oneDNN keep the first weights it sees, so {what} would silently "
-            f"compute with stale weights; unset it (it is for processes that only run inference)"
+            f"{ENV} is or was true in this process, so oneDNN keeps the first weights it sees and {what} would "
+            f"silently compute with stale weights; start the process without it (it is for inference only)"
         )

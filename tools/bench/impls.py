@@ -50,11 +50,12 @@ def variant_settings(variant):
 
 IMPL_ENV = {name: variant_settings(impl[3])[0] for name, impl in IMPLS.items()}
 
+OFF = {"TF_ONEDNN_ASSUME_FROZEN_WEIGHTS": "0"}  # TensorFlow peers and baselines never inherit the shell's
 ENV = {
     "torch": {"USE_TF": "0"},
-    "hf_tf": {"TF_USE_LEGACY_KERAS": "1", "USE_TORCH": "0"},
-    "keras_hub": {"KERAS_BACKEND": "tensorflow"},
-    "ours": {"KERAS_BACKEND": "tensorflow"},
+    "hf_tf": {"TF_USE_LEGACY_KERAS": "1", "USE_TORCH": "0", **OFF},
+    "keras_hub": {"KERAS_BACKEND": "tensorflow", **OFF},
+    "ours": {"KERAS_BACKEND": "tensorflow", **OFF},
 }
 
 
