@@ -9,6 +9,7 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
 
 import benchmark
+import benchmark_serving
 from bench import runner
 from bench.impls import ENV
 from bench.impls import IMPL_ENV
@@ -87,3 +88,19 @@ def test_each_variant_runs_in_the_environment_it_names(name, env):
     family = dict(ENV[IMPLS[name][0]], **IMPL_ENV[name])  # as runner.Worker merges them
     assert family["TF_ONEDNN_ASSUME_FROZEN_WEIGHTS"] == ("1" if "frozen" in name else "0")
     assert variant_settings(IMPLS[name][3])[1] in ("fp32", "bf16", "pure_bf16")
+
+
+@pytest.mark.parametrize("option", ["--rounds", "--calls", "--batch", "--seq"])
+def test_the_serving_benchmark_refuses_a_count_below_one(option, capsys):
+    with pytest.raises(SystemExit) as raised:
+        benchmark_serving.main([option, "0"])
+    assert raised.value.code == 2 and "must be positive" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_serving_benchmark_serves_an_export_with_and_without_frozen_weights(capsys):
+    args = ["--presets", "electra-small-discriminator", "--rounds", "1", "--calls", "2", "--batch", "1", "--seq", "8"]
+    assert benchmark_serving.main(args) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| electra-small"))
+    off, on, ratio = row.split("|")[2:5]
+    assert float(off) > 0 and float(on) > 0 and ratio.strip().endswith("x")

@@ -11,8 +11,8 @@ slower. Peak memory grows by the blocked copy.
 The copy is kept for the life of the compiled function: weights changed after its first call are not
 seen (eager calls and newly traced functions do see them). So the mode is for processes whose weights
 are final before the first inference call, such as a serving process (set the variable in its
-environment). Training refuses to run under it (`check_not_frozen`: every step would silently compute
-with the first step's weights).
+environment). Training refuses to run in a process where it is or was true (`check_not_frozen`: every
+step would silently compute with the first step's weights).
 
 TensorFlow reads the variable once per process, when it builds its first such kernel, and aborts the
 process on a value other than 1/0/true/false: `frozen_weights` refuses those with one line first.
@@ -46,9 +46,8 @@ def frozen_weights():
     A value TensorFlow would abort the process on (anything but 1, 0, true or false in any case; an
     empty value or spaces too) is refused with one ConfigError line.
     """
-    now = _value(os.environ.get(ENV))
-    at_import = _AT_IMPORT is not None and _AT_IMPORT.lower() in _VALUES and _VALUES[_AT_IMPORT.lower()]
-    return now or at_import or bool(_ran_frozen)
+    at_import = (_AT_IMPORT or "").lower() in ("1", "true")
+    return _value(os.environ.get(ENV)) or at_import or bool(_ran_frozen)
 
 
 def note_compiled_step():
