@@ -90,17 +90,29 @@ def test_each_variant_runs_in_the_environment_it_names(name, env):
     assert variant_settings(IMPLS[name][3])[1] in ("fp32", "bf16", "pure_bf16")
 
 
-@pytest.mark.parametrize("option", ["--rounds", "--calls", "--batch", "--seq"])
-def test_the_serving_benchmark_refuses_a_count_below_one(option, capsys):
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--rounds", "0"], "must be positive"),
+        (["--calls", "0"], "must be positive"),
+        (["--batch", "0"], "must be positive"),
+        (["--seq", "-1"], "must be positive"),
+        (["--exports", "float16"], "--exports: choose from"),
+        (["--exports", ","], "--exports: choose from"),
+    ],
+)
+def test_the_serving_benchmark_refuses_bad_arguments(args, message, capsys):
     with pytest.raises(SystemExit) as raised:
-        benchmark_serving.main([option, "0"])
-    assert raised.value.code == 2 and "must be positive" in capsys.readouterr().err
+        benchmark_serving.main(args)
+    assert raised.value.code == 2 and message in capsys.readouterr().err
 
 
 @pytest.mark.slow
 def test_the_serving_benchmark_serves_an_export_with_and_without_frozen_weights(capsys):
     args = ["--presets", "electra-small-discriminator", "--rounds", "1", "--calls", "2", "--batch", "1", "--seq", "8"]
-    assert benchmark_serving.main(args) == 0
-    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| electra-small"))
-    off, on, ratio = row.split("|")[2:5]
-    assert float(off) > 0 and float(on) > 0 and ratio.strip().endswith("x")
+    assert benchmark_serving.main([*args, "--exports", "float32,int8"]) == 0
+    rows = [line.split("|") for line in capsys.readouterr().out.splitlines() if line.startswith("| electra-small")]
+    assert [row[2].strip() for row in rows] == ["float32", "int8"]
+    for row in rows:
+        off, on, ratio, versus = row[3:7]
+        assert float(off) > 0 and float(on) > 0 and ratio.strip().endswith("x") and versus.strip().endswith("x")

@@ -1,12 +1,13 @@
-"""An exported SavedModel served as TF Serving runs it, with and without oneDNN's frozen weights.
+"""Exports served as TF Serving runs them: float32, bfloat16 and int8, with and without frozen oneDNN weights.
 
-Exports a randomly initialised ELECTRA sequence classifier of each preset (`tf-electra export`'s
-code, `--dtype` as chosen) into a temporary folder, then serves each export through TensorFlow's TF1
-session loader and signature tensor names, as the model server does, in fresh processes that never
-import tf_electra: alternately with TF_ONEDNN_ASSUME_FROZEN_WEIGHTS=0 and =1 (TensorFlow reads it
-once per process). Each process times `--calls` requests of BATCH x SEQ after one warm-up request and
-reports its median and peak RSS; the table shows the medians over the rounds and the ratio
-(> 1: frozen weights are faster), with the CPU model and the load average.
+Exports a randomly initialised ELECTRA sequence classifier of each preset with `tf-electra export`'s code
+(`--exports`: float32, mixed_bfloat16, bfloat16 = `--dtype`; int8 = `--quantize int8`) into a temporary
+folder, then serves each export through TensorFlow's TF1 session loader and signature tensor names, as
+the model server does, in fresh processes that never import tf_electra: alternately with
+TF_ONEDNN_ASSUME_FROZEN_WEIGHTS=0 and =1 (TensorFlow reads it once per process). Each process times
+`--calls` requests of BATCH x SEQ after one warm-up request and reports its median and peak RSS; the
+table shows the medians over the rounds, the ratio frozen / not (> 1: frozen weights are faster) and each
+export's speed against the float32 export without them, with the CPU model and the load average.
 
     python tools/benchmark_serving.py --presets electra-small-discriminator,electra-base-discriminator
 """
@@ -27,6 +28,7 @@ sys.path.insert(0, HERE)
 
 ENV = "TF_ONEDNN_ASSUME_FROZEN_WEIGHTS"
 QUIET = {"TF_CPP_MIN_LOG_LEVEL": "3"}
+KINDS = ("float32", "mixed_bfloat16", "bfloat16", "int8")
 
 
 def serve(path, batch, seq, calls):
@@ -51,11 +53,20 @@ def serve(path, batch, seq, calls):
             start = time.perf_counter()
             sess.run(fetch, feed)
             times.append(time.perf_counter() - start)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print("RESULT" + json.dumps({"ms": 1000 * float(np.median(times)), "peak_rss_mb": peak}))
+    print("RESULT" + json.dumps({"ms": 1000 * float(np.median(times)), "peak_rss_mb": peak_rss_mb()}))
 
 
-def export(preset, dtype, folder):
+def peak_rss_mb():
+    """This process's peak resident memory. Linux's ru_maxrss also counts the parent's pages that the
+    process had between fork and exec (the driver holds TensorFlow and the exported model), VmHWM not."""
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def export(preset, kind, folder):
     from tf_electra.utils.quiet import import_tensorflow_quietly
 
     import_tensorflow_quietly()
@@ -67,7 +78,9 @@ def export(preset, dtype, folder):
 
     keras.utils.set_random_seed(0)
     config = tf_electra.ElectraConfig.from_dict(dict(preset_config_dict(preset), num_labels=2))
-    return export_saved_model(tf_electra.TFElectraForSequenceClassification(config, dtype=dtype), folder)
+    dtype = "float32" if kind == "int8" else kind
+    model = tf_electra.TFElectraForSequenceClassification(config, dtype=dtype)
+    return export_saved_model(model, folder, quantize="int8" if kind == "int8" else None)
 
 
 def run_server(path, frozen, args):
@@ -82,7 +95,7 @@ def run_server(path, frozen, args):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--presets", default="electra-small-discriminator,electra-base-discriminator")
-    parser.add_argument("--dtype", default="bfloat16", choices=("float32", "mixed_bfloat16", "bfloat16"))
+    parser.add_argument("--exports", default="float32,bfloat16,int8", help="comma-separated, from " + ",".join(KINDS))
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--seq", type=int, default=128)
     parser.add_argument("--calls", type=int, default=15, help="timed requests per process")
@@ -91,23 +104,31 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if min(args.batch, args.seq, args.calls, args.rounds) < 1:
         parser.error("--batch, --seq, --calls and --rounds must be positive")
+    args.exports = [kind.strip() for kind in args.exports.split(",") if kind.strip()]
+    if not args.exports or any(kind not in KINDS for kind in args.exports):
+        parser.error(f"--exports: choose from {', '.join(KINDS)}")
     if args.serve:
         return serve(args.serve, args.batch, args.seq, args.calls)
     from bench import system
 
     print(f"# {system.cpu_model()} ({', '.join(system.cpu_flags())}), {os.cpu_count()} cores")
-    print(f"# load average before {system.load_average()}; {args.dtype}, {args.batch} x {args.seq}")
-    print(f"\n| preset | {ENV}=0 ms | =1 ms | ratio | peak RSS MB (0 / 1) |\n|---|---|---|---|---|")
+    print(f"# load average before {system.load_average()}; {args.batch} x {args.seq}, {args.rounds} rounds")
+    print(f"\n| preset | export | {ENV}=0 ms | =1 ms | frozen / not | best vs float32 | peak RSS MB (0 / 1) |")
+    print("|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for preset in args.presets.split(","):
-            path = export(preset, args.dtype, os.path.join(tmp, preset))
-            runs = {False: [], True: []}
-            for _ in range(args.rounds):
-                for frozen in (False, True):
-                    runs[frozen].append(run_server(path, frozen, args))
-            off, on = (statistics.median(r["ms"] for r in runs[f]) for f in (False, True))
-            rss = " / ".join(f"{max(r['peak_rss_mb'] for r in runs[f]):.0f}" for f in (False, True))
-            print(f"| {preset} | {off:.1f} | {on:.1f} | {off / on:.2f}x | {rss} |", flush=True)
+            baseline = None
+            for kind in args.exports:
+                path = export(preset, kind, os.path.join(tmp, preset, kind))
+                runs = {False: [], True: []}
+                for _ in range(args.rounds):
+                    for frozen in (False, True):
+                        runs[frozen].append(run_server(path, frozen, args))
+                off, on = (statistics.median(r["ms"] for r in runs[f]) for f in (False, True))
+                baseline = baseline or (off if kind == "float32" else None)
+                versus = f"{baseline / min(off, on):.2f}x" if baseline else "-"
+                rss = " / ".join(f"{max(r['peak_rss_mb'] for r in runs[f]):.0f}" for f in (False, True))
+                print(f"| {preset} | {kind} | {off:.1f} | {on:.1f} | {off / on:.2f}x | {versus} | {rss} |", flush=True)
     print(f"\n# load average after {system.load_average()}")
     return 0
 
