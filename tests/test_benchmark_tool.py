@@ -11,7 +11,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 import benchmark
 import benchmark_serving
 from bench import runner
-from bench.impls import ENV
 from bench.impls import IMPL_ENV
 from bench.impls import IMPLS
 from bench.impls import variant_settings
@@ -85,8 +84,10 @@ def test_a_family_given_twice_is_refused(tmp_path, capsys):
 )
 def test_each_variant_runs_in_the_environment_it_names(name, env):
     assert IMPL_ENV[name] == env
-    family = dict(ENV[IMPLS[name][0]], **IMPL_ENV[name])  # as runner.Worker merges them
-    assert family["TF_ONEDNN_ASSUME_FROZEN_WEIGHTS"] == ("1" if "frozen" in name else "0")
+    process = runner.worker_env(name, {"EXTRA": "1"})  # what runner.Worker starts the process with
+    assert process["TF_ONEDNN_ASSUME_FROZEN_WEIGHTS"] == ("1" if "frozen" in name else "0")
+    assert process["KERAS_BACKEND"] == "tensorflow" and process["EXTRA"] == "1"
+    assert all(process[key] == value for key, value in env.items())
     assert variant_settings(IMPLS[name][3])[1] in ("fp32", "bf16", "pure_bf16")
 
 

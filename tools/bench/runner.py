@@ -19,12 +19,18 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 QUIET_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "TRANSFORMERS_VERBOSITY": "error", "PYTHONWARNINGS": "ignore"}
 
 
+def worker_env(name, extra_env=None):
+    """An implementation's process environment: ours, quiet, its family's, its variant's, then `extra_env`
+    (each later one wins: a frozen-weights variant turns on what its family turns off)."""
+    return {**os.environ, **QUIET_ENV, **ENV[IMPLS[name][0]], **IMPL_ENV.get(name, {}), **(extra_env or {})}
+
+
 class Worker:
     """One implementation's process (tools/bench/worker.py), spoken to in JSON lines."""
 
     def __init__(self, name, extra_env=None):
         family = IMPLS[name][0]
-        env = dict(os.environ, **QUIET_ENV, **ENV[family], **IMPL_ENV.get(name, {}), **(extra_env or {}))
+        env = worker_env(name, extra_env)
         self.name, self.family = name, family
         self.proc = subprocess.Popen(
             [sys.executable, os.path.join(HERE, "worker.py"), family],
