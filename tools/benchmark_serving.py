@@ -15,7 +15,6 @@ export's speed against the float32 export without them, with the CPU model and t
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,7 @@ def serve(path, batch, seq, calls):
     """One process's timings: the session loader, the serving_default signature, `calls` requests."""
     import numpy as np
     import tensorflow as tf
+    from bench import system  # VmHWM: Linux's ru_maxrss also counts the driver's pages held before exec
 
     assert "tf_electra" not in sys.modules
     rng = np.random.default_rng(0)
@@ -53,17 +53,7 @@ def serve(path, batch, seq, calls):
             start = time.perf_counter()
             sess.run(fetch, feed)
             times.append(time.perf_counter() - start)
-    print("RESULT" + json.dumps({"ms": 1000 * float(np.median(times)), "peak_rss_mb": peak_rss_mb()}))
-
-
-def peak_rss_mb():
-    """This process's peak resident memory. Linux's ru_maxrss also counts the parent's pages that the
-    process had between fork and exec (the driver holds TensorFlow and the exported model), VmHWM not."""
-    try:
-        with open("/proc/self/status") as f:
-            return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024
-    except (OSError, StopIteration):
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("RESULT" + json.dumps({"ms": 1000 * float(np.median(times)), "peak_rss_mb": system.peak_rss_mb()}))
 
 
 def export(preset, kind, folder):
