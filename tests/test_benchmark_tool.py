@@ -111,9 +111,25 @@ def test_the_serving_benchmark_refuses_bad_arguments(args, message, capsys):
 @pytest.mark.slow
 def test_the_serving_benchmark_serves_an_export_with_and_without_frozen_weights(capsys):
     args = ["--presets", "electra-small-discriminator", "--rounds", "1", "--calls", "2", "--batch", "1", "--seq", "8"]
-    assert benchmark_serving.main([*args, "--exports", "float32,int8"]) == 0
+    assert benchmark_serving.main([*args, "--exports", "float32,int8-xla"]) == 0
     rows = [line.split("|") for line in capsys.readouterr().out.splitlines() if line.startswith("| electra-small")]
-    assert [row[2].strip() for row in rows] == ["float32", "int8"]
+    assert [row[2].strip() for row in rows] == ["float32", "int8-xla"]
     for row in rows:
         off, on, ratio, versus = row[3:7]
         assert float(off) > 0 and float(on) > 0 and ratio.strip().endswith("x") and versus.strip().endswith("x")
+
+
+@pytest.mark.parametrize(
+    "presets, tempdir, message",
+    [
+        ("electra-small-discriminator", "/sys/kernel", "error: [Errno"),  # /sys refuses every write, even root's
+        ("electra-huge", None, "error: "),
+    ],
+)
+def test_the_serving_benchmark_fails_in_one_line(monkeypatch, capsys, presets, tempdir, message):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", tempdir)
+    assert benchmark_serving.main(["--presets", presets, "--rounds", "1", "--calls", "1"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(message), err

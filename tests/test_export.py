@@ -285,3 +285,8 @@ def test_cli_export(tmp_path):
     result = run_cli("export", str(tmp_path / "model"), "--output", str(tmp_path / "bf16"), "--dtype", "bfloat16")
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.splitlines()[-1].startswith("serve it with TF_ONEDNN_ASSUME_FROZEN_WEIGHTS=1"), result.stdout
+    result = run_cli(
+        "export", str(tmp_path / "model"), "--output", str(tmp_path / "int8"), "--quantize", "int8", "--fuse-with-xla"
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "(int8)" in result.stdout and "tf_xla_async_compilation" in result.stdout.splitlines()[-1], result.stdout

@@ -152,6 +152,11 @@ CASES = [
     ),
     ("export unwritable", f"export {{root}}/model --output {UNWRITABLE}", "cannot create"),
     (
+        "export XLA fusion without int8",
+        "export {root}/model --output {root}/e4 --fuse-with-xla",
+        "--fuse-with-xla applies to --quantize int8 only",
+    ),
+    (
         "import-google hparams type",
         "import-google {root}/nothing --model discriminator --output {root}/i1",
         "does not exist",

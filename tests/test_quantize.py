@@ -82,6 +82,43 @@ def test_rank_3_inputs_keep_their_shape():
     np.testing.assert_allclose(out.reshape(6, 5), keras.ops.convert_to_numpy(quantized(x.reshape(6, 8))))
 
 
+def traced_ops(layer, x):
+    import tensorflow as tf
+
+    graph = tf.function(layer).get_concrete_function(tf.TensorSpec([None, x.shape[1]], tf.float32)).graph
+    marked = lambda op: "_XlaCompile" in op.node_def.attr and op.get_attr("_XlaCompile")
+    scope = lambda op: op.get_attr("_XlaScope").decode() if marked(op) else None
+    return [(op.type, scope(op)) for op in graph.get_operations()], graph
+
+
+@pytest.mark.parametrize("fused", [False, True])
+def test_xla_fusion_marks_the_element_wise_ops_only_and_changes_no_result(fused):
+    import tensorflow as tf
+
+    from tf_electra.serving.quantize import DEQUANTIZE_SCOPE
+    from tf_electra.serving.quantize import QUANTIZE_SCOPE
+
+    rng = np.random.default_rng(3)
+    dense = dense_layer(rng, 32, 24, activation="gelu")
+    plain, quantized = Int8Dense.from_dense(dense), Int8Dense.from_dense(dense, xla_fusion=fused)
+    x = (rng.standard_normal((6, 32)) * 3).astype(np.float32)
+    ops, _ = traced_ops(quantized, x)
+    scopes = {}
+    for op_type, scope in ops:
+        scopes.setdefault(op_type, set()).add(scope)
+    if not fused:
+        assert all(scope is None for _, scope in ops), ops
+    else:
+        # the row statistics and rounding before the product, the scaling and the GELU after it
+        for op_type in ("Min", "Max", "Round", "RealDiv"):
+            assert scopes[op_type] == {QUANTIZE_SCOPE}, (op_type, scopes[op_type])
+        for op_type in ("Erfc", "AddV2"):  # Keras' exact GELU
+            assert scopes[op_type] == {DEQUANTIZE_SCOPE}, (op_type, scopes[op_type])
+        assert scopes["QuantizedMatMulWithBias"] == {None} and scopes["Bitcast"] == {None}
+    compiled = keras.ops.convert_to_numpy(tf.function(quantized)(tf.constant(x)))
+    np.testing.assert_allclose(compiled, keras.ops.convert_to_numpy(plain(x)), rtol=1e-5, atol=1e-5)
+
+
 def test_quantized_copy_replaces_every_block_dense_and_leaves_the_model_alone():
     config = tiny_config(num_hidden_layers=3)
     model = tf_electra.TFElectraForSequenceClassification(config)
@@ -105,6 +142,9 @@ def test_export_refuses_unknown_quantization_before_writing(tmp_path):
     for bad in ("int4", 8, True):
         with pytest.raises(ExportError, match="quantize must be"):
             export_saved_model(model, tmp_path / "out", quantize=bad)
+    for quantize, bad in ((None, True), ("int8", "yes"), ("int8", 1)):
+        with pytest.raises(ExportError, match="xla_fusion must be"):
+            export_saved_model(model, tmp_path / "out", quantize=quantize, xla_fusion=bad)
     assert not (tmp_path / "out").exists()
 
 
@@ -170,7 +210,7 @@ def test_fine_tuned_model_on_real_text_agrees_in_int8(tmp_path):
     float_acc = (float_pred == y_test).mean()
     assert float_acc > 0.7, f"the fine-tuned model did not learn (held-out accuracy {float_acc:.3f})"
 
-    path = export_saved_model(model, tmp_path / "serving", quantize="int8")
+    path = export_saved_model(model, tmp_path / "serving", quantize="int8", xla_fusion=True)  # the XLA-fused path
     inputs = tmp_path / "inputs.json"
     inputs.write_text(json.dumps({k: v.astype("int64").tolist() for k, v in x_test.items()}))
     proc = run_client("saved_model_client", path, inputs, "serving_default")

@@ -49,7 +49,7 @@ SHAPES = ((1, 128), (8, 128), (16, 256))
 GROUPS = {  # measured together; ratios are taken inside a group
     "float32": [n for n, v in IMPLS.items() if v[1] == "float32"],
     "bfloat16": [n for n, v in IMPLS.items() if v[1] == "bfloat16"],
-    "int8": ["tf_electra int8", "PyTorch int8 dynamic", "tf_electra"],
+    "int8": ["tf_electra int8", "tf_electra int8 XLA-fused", "PyTorch int8 dynamic", "tf_electra"],
 }
 
 

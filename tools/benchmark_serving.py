@@ -1,7 +1,8 @@
 """Exports served as TF Serving runs them: float32, bfloat16 and int8, with and without frozen oneDNN weights.
 
 Exports a randomly initialised ELECTRA sequence classifier of each preset with `tf-electra export`'s code
-(`--exports`: float32, mixed_bfloat16, bfloat16 = `--dtype`; int8 = `--quantize int8`) into a temporary
+(`--exports`: float32, mixed_bfloat16, bfloat16 = `--dtype`; int8 = `--quantize int8`; int8-xla = that with
+`--fuse-with-xla`) into a temporary
 folder, then serves each export through TensorFlow's TF1 session loader and signature tensor names, as
 the model server does, in fresh processes that never import tf_electra: alternately with
 TF_ONEDNN_ASSUME_FROZEN_WEIGHTS=0 and =1 (TensorFlow reads it once per process). Each process times
@@ -27,7 +28,7 @@ sys.path.insert(0, HERE)
 
 ENV = "TF_ONEDNN_ASSUME_FROZEN_WEIGHTS"
 QUIET = {"TF_CPP_MIN_LOG_LEVEL": "3"}
-KINDS = ("float32", "mixed_bfloat16", "bfloat16", "int8")
+KINDS = ("float32", "mixed_bfloat16", "bfloat16", "int8", "int8-xla")
 
 
 def serve(path, batch, seq, calls):
@@ -68,9 +69,9 @@ def export(preset, kind, folder):
 
     keras.utils.set_random_seed(0)
     config = tf_electra.ElectraConfig.from_dict(dict(preset_config_dict(preset), num_labels=2))
-    dtype = "float32" if kind == "int8" else kind
-    model = tf_electra.TFElectraForSequenceClassification(config, dtype=dtype)
-    return export_saved_model(model, folder, quantize="int8" if kind == "int8" else None)
+    int8 = kind.startswith("int8")
+    model = tf_electra.TFElectraForSequenceClassification(config, dtype="float32" if int8 else kind)
+    return export_saved_model(model, folder, quantize="int8" if int8 else None, xla_fusion=kind == "int8-xla")
 
 
 def run_server(path, frozen, args):
@@ -82,10 +83,31 @@ def run_server(path, frozen, args):
     return json.loads(next(ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT"))[6:])
 
 
+def measure(args):
+    print(f"\n| preset | export | {ENV}=0 ms | =1 ms | frozen / not | best vs float32 | peak RSS MB (0 / 1) |")
+    print("|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for preset in args.presets.split(","):
+            baseline = None
+            for kind in args.exports:
+                path = export(preset, kind, os.path.join(tmp, preset, kind))
+                runs = {False: [], True: []}
+                for _ in range(args.rounds):
+                    for frozen in (False, True):
+                        runs[frozen].append(run_server(path, frozen, args))
+                off, on = (statistics.median(r["ms"] for r in runs[f]) for f in (False, True))
+                baseline = baseline or (off if kind == "float32" else None)
+                versus = f"{baseline / min(off, on):.2f}x" if baseline else "-"
+                rss = " / ".join(f"{max(r['peak_rss_mb'] for r in runs[f]):.0f}" for f in (False, True))
+                print(f"| {preset} | {kind} | {off:.1f} | {on:.1f} | {off / on:.2f}x | {versus} | {rss} |", flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--presets", default="electra-small-discriminator,electra-base-discriminator")
-    parser.add_argument("--exports", default="float32,bfloat16,int8", help="comma-separated, from " + ",".join(KINDS))
+    parser.add_argument(
+        "--exports", default="float32,bfloat16,int8,int8-xla", help="comma-separated, from " + ",".join(KINDS)
+    )
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--seq", type=int, default=128)
     parser.add_argument("--calls", type=int, default=15, help="timed requests per process")
@@ -103,22 +125,11 @@ def main(argv=None):
 
     print(f"# {system.cpu_model()} ({', '.join(system.cpu_flags())}), {os.cpu_count()} cores")
     print(f"# load average before {system.load_average()}; {args.batch} x {args.seq}, {args.rounds} rounds")
-    print(f"\n| preset | export | {ENV}=0 ms | =1 ms | frozen / not | best vs float32 | peak RSS MB (0 / 1) |")
-    print("|---|---|---|---|---|---|---|")
-    with tempfile.TemporaryDirectory() as tmp:
-        for preset in args.presets.split(","):
-            baseline = None
-            for kind in args.exports:
-                path = export(preset, kind, os.path.join(tmp, preset, kind))
-                runs = {False: [], True: []}
-                for _ in range(args.rounds):
-                    for frozen in (False, True):
-                        runs[frozen].append(run_server(path, frozen, args))
-                off, on = (statistics.median(r["ms"] for r in runs[f]) for f in (False, True))
-                baseline = baseline or (off if kind == "float32" else None)
-                versus = f"{baseline / min(off, on):.2f}x" if baseline else "-"
-                rss = " / ".join(f"{max(r['peak_rss_mb'] for r in runs[f]):.0f}" for f in (False, True))
-                print(f"| {preset} | {kind} | {off:.1f} | {on:.1f} | {off / on:.2f}x | {versus} | {rss} |", flush=True)
+    try:
+        measure(args)
+    except (OSError, ValueError) as e:  # a full or unwritable temporary folder, an export refused (ExportError)
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     print(f"\n# load average after {system.load_average()}")
     return 0
 

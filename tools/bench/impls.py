@@ -24,6 +24,7 @@ IMPLS = {
     "tf_electra bfloat16": ("ours", "bfloat16", ("infer",), "pure_bf16"),
     "tf_electra XLA mixed_bfloat16": ("ours", "bfloat16", ("infer", "train"), "xla_bf16"),
     "tf_electra int8": ("ours", "int8", ("infer",), "int8"),
+    "tf_electra int8 XLA-fused": ("ours", "int8", ("infer",), "int8_xla"),
     "tf_electra XLA-elementwise": ("ours", "float32", ("infer", "train", "pretrain"), "ew_fp32"),
     "tf_electra XLA-elementwise mixed_bfloat16": ("ours", "bfloat16", ("infer", "train", "pretrain"), "ew_bf16"),
     "tf_electra XLA-elementwise bfloat16": ("ours", "bfloat16", ("infer",), "ew_pure_bf16"),
@@ -177,10 +178,10 @@ def setup_ours(cfg, batch, seq, task, variant):
     dtype = {"bf16": "mixed_bfloat16", "xla_bf16": "mixed_bfloat16", "pure_bf16": "bfloat16"}.get(variant, "float32")
     config = tf_electra.ElectraConfig.from_dict(dict(cfg, num_labels=2))
     model = tf_electra.TFElectraForSequenceClassification(config, dtype=dtype)
-    if variant == "int8":
+    if variant.startswith("int8"):
         from tf_electra.serving.quantize import quantized_copy
 
-        model = quantized_copy(model)
+        model = quantized_copy(model, xla_fusion=variant == "int8_xla")
     ids, mask, labels = batch_arrays(cfg, batch, seq)
     features = {"input_ids": tf.constant(ids), "attention_mask": tf.constant(mask)}
     return _keras_step(model, features, labels, task, variant.startswith("xla"), lambda out: out.logits)
