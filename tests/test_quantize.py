@@ -27,6 +27,8 @@ from conftest import run_cli
 from conftest import run_client
 from conftest import tiny_config
 
+NO_XLA_CLUSTERS = "--tf_xla_clustering_fuel=0"
+
 
 def numpy_int8_dense(x, kernel, bias):
     """The int8 scheme written out in NumPy: per-column symmetric weights, per-row asymmetric uint8 inputs."""
@@ -223,6 +225,9 @@ def test_fine_tuned_model_on_real_text_agrees_in_int8(tmp_path):
         print(f"{how}: agreement {agreement:.4f}, accuracy float32 {float_acc:.4f} int8 {int8_acc:.4f}")
         assert agreement >= 0.99, (how, agreement)
         assert abs(int8_acc - float_acc) <= 0.01
+    # a server without XLA (no clusters formed) runs the marked ops unfused, with the same results
+    unfused = run_client("saved_model_client", path, inputs, "serving_default", env={"TF_XLA_FLAGS": NO_XLA_CLUSTERS})
+    np.testing.assert_allclose(result_of(unfused)["session"]["logits"], results["session"]["logits"], atol=1e-4)
 
 
 @pytest.mark.slow
