@@ -289,4 +289,7 @@ def test_cli_export(tmp_path):
         "export", str(tmp_path / "model"), "--output", str(tmp_path / "int8"), "--quantize", "int8", "--fuse-with-xla"
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "(int8)" in result.stdout and "tf_xla_async_compilation" in result.stdout.splitlines()[-1], result.stdout
+    lines = result.stdout.splitlines()
+    assert "(int8)" in lines[-3] and "--xla_cpu_compilation_enabled=true" in lines[-2], result.stdout
+    assert "tf_xla_async_compilation" in lines[-1]
+    assert b"_XlaCompile" in (tmp_path / "int8" / "1" / "saved_model.pb").read_bytes()  # the CLI passed it on

@@ -1,15 +1,22 @@
 """Loads an export as TF Serving would (TF1 session loader) and with tf.saved_model.load; prints both outputs.
 
 Usage: python saved_model_client.py EXPORT_DIR INPUTS.json [SIGNATURE]. It never imports tf_electra.
+With LIKE_STOCK_MODEL_SERVER=1 it first turns XLA compilation off for the process, as tensorflow_model_server
+does unless started with --xla_cpu_compilation_enabled=true (its main() calls tensorflow::DisableXlaCompilation).
 """
 
+import ctypes
 import json
+import os
 import sys
 
 import numpy as np
 import tensorflow as tf
 
 assert "tf_electra" not in sys.modules
+if os.environ.get("LIKE_STOCK_MODEL_SERVER") == "1":
+    library = ctypes.CDLL(os.path.join(os.path.dirname(tf.__file__), "libtensorflow_cc.so.2"))
+    library._ZN10tensorflow21DisableXlaCompilationEv()
 export_dir, inputs_file = sys.argv[1], sys.argv[2]
 with open(inputs_file) as f:
     inputs = {k: np.asarray(v) for k, v in json.load(f).items()}

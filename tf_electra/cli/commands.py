@@ -144,6 +144,7 @@ def export(args):
     if "bfloat16" in precision:  # measured: 1.4-1.7x faster on AMX Xeons (README, Serving)
         print(f"serve it with {FROZEN_ENV}=1 in the model server's environment: oneDNN's fast bfloat16 kernels")
     if args.fuse_with_xla:  # measured: 4-5 s on the second call of each new shape (README, Serving)
+        print("start tensorflow_model_server with --xla_cpu_compilation_enabled=true: without it every request fails")
         print(
             "each new input shape compiles for seconds once: serve fixed shapes, or set "
             "TF_XLA_FLAGS=--tf_xla_async_compilation=true in the model server's environment"

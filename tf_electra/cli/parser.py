@@ -132,8 +132,8 @@ def _add_model_commands(sub):
         "--fuse-with-xla",
         action="store_true",
         help="with --quantize int8: the server's XLA fuses the element-wise ops around the int8 products "
-        "(ELECTRA-Base 8x128: 2.6x float32's speed), but compiles for seconds at every new input shape: "
-        "for fixed shapes, or with TF_XLA_FLAGS=--tf_xla_async_compilation=true on the server",
+        "(ELECTRA-Base 8x128: 2.6x float32's speed); TF Serving must then run with "
+        "--xla_cpu_compilation_enabled=true, and every new input shape compiles for seconds once",
     )
 
 

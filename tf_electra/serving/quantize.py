@@ -16,11 +16,12 @@ costing more than the int8 products. With `xla_fusion=True` (`export --fuse-with
 marked for XLA in the traced graph (`_XlaCompile`, one `_XlaScope` per side), so the server
 compiles each side into one fused kernel while the products stay oneDNN's; the single scope name
 also lets TensorFlow's graph optimizer merge the identical quantizations of the query, key and
-value inputs into one. No server flag is needed, and a TensorFlow without XLA's CPU JIT runs the
-ops unfused with the same results. The cost: XLA compiles per input shape, so every new
-(batch, length) pays seconds once (ELECTRA-Base: 4-5 s on its second call, XLA compiles lazily);
-it is off by default. Session loader, 8 x 128, Intel Xeon with AMX, 2 cores: ELECTRA-Base
-419 -> 247 ms, ELECTRA-Small 126 -> 102 ms (float32: 644 and 110 ms).
+value inputs into one. TF Serving's model server needs `--xla_cpu_compilation_enabled=true`
+(otherwise it turns XLA compilation off and every request fails); Python's loaders compile by
+default. XLA compiles per input shape, so every new (batch, length) pays seconds once
+(ELECTRA-Base: 4-5 s on its second call, XLA compiles lazily). Off by default for both reasons.
+Session loader, 8 x 128, Intel Xeon with AMX, 2 cores: ELECTRA-Base 446 -> 264 ms,
+ELECTRA-Small 132 -> 102 ms (float32 export: 700 and 115 ms).
 
 Embeddings, LayerNorms, softmax, attention scores and the task heads stay in floating point.
 The kernel exists only in TensorFlow builds with oneDNN on x86-64 (the default pip wheels; not
@@ -119,6 +120,8 @@ class Int8Dense(keras.layers.Layer):
     def from_dense(cls, dense, activation=None, xla_fusion=False):
         """An Int8Dense holding `dense`'s weights quantized (per output column, symmetric), followed by
         `dense`'s activation, or by `activation` where given."""
+        if activation is not None and dense.activation not in (None, keras.activations.linear):
+            raise ExportError(f"{dense.name} has its own activation; cannot add another after it")
         kernel = np.asarray(keras.ops.convert_to_numpy(dense.kernel), np.float32)
         bias = np.zeros(kernel.shape[1], np.float32)
         if dense.use_bias:
@@ -195,6 +198,8 @@ def quantized_copy(model, xla_fusion=False):
     from tf_electra.layers.initializers import zero_initialized
 
     check_int8_kernel()
+    if getattr(model, "quantization", None) == "int8":
+        raise ExportError("the model is already quantized to int8; export it without quantize")
     with zero_initialized():
         copy = type(model)(model.config, attn_implementation=model.attn_implementation, dtype=model.dtype_policy)
     for target, source in zip(copy.weights, model.weights):
