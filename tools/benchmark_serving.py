@@ -125,9 +125,11 @@ def main(argv=None):
 
     print(f"# {system.cpu_model()} ({', '.join(system.cpu_flags())}), {os.cpu_count()} cores")
     print(f"# load average before {system.load_average()}; {args.batch} x {args.seq}, {args.rounds} rounds")
+    from tf_electra.errors import ElectraError
+
     try:
         measure(args)
-    except (OSError, ValueError) as e:  # a full or unwritable temporary folder, an export refused (ExportError)
+    except (OSError, ElectraError) as e:  # a full or unwritable temporary folder, an unknown preset, a refused export
         print(f"error: {e}", file=sys.stderr)
         return 1
     print(f"\n# load average after {system.load_average()}")
