@@ -1,5 +1,6 @@
 """The compiled steps run with lean Grappler settings: per thread, only during the call, the user's choices kept."""
 
+import os
 import threading
 
 import keras
@@ -36,6 +37,7 @@ def test_a_wrapped_call_runs_with_the_lean_settings_and_then_restores_the_thread
     assert rewrites.meta_optimizer_iterations == Rewriter.ONE
     assert rewrites.memory_optimization == Rewriter.NO_MEM_OPT
     assert rewrites.layout_optimizer == Rewriter.OFF
+    assert rewrites.disable_tfg_optimizer
     # The passes that make steps fast stay at TensorFlow's default (on).
     for kept in ("constant_folding", "remapping", "arithmetic_optimization", "dependency_optimization"):
         assert getattr(rewrites, kept) == Rewriter.DEFAULT, kept
@@ -205,3 +207,27 @@ def test_a_tf_config_change_made_during_a_call_is_not_undone():
     finally:
         tf.config.optimizer.set_experimental_options({"constant_folding": None})
     assert current_rewrites().constant_folding == Rewriter.DEFAULT
+
+
+TFG_PROBE = """
+import tensorflow as tf
+from tf_electra.utils import graph_rewrites
+step = tf.function(lambda x: tf.nn.relu(tf.matmul(x, x) + 1.0))
+x = tf.ones((4, 4))
+print("lean", float(graph_rewrites.lean_rewrites(step)(x)[0, 0]), flush=True)
+print("default", float(tf.function(step.python_function)(x)[0, 0]), flush=True)
+"""
+
+
+def test_tensorflow_skips_the_tfg_passes_in_a_lean_call_only():
+    # Grappler logs each pass it runs; the lean call's graph must be rewritten without TFG, the other with it.
+    import subprocess
+    import sys
+
+    env = dict(os.environ, TF_CPP_VMODULE="meta_optimizer=1", TF_CPP_MIN_LOG_LEVEL="0")
+    env.pop(graph_rewrites.ENV, None)
+    proc = subprocess.run([sys.executable, "-c", TFG_PROBE], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lean, default = proc.stderr.split("Starting optimization for grappler item")[1:3]
+    assert "remapper" in lean and "tfg_optimizer" not in lean, lean
+    assert "remapper" in default and "tfg_optimizer" in default, default
