@@ -1,7 +1,11 @@
 """The tf-electra command line tool."""
 
+import gc
+import importlib
+import pathlib
 import subprocess
 import sys
+from importlib.metadata import entry_points
 
 import pytest
 
@@ -18,6 +22,21 @@ def test_help_lists_the_subcommands(capsys):
 def test_no_command_prints_help_and_fails(capsys):
     assert cli.main([]) == 2
     assert "usage" in capsys.readouterr().out
+
+
+def test_the_program_runs_the_command_then_spares_the_shutdown_its_collections(monkeypatch):
+    program = importlib.import_module("tf_electra.cli.main")  # the package exports the function `main`
+    monkeypatch.setattr(program, "main", lambda argv=None: 3)
+    before = gc.get_freeze_count()
+    try:
+        assert program.run(["summary"]) == 3
+        assert gc.get_freeze_count() > before
+    finally:
+        if before == 0:
+            gc.unfreeze()  # this test process goes on collecting
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "tf-electra"]
+    assert script.value == "tf_electra.cli.main:run"
+    assert "sys.exit(run())" in pathlib.Path(program.__file__).with_name("__main__.py").read_text()
 
 
 @pytest.mark.slow

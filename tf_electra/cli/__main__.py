@@ -2,6 +2,6 @@
 
 import sys
 
-from tf_electra.cli.main import main
+from tf_electra.cli.main import run
 
-sys.exit(main())
+sys.exit(run())

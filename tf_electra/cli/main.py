@@ -5,6 +5,7 @@ Every error ends the command with one line, `tf-electra COMMAND: error: <message
 `tf-electra COMMAND: warning: <message>` (with `--debug`, Python's usual form with file and line).
 """
 
+import gc
 import os
 import sys
 import warnings
@@ -48,6 +49,22 @@ def main(argv=None):
         return 1
 
 
+def run(argv=None):
+    """The `tf-electra` program (and `python -m tf_electra.cli`): `main()`, then a quick exit.
+
+    Python's shutdown runs several full garbage collections over every object that TensorFlow and
+    Keras made, about 1 s after a command that built a model (Intel Xeon, 2026-12-06: `summary` 5.5 ->
+    4.7 s). The command has written and closed its files by then: one collection now finalizes the
+    cyclic garbage it left, and `gc.freeze()` exempts everything still alive from the shutdown's
+    collections (such objects are freed as their last references go, as always; Python never promised
+    to finalize objects in reference cycles at exit). Call `main()` to stay in the process.
+    """
+    status = main(argv)
+    gc.collect()
+    gc.freeze()
+    return status
+
+
 def one_line_warnings(name):
     """A `warnings.showwarning` that prints `NAME: warning: <message>` and nothing else."""
 
@@ -72,4 +89,4 @@ def describe(error):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())
