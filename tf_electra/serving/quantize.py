@@ -162,10 +162,6 @@ class Int8Dense(keras.layers.Layer):
             return tf.cast(self.activation(out), inputs.dtype)
 
 
-def _identity(x):
-    return x
-
-
 def quantize_encoder(model, xla_fusion=False):
     """Replaces the dense layers of `model`'s transformer blocks by Int8Dense, in place.
 
@@ -185,7 +181,7 @@ def quantize_encoder(model, xla_fusion=False):
                 continue
             if owner is block.intermediate:
                 replace_sublayer(owner, path[-1], Int8Dense.from_dense(dense, owner.activation, xla_fusion))
-                owner.activation = _identity
+                owner.activation = keras.activations.linear
             else:
                 replace_sublayer(owner, path[-1], Int8Dense.from_dense(dense, xla_fusion=xla_fusion))
             count += 1
