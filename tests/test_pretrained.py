@@ -236,3 +236,49 @@ def test_save_pretrained_refuses_a_non_empty_folder_and_writes_nothing(tmp_path)
     assert [p for p in os.listdir(tmp_path) if p != "out"] == []  # no temporary folder left behind
     model.save_pretrained(target, overwrite=True, keras_weights=True)
     assert sorted(os.listdir(target)) == ["config.json", "model.safetensors", "model.weights.h5"]
+
+
+@pytest.mark.parametrize("source, dtype", [("safetensors", None), ("safetensors", "bfloat16"), ("pytorch", None)])
+def test_large_weights_load_in_blocks_of_rows_with_the_same_values(tmp_path, monkeypatch, source, dtype):
+    from tensorflow.python.ops.resource_variable_ops import BaseResourceVariable
+
+    from tf_electra.io import weights
+
+    config = tiny_config()
+    if source == "pytorch":
+        torch_or_skip()
+        hf_model("ElectraForMaskedLM", config).save_pretrained(tmp_path, safe_serialization=False)
+    else:
+        tf_electra.TFElectraForMaskedLM(config).save_pretrained(tmp_path)
+    whole = tf_electra.TFElectraForMaskedLM.from_pretrained(str(tmp_path), dtype=dtype)
+    writes = []
+    real = BaseResourceVariable.scatter_update
+    monkeypatch.setattr(weights, "BLOCK_BYTES", 64)  # every table over 64 bytes goes in blocks of rows
+    monkeypatch.setattr(
+        BaseResourceVariable, "scatter_update", lambda self, rows, **k: writes.append(rows) or real(self, rows, **k)
+    )
+    blocked = tf_electra.TFElectraForMaskedLM.from_pretrained(str(tmp_path), dtype=dtype)
+    # the word and position embeddings (stored as held; kernels are stored transposed and go whole), in blocks
+    assert len(writes) > 4 and max(len(rows.indices) for rows in writes) < config.vocab_size
+    for ours, reference in zip(blocked.weights, whole.weights):
+        assert ours.path.split("/", 1)[1] == reference.path.split("/", 1)[1]
+        np.testing.assert_array_equal(np.asarray(ours), np.asarray(reference), err_msg=ours.path)
+
+
+def test_nan_in_weights_loaded_in_blocks_is_one_warning_with_the_whole_count(tmp_path, monkeypatch):
+    from safetensors.numpy import load_file
+    from safetensors.numpy import save_file
+
+    from tf_electra.io import weights
+
+    tf_electra.TFElectraModel(tiny_config()).save_pretrained(tmp_path)
+    tensors = load_file(tmp_path / "model.safetensors")
+    table = tensors["embeddings.word_embeddings.weight"]
+    table[0, 0], table[-1, -1], table[len(table) // 2, 1] = np.nan, np.inf, -np.inf  # in different blocks
+    save_file(tensors, tmp_path / "model.safetensors")
+    monkeypatch.setattr(weights, "BLOCK_BYTES", 64)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tf_electra.TFElectraModel.from_pretrained(str(tmp_path))
+    messages = [str(w.message) for w in caught if "NaN" in str(w.message)]
+    assert len(messages) == 1 and "word_embeddings" in messages[0] and "holds 3 NaN" in messages[0], messages

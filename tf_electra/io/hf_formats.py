@@ -61,6 +61,17 @@ class StoredTensor:
             raise WeightsError(f"{self._path}: cannot read tensor {self._key!r}: {e}") from e
         return array if dtype is None else array.astype(dtype)
 
+    def rows(self, start, stop):
+        """Rows start:stop of the tensor (along its first axis), reading only their bytes."""
+        from safetensors import SafetensorError
+        from safetensors import safe_open
+
+        try:
+            with safe_open(self._path, framework="numpy") as handle:
+                return np.array(handle.get_slice(self._key)[start:stop])
+        except (SafetensorError, OSError, ValueError, TypeError) as e:
+            raise WeightsError(f"{self._path}: cannot read tensor {self._key!r}: {e}") from e
+
 
 SAFETENSORS_DTYPES = {
     "F64": "float64",
