@@ -53,8 +53,8 @@ def run(argv=None):
     """The `tf-electra` program (and `python -m tf_electra.cli`): `main()`, then a quick exit.
 
     Python's shutdown runs several full garbage collections over every object that TensorFlow and
-    Keras made, about 1 s after a command that built a model (Intel Xeon, 2026-12-06: `summary` 5.5 ->
-    4.7 s). The command has written and closed its files by then: one collection now finalizes the
+    Keras made, about 1 s after a command that built a model (Intel Xeon, 2026-12-06: `summary` 5.67 ->
+    4.79 s). The command has written and closed its files by then: one collection now finalizes the
     cyclic garbage it left, and `gc.freeze()` exempts everything still alive from the shutdown's
     collections (such objects are freed as their last references go, as always; Python never promised
     to finalize objects in reference cycles at exit). Call `main()` to stay in the process.

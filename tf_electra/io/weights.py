@@ -182,13 +182,17 @@ def _tf_variable(variable, shape):
     import tensorflow as tf
 
     target = variable.value  # the tf.Variable (outside an autocast scope, as here)
-    return target if isinstance(target, tf.Variable) else None
+    if not isinstance(target, tf.Variable) or isinstance(target, tf.distribute.DistributedValues):
+        return None  # a strategy's variable goes whole: its scatter depends on the variable's aggregation
+    return target
 
 
 def _checked(array, dtype):
     """(`array` in `dtype`, how many of its values are NaN or inf)."""
     bad = 0
-    if not np.isfinite(np.sum(array, dtype=np.float64)):  # no temporary as large as the array; inf/NaN propagate
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf is NaN: what we look for, not a warning
+        total = np.sum(array, dtype=np.float64)  # no temporary as large as the array; inf and NaN carry through
+    if not np.isfinite(total):
         bad = int(array.size - np.count_nonzero(np.isfinite(array)))
     return (array if str(array.dtype) == dtype else array.astype(dtype)), bad
 
