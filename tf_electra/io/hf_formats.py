@@ -51,24 +51,21 @@ class StoredTensor:
         self._key, self._path = key, path
 
     def __array__(self, dtype=None, copy=None):
-        from safetensors import SafetensorError
-        from safetensors import safe_open
-
-        try:
-            with safe_open(self._path, framework="numpy") as handle:
-                array = np.array(handle.get_tensor(self._key))  # a copy that outlives the mapping
-        except (SafetensorError, OSError, ValueError, TypeError) as e:
-            raise WeightsError(f"{self._path}: cannot read tensor {self._key!r}: {e}") from e
+        array = self._read(lambda handle: handle.get_tensor(self._key))
         return array if dtype is None else array.astype(dtype)
 
     def rows(self, start, stop):
         """Rows start:stop of the tensor (along its first axis), reading only their bytes."""
+        return self._read(lambda handle: handle.get_slice(self._key)[start:stop])
+
+    def _read(self, take):
+        """`take(handle)` on the mapped file, as an array that outlives the mapping."""
         from safetensors import SafetensorError
         from safetensors import safe_open
 
         try:
             with safe_open(self._path, framework="numpy") as handle:
-                return np.array(handle.get_slice(self._key)[start:stop])
+                return np.array(take(handle))  # a copy
         except (SafetensorError, OSError, ValueError, TypeError) as e:
             raise WeightsError(f"{self._path}: cannot read tensor {self._key!r}: {e}") from e
 

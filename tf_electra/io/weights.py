@@ -148,7 +148,7 @@ def assign(assignments):
     BLOCK_BYTES is read in blocks of rows, each scattered into the variable in place: assigning a whole
     array converts it to a tensor first, and for ELECTRA-Base's 94 MB word embeddings the array and that
     conversion raised the process's peak memory by about twice its size (Intel Xeon, 2026-12-06: a Base
-    folder's load peaked at 1390 instead of 1541 MB, as fast).
+    folder's cold start peaked at 1373 instead of 1541 MB; the load itself is as fast).
     """
     for variable, stored, transpose, description in assignments:
         target = None if transpose else _tf_variable(variable, stored.shape)
