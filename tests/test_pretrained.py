@@ -287,3 +287,23 @@ def test_nan_in_weights_loaded_in_blocks_is_one_warning_with_the_whole_count(tmp
     assert any("layer.0.output.dense.bias' holds 2 NaN" in m for m in messages), messages
     assert any("word_embeddings.weight' holds 3 NaN" in m for m in messages), messages
     assert all(m.startswith("UserWarning") for m in messages), messages
+
+
+def test_a_file_cut_short_while_its_blocks_are_read_is_one_clear_error(tmp_path, monkeypatch):
+    # Another process rewrites the folder mid-load: the next block's read fails, naming the file and the tensor.
+    from tf_electra.io import hf_formats
+    from tf_electra.io import weights
+
+    tf_electra.TFElectraModel(tiny_config()).save_pretrained(tmp_path)
+    path = tmp_path / "model.safetensors"
+    monkeypatch.setattr(weights, "BLOCK_BYTES", 64)
+    real = hf_formats.StoredTensor.rows
+
+    def rows_then_cut(self, start, stop):
+        block = real(self, start, stop)
+        path.write_bytes(path.read_bytes()[:200])
+        return block
+
+    monkeypatch.setattr(hf_formats.StoredTensor, "rows", rows_then_cut)
+    with pytest.raises(WeightsError, match=r"model.safetensors: cannot read tensor '[a-z_.]*embeddings"):
+        tf_electra.TFElectraModel.from_pretrained(str(tmp_path))
