@@ -175,6 +175,26 @@ def test_the_bias_correction_and_rates_are_built_once_per_update_not_per_variabl
     assert kinds.count("AssignSubVariableOp") == len(model.trainable_variables)
 
 
+def test_each_weights_decay_product_waits_for_its_adam_term():
+    # A read with no inputs runs at the start of the step: every decay product (a model's worth of memory) was
+    # then held until its update ended. Each decayed weight's read for it must depend on the Adam term.
+    model = tf_electra.TFElectraForSequenceClassification(tiny_config(num_hidden_layers=2))
+    model(padded_batch(model.config))
+    optimizer = create_optimizer(model, total_steps=100, model_size="small")
+    optimizer.build(model.trainable_variables)
+    grads = [tf.ones_like(v) for v in model.trainable_variables]
+    graph = tf.function(lambda: optimizer.apply(grads, model.trainable_variables)).get_concrete_function().graph
+    waiting = [
+        op
+        for op in graph.get_operations()
+        if op.type == "ReadVariableOp" and any(c.type == "RealDiv" for c in op.control_inputs)
+    ]
+    decayed = [v for v in model.trainable_variables if uses_weight_decay(v.path)]
+    assert 0 < len(decayed) < len(model.trainable_variables)
+    assert len(waiting) == len(decayed)
+    assert all(any(user.type == "Mul" for user in op.outputs[0].consumers()) for op in waiting)
+
+
 def test_global_norm_clipping_and_serialization():
     optimizer = create_optimizer(
         tf_electra.TFElectraForSequenceClassification(tiny_config()), total_steps=100, model_size="small"

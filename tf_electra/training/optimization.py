@@ -228,7 +228,7 @@ class ElectraAdamW(keras.optimizers.Optimizer):
         # decay is scaled by the uncorrected rate), as one assignment.
         update = adam_lr * m / (ops.sqrt(v) + epsilon)
         if self.weight_decay_rate and self._decays[index]:
-            update = update + variable * decay_lr
+            update = update + _read_after(variable, update) * decay_lr
         self.assign_sub(variable, update)
 
     def get_config(self):
@@ -244,6 +244,22 @@ class ElectraAdamW(keras.optimizers.Optimizer):
             bias_correction=self.bias_correction,
         )
         return config
+
+
+def _read_after(variable, tensor):
+    """`variable`'s value, read once `tensor` exists (on TensorFlow; elsewhere simply its value).
+
+    A read has no inputs, so TensorFlow's executor ran every weight's decay product (`variable * rate`)
+    at the start of the step and held them all, a model's worth of memory, until each update ended:
+    ELECTRA-Base fine-tuning peaked at 4.08-4.17 GB instead of Keras Adam's 3.62-3.66 GB. Read after the
+    Adam term, the product lives only inside its own update. Same values.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return variable
+    import tensorflow as tf
+
+    with tf.control_dependencies([tensor]):
+        return tf.convert_to_tensor(variable)
 
 
 def create_optimizer(model, total_steps, model_size=None, original_depths=False, **overrides):
