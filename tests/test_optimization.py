@@ -161,13 +161,18 @@ def test_several_updates_equal_an_independent_numpy_adamw(mode, corrected):
         np.testing.assert_allclose(v.numpy(), want, rtol=2e-4, atol=1e-7, err_msg=v.path)
 
 
-def test_the_bias_correction_and_rates_are_built_once_per_update_not_per_variable():
+def traced_update():
+    """(a two-layer classifier, the graph of one create_optimizer update of its weights)."""
     model = tf_electra.TFElectraForSequenceClassification(tiny_config(num_hidden_layers=2))
     model(padded_batch(model.config))
     optimizer = create_optimizer(model, total_steps=100, model_size="small")
     optimizer.build(model.trainable_variables)
     grads = [tf.ones_like(v) for v in model.trainable_variables]
-    graph = tf.function(lambda: optimizer.apply(grads, model.trainable_variables)).get_concrete_function().graph
+    return model, tf.function(lambda: optimizer.apply(grads, model.trainable_variables)).get_concrete_function().graph
+
+
+def test_the_bias_correction_and_rates_are_built_once_per_update_not_per_variable():
+    model, graph = traced_update()
     kinds = [op.type for op in graph.get_operations()]
     assert len(model.trainable_variables) > 30
     assert kinds.count("Pow") == 2  # beta_1 ** t and beta_2 ** t, once
@@ -178,12 +183,7 @@ def test_the_bias_correction_and_rates_are_built_once_per_update_not_per_variabl
 def test_each_weights_decay_product_waits_for_its_adam_term():
     # A read with no inputs runs at the start of the step: every decay product (a model's worth of memory) was
     # then held until its update ended. Each decayed weight's read for it must depend on the Adam term.
-    model = tf_electra.TFElectraForSequenceClassification(tiny_config(num_hidden_layers=2))
-    model(padded_batch(model.config))
-    optimizer = create_optimizer(model, total_steps=100, model_size="small")
-    optimizer.build(model.trainable_variables)
-    grads = [tf.ones_like(v) for v in model.trainable_variables]
-    graph = tf.function(lambda: optimizer.apply(grads, model.trainable_variables)).get_concrete_function().graph
+    model, graph = traced_update()
     waiting = [
         op
         for op in graph.get_operations()
