@@ -158,7 +158,9 @@ def test_several_updates_equal_an_independent_numpy_adamw(mode, corrected):
     assert len({optimizer.multiplier(v) for v in variables}) >= 3
     for v, want, first in zip(variables, expected, start):
         assert not np.allclose(v.numpy(), first), v.path
-        np.testing.assert_allclose(v.numpy(), want, rtol=2e-4, atol=1e-7, err_msg=v.path)
+        # atol: TensorFlow's fused Adam kernel forms 1 - beta_2 in float32 from beta_2 (0.00099998713, the
+        # original 0.001 from Python floats): 1.3e-5 of the second moment's rate, up to 7e-7 here.
+        np.testing.assert_allclose(v.numpy(), want, rtol=2e-4, atol=1e-6, err_msg=v.path)
 
 
 def traced_update():
@@ -176,23 +178,32 @@ def test_the_bias_correction_and_rates_are_built_once_per_update_not_per_variabl
     kinds = [op.type for op in graph.get_operations()]
     assert len(model.trainable_variables) > 30
     assert kinds.count("Pow") == 2  # beta_1 ** t and beta_2 ** t, once
-    # per variable: the two moments and one assignment to the weight
-    assert kinds.count("AssignSubVariableOp") == len(model.trainable_variables)
+    # per variable one fused Adam update (moments and weight), per decayed weight one decay
+    decayed = [v for v in model.trainable_variables if uses_weight_decay(v.path)]
+    assert kinds.count("ResourceApplyAdam") == len(model.trainable_variables)
+    assert kinds.count("AssignSubVariableOp") == len(decayed)
 
 
-def test_each_weights_decay_product_waits_for_its_adam_term():
+def test_each_weights_decay_product_waits_for_its_gradient():
     # A read with no inputs runs at the start of the step: every decay product (a model's worth of memory) was
-    # then held until its update ended. Each decayed weight's read for it must depend on the Adam term.
+    # then held until its update ended. Each decayed weight's read for it must wait for its (clipped) gradient.
     model, graph = traced_update()
-    waiting = [
+    decay_reads = [
         op
         for op in graph.get_operations()
-        if op.type == "ReadVariableOp" and any(c.type == "RealDiv" for c in op.control_inputs)
+        if op.type == "ReadVariableOp"
+        and any(
+            user.type == "Mul" and any(c.type == "AssignSubVariableOp" for c in user.outputs[0].consumers())
+            for user in op.outputs[0].consumers()
+        )
     ]
     decayed = [v for v in model.trainable_variables if uses_weight_decay(v.path)]
     assert 0 < len(decayed) < len(model.trainable_variables)
-    assert len(waiting) == len(decayed)
-    assert all(any(user.type == "Mul" for user in op.outputs[0].consumers()) for op in waiting)
+    assert len(decay_reads) == len(decayed)
+    adam_updates = [op for op in graph.get_operations() if op.type == "ResourceApplyAdam"]
+    gradient_of = {op.inputs[0].name: op.inputs[9].op for op in adam_updates}  # var handle -> grad (input 9)
+    for op in decay_reads:  # its control input is the gradient that its weight's Adam update reads
+        assert op.control_inputs == [gradient_of[op.inputs[0].name]], op.name
 
 
 def test_global_norm_clipping_and_serialization():
