@@ -148,7 +148,8 @@ def assign(assignments):
     BLOCK_BYTES is read in blocks of rows, each scattered into the variable in place: assigning a whole
     array converts it to a tensor first, and for ELECTRA-Base's 94 MB word embeddings the array and that
     conversion raised the process's peak memory by about twice its size (Intel Xeon, 2026-12-06: a Base
-    folder's cold start peaked at 1373 instead of 1541 MB; the load itself is as fast).
+    folder's cold start peaked at 1373 instead of 1541 MB; the load itself is as fast). Then the variable
+    leaves the copy-on-read mode that a scatter puts it in.
     """
     for variable, stored, transpose, description in assignments:
         target = None if transpose else _tf_variable(variable, stored.shape)
@@ -165,6 +166,9 @@ def assign(assignments):
                 block, block_bad = _checked(np.asarray(block), variable.dtype)
                 target.scatter_update(tf.IndexedSlices(tf.convert_to_tensor(block), tf.range(start, stop)))
                 bad += block_bad
+            # A scatter leaves the variable in copy-on-read mode: every later read of it (each call's
+            # embedding lookup) would copy the whole table (ELECTRA-Base: 94 MB, 30 ms per call).
+            tf.raw_ops.DisableCopyOnRead(resource=target.handle)
         if bad:
             warnings.warn(f"{description} holds {bad} NaN or infinite value(s)", UserWarning, stacklevel=3)
 
