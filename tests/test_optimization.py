@@ -206,6 +206,18 @@ def test_each_weights_decay_product_waits_for_its_gradient():
         assert op.control_inputs == [gradient_of[op.inputs[0].name]], op.name
 
 
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16", "float32"])
+def test_16_bit_weights_keep_their_second_moment(dtype):
+    # TensorFlow's fused Adam kernel forms 1 - beta_2 in the weight's dtype: 1 - bfloat16(0.999) is 0, and the
+    # second moment would stay 0 (the first update a thousand times too large). 16-bit weights take keras.ops.
+    variable = keras.Variable(np.ones((4, 3)), dtype=dtype, name="kernel")
+    optimizer = ElectraAdamW(1e-2, num_layers=1, global_clipnorm=None)
+    optimizer.apply_gradients([(tf.ones((4, 3), dtype), variable)])
+    m, v = (np.asarray(slot.numpy(), "float32") for slot in optimizer.slots(variable))
+    np.testing.assert_allclose(m, 0.1, rtol=1e-2)
+    np.testing.assert_allclose(v, 0.001, rtol=1e-2)
+
+
 def test_global_norm_clipping_and_serialization():
     optimizer = create_optimizer(
         tf_electra.TFElectraForSequenceClassification(tiny_config()), total_steps=100, model_size="small"

@@ -225,7 +225,9 @@ class ElectraAdamW(keras.optimizers.Optimizer):
         )
         m, v = self.adam_m[index], self.adam_v[index]
         decays = bool(self.weight_decay_rate and self._decays[index])
-        if keras.backend.backend() == "tensorflow":  # the same update as one fused kernel (and the decay)
+        # On TensorFlow the same update as one fused kernel (and the decay); not for 16-bit weights: the kernel
+        # forms 1 - beta_2 in the weight's dtype, and 1 - bfloat16(0.999) is 0.
+        if keras.backend.backend() == "tensorflow" and dtype in ("float32", "float64"):
             from tf_electra.training import tf_updates
 
             decay_lr = decay_lr if decays else None
