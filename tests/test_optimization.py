@@ -218,6 +218,35 @@ def test_16_bit_weights_keep_their_second_moment(dtype):
     np.testing.assert_allclose(v, 0.001, rtol=1e-2)
 
 
+def test_16_bit_weights_read_for_their_decay_after_their_adam_term():
+    # 16-bit weights take the keras.ops update; on TensorFlow their decay read must wait too (see above).
+    weights = [keras.Variable(np.ones((4, 3)), dtype="bfloat16", name=name) for name in ("kernel", "bias", "kernel")]
+    optimizer = ElectraAdamW(1e-2, num_layers=1, global_clipnorm=None)
+    optimizer.build(weights)
+    grads = [tf.ones((4, 3), "bfloat16") for _ in weights]
+    graph = tf.function(lambda: optimizer.apply(grads, weights)).get_concrete_function().graph
+    handles = {id(w.value.handle) for w in weights}
+    weight_handles = {inner.name for outer, inner in graph.captures if id(outer) in handles}
+    decay_reads = [
+        op
+        for op in graph.get_operations()
+        if op.type == "ReadVariableOp"
+        and op.inputs[0].name in weight_handles
+        and any(user.type == "Mul" for user in op.outputs[0].consumers())
+    ]
+    assert len(decay_reads) == 2  # the two kernels (biases do not decay)
+    assert all([c.type for c in op.control_inputs] == ["RealDiv"] for op in decay_reads)
+
+
+def test_update_step_takes_a_keras_variable_as_well():
+    # Keras' TensorFlow backend hands update_step tf.Variables; a direct caller may pass the Keras variable.
+    variable = keras.Variable(np.ones((4, 3), "float32"), name="kernel")
+    optimizer = ElectraAdamW(1e-2, num_layers=1, global_clipnorm=None)
+    optimizer.build([variable])
+    optimizer.update_step(tf.ones((4, 3)), variable, 1e-2)
+    assert np.all(variable.numpy() < 1.0)
+
+
 def test_global_norm_clipping_and_serialization():
     optimizer = create_optimizer(
         tf_electra.TFElectraForSequenceClassification(tiny_config()), total_steps=100, model_size="small"

@@ -10,8 +10,9 @@
   multiplier is decay ** (depth from the top): task head 1, top encoder layer
   decay, ..., embeddings decay ** (L + 1). `original_depths=True` reproduces
   google-research/electra's mapping (head depth L + 2), where the top layer gets
-  decay ** 2 and the embeddings decay ** (L + 2). On TensorFlow the update runs as
-  TensorFlow's fused Adam kernel (`tf_updates`); elsewhere as `keras.ops`.
+  decay ** 2 and the embeddings decay ** (L + 2). On TensorFlow the update of float32
+  and float64 weights runs as TensorFlow's fused Adam kernel (`tf_updates`); elsewhere
+  (JAX, 16-bit weights) as `keras.ops`.
 * `FINETUNE_PRESETS` / `recipe`: the paper's hyperparameters per model size.
 """
 
@@ -239,7 +240,12 @@ class ElectraAdamW(keras.optimizers.Optimizer):
         # decay is scaled by the uncorrected rate), as one assignment.
         update = adam_lr * m / (ops.sqrt(v) + epsilon)
         if decays:
-            update = update + variable * decay_lr
+            weight = variable
+            if keras.backend.backend() == "tensorflow":  # 16-bit weights: read the weight late (tf_updates)
+                from tf_electra.training import tf_updates
+
+                weight = tf_updates.read_after(variable, update)
+            update = update + weight * decay_lr
         self.assign_sub(variable, update)
 
     def get_config(self):

@@ -27,6 +27,8 @@ def apply_adamw(variable, m, v, gradient, adam_lr, decay_lr, beta_1, beta_2, eps
     on w. `adam_lr` already holds any bias correction, so the kernel's beta powers are `zero`. The scalars
     are tensors of the weight's dtype, built once per update and shared by all variables.
     """
+    if isinstance(variable, keras.Variable):  # Keras' TensorFlow backend hands over tf.Variables; a caller may not
+        variable = variable.value
     if decay_lr is not None:
         variable.assign_sub(read_after(variable, gradient) * decay_lr, read_value=False)
     tf.raw_ops.ResourceApplyAdam(
