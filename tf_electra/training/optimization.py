@@ -226,11 +226,12 @@ class ElectraAdamW(keras.optimizers.Optimizer):
         )
         m, v = self.adam_m[index], self.adam_v[index]
         decays = bool(self.weight_decay_rate and self._decays[index])
+        tf_updates = None
+        if keras.backend.backend() == "tensorflow":
+            from tf_electra.training import tf_updates
         # On TensorFlow the same update as one fused kernel (and the decay); not for 16-bit weights: the kernel
         # forms 1 - beta_2 in the weight's dtype, and 1 - bfloat16(0.999) is 0.
-        if keras.backend.backend() == "tensorflow" and dtype in ("float32", "float64"):
-            from tf_electra.training import tf_updates
-
+        if tf_updates is not None and dtype in ("float32", "float64"):
             decay_lr = decay_lr if decays else None
             tf_updates.apply_adamw(variable, m, v, gradient, adam_lr, decay_lr, beta_1, beta_2, epsilon, zero)
             return
@@ -239,12 +240,8 @@ class ElectraAdamW(keras.optimizers.Optimizer):
         # The original's order: update = m / (sqrt(v) + eps) + decay * w, then w -= lr * update (decoupled
         # decay is scaled by the uncorrected rate), as one assignment.
         update = adam_lr * m / (ops.sqrt(v) + epsilon)
-        if decays:
-            weight = variable
-            if keras.backend.backend() == "tensorflow":  # 16-bit weights: read the weight late (tf_updates)
-                from tf_electra.training import tf_updates
-
-                weight = tf_updates.read_after(variable, update)
+        if decays:  # on TensorFlow (16-bit weights) the weight is read late: see tf_updates.read_after
+            weight = variable if tf_updates is None else tf_updates.read_after(variable, update)
             update = update + weight * decay_lr
         self.assign_sub(variable, update)
 
