@@ -4,9 +4,10 @@ import keras
 import tensorflow as tf
 
 
-def _handle(variable):
-    """The resource handle of a Keras or TensorFlow variable (a replica's own under tf.distribute)."""
-    return (variable.value if isinstance(variable, keras.Variable) else variable).handle
+def _tf_variable(variable):
+    """The tf.Variable of a Keras or TensorFlow variable (Keras' TensorFlow backend hands update_step
+    tf.Variables, the slots are Keras variables, a direct caller may pass either)."""
+    return variable.value if isinstance(variable, keras.Variable) else variable
 
 
 def read_after(variable, tensor):
@@ -27,14 +28,13 @@ def apply_adamw(variable, m, v, gradient, adam_lr, decay_lr, beta_1, beta_2, eps
     on w. `adam_lr` already holds any bias correction, so the kernel's beta powers are `zero`. The scalars
     are tensors of the weight's dtype, built once per update and shared by all variables.
     """
-    if isinstance(variable, keras.Variable):  # Keras' TensorFlow backend hands over tf.Variables; a caller may not
-        variable = variable.value
+    variable, m, v = (_tf_variable(x) for x in (variable, m, v))  # handles: a replica's own under tf.distribute
     if decay_lr is not None:
         variable.assign_sub(read_after(variable, gradient) * decay_lr, read_value=False)
     tf.raw_ops.ResourceApplyAdam(
-        var=_handle(variable),
-        m=_handle(m),
-        v=_handle(v),
+        var=variable.handle,
+        m=m.handle,
+        v=v.handle,
         beta1_power=zero,
         beta2_power=zero,
         lr=adam_lr,
