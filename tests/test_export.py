@@ -293,3 +293,18 @@ def test_cli_export(tmp_path):
     assert "(int8)" in lines[-3] and "--xla_cpu_compilation_enabled=true" in lines[-2], result.stdout
     assert "tf_xla_async_compilation" in lines[-1]
     assert b"_XlaCompile" in (tmp_path / "int8" / "1" / "saved_model.pb").read_bytes()  # the CLI passed it on
+
+
+def test_a_full_disk_during_the_export_is_one_export_error_and_leaves_nothing(tmp_path, monkeypatch):
+    import tensorflow as tf
+
+    def full(self, *args, **kwargs):  # what SaveV2 raises on a full disk
+        raise tf.errors.ResourceExhaustedError(
+            None, None, "{{function_node __inference_save_fn}} /x/variables_temp/part-0; No space left on device"
+        )
+
+    monkeypatch.setattr(type(keras.export.ExportArchive()), "write_out", full)  # the backend's class
+    model = tf_electra.TFElectraForSequenceClassification(tiny_config())
+    with pytest.raises(ExportError, match=r"cannot write the export under .*: /x/variables_temp/part-0; No space"):
+        export_saved_model(model, str(tmp_path / "base"))
+    assert os.listdir(tmp_path / "base") == []

@@ -282,6 +282,12 @@ def test_overwrite_spares_checkpoints_inputs_and_live_runs(workspace, tmp_path):
     for output, message in ((run, "is or holds the input"), (run.parent, "is or holds the input")):
         result = run_cli("import-google", run, "--model", "discriminator", "--output", output, "--overwrite")
         one_line_error(result, "import-google", message)
+    a_file = tmp_path / "a_file"
+    a_file.write_text("keep")
+    for output, message in ((a_file, "exists and is not a folder"), ("", "the output must be a non-empty path")):
+        result = run_cli("import-google", run, "--model", "discriminator", "--output", output, "--overwrite")
+        one_line_error(result, "import-google", message)
+    assert a_file.read_text() == "keep"
     corpus = f"{workspace}/corpus.txt"
     result = run_cli(
         "build-pretraining-data", corpus, "--vocab", f"{workspace}/vocab.txt", "--output", run, "--overwrite"

@@ -116,6 +116,25 @@ def test_from_pretrained_needs_a_path(path):
         tf_electra.TFElectraModel.from_pretrained(path)
 
 
+def test_from_pretrained_given_the_weights_file_names_the_folder_to_pass(folder):
+    with pytest.raises(
+        WeightsError, match=f"model.safetensors is a file; pass the model folder that holds it .{folder}"
+    ):
+        tf_electra.TFElectraModel.from_pretrained(str(folder / "model.safetensors"))
+
+
+def test_an_h5_file_without_layer_names_is_named_once(folder, tmp_path):
+    import h5py
+
+    path = copy(folder, tmp_path)
+    os.remove(path / "model.safetensors")
+    with h5py.File(path / "tf_model.h5", "w") as f:
+        f.create_group("electra")
+    with pytest.raises(WeightsError) as info:
+        tf_electra.TFElectraModel.from_pretrained(str(path))
+    assert "no layer_names" in str(info.value) and "corrupted or truncated" not in str(info.value)
+
+
 TOKENIZER_CASES = {
     "duplicate token": (
         b"[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\nfilm\nthe\n",
@@ -247,6 +266,20 @@ def test_nan_in_a_google_checkpoint_warns_naming_the_variable(tmp_path):
         tf_electra.load_google_checkpoint(str(tmp_path), "discriminator")
 
 
+def test_values_too_large_for_the_model_dtype_warn_naming_the_tensor(folder, tmp_path):
+    # 1e39 is finite in float64 and inf in float32: the check must look at the values the model gets.
+    path = copy(folder, tmp_path)
+    edit_weights(path, lambda t: (cast(WORD, np.float64)(t), t[WORD].__setitem__((0, 0), 1e39)))
+    with pytest.warns(UserWarning, match=f"{WORD}' holds 1 NaN or infinite value.s. in float32"):
+        tf_electra.TFElectraForPreTraining.from_pretrained(str(path))
+    google = tmp_path / "google"
+    google.mkdir()
+    name = "electra/encoder/layer_0/output/dense/bias"
+    google_checkpoint(google, lambda v: v.__setitem__(name, v[name].astype(np.float64) * 1e40))
+    with pytest.warns(UserWarning, match=f"variable {name} holds NaN or infinite values .in float32"):
+        tf_electra.load_google_checkpoint(str(google), "discriminator")
+
+
 def test_stale_temporaries_of_killed_writers_are_removed(folder, tmp_path):
     stale = tmp_path / ".out.tmp-999999-abcd"  # pid 999999 is not running
     stale.mkdir()
@@ -284,3 +317,95 @@ def test_checkpoint_files_reach_the_disk_before_their_names_do(tmp_path, monkeyp
     for part in parts:
         assert events.index(("fsync", part)) < events.index(("rename", part))
     assert ("fsync", tmp_path.name) in events  # the folder's new entries too
+
+
+@pytest.mark.parametrize("output", ["", " ", ".", "..", None, 3])
+def test_save_pretrained_never_replaces_the_current_folder(folder, tmp_path, monkeypatch, output):
+    # An empty output with overwrite=True once replaced the current folder: everything in it was deleted.
+    work = tmp_path / "work" / "project"
+    work.mkdir(parents=True)
+    (work / "notes.txt").write_text("keep me")
+    monkeypatch.chdir(work)
+    model = tf_electra.TFElectraForPreTraining.from_pretrained(str(folder))
+    with pytest.raises((tf_electra.InputError, FileExistsError), match="current folder|non-empty path"):
+        model.save_pretrained(output, overwrite=True)
+    assert (work / "notes.txt").read_text() == "keep me" and sorted(os.listdir(work)) == ["notes.txt"]
+
+
+def test_a_folder_replaced_while_it_loads_is_refused_not_mixed(folder, tmp_path, monkeypatch):
+    from tf_electra.io import weights
+
+    target = copy(folder, tmp_path)
+    other = tf_electra.TFElectraForPreTraining(tiny_config())
+    real_assign = weights.assign
+
+    def assign_halves(assignments):  # another process saves over the folder halfway through the load
+        real_assign(assignments[: len(assignments) // 2])
+        other.save_pretrained(str(target), overwrite=True)
+        real_assign(assignments[len(assignments) // 2 :])
+
+    monkeypatch.setattr(weights, "assign", assign_halves)
+    with pytest.raises(WeightsError, match="replaced or changed while it was being loaded"):
+        tf_electra.TFElectraForPreTraining.from_pretrained(str(target))
+
+
+def test_a_shard_copy_that_the_index_assigns_elsewhere_is_not_loaded(folder, tmp_path):
+    from safetensors.numpy import load_file
+
+    target = tmp_path / "sharded"
+    target.mkdir()
+    shutil.copy(folder / "config.json", target)
+    tensors = load_file(str(folder / "model.safetensors"))
+    names = sorted(tensors)
+    first, second = names[: len(names) // 2], names[len(names) // 2 :]
+    stale = {WORD: np.zeros_like(tensors[WORD])}  # a stale copy in shard 2 of a weight that shard 1 holds
+    assert WORD in first
+    save_file({k: tensors[k] for k in first}, str(target / "a.safetensors"), metadata={"format": "pt"})
+    save_file({**{k: tensors[k] for k in second}, **stale}, str(target / "b.safetensors"), metadata={"format": "pt"})
+    weight_map = {**dict.fromkeys(first, "a.safetensors"), **dict.fromkeys(second, "b.safetensors")}
+    (target / "model.safetensors.index.json").write_text(json.dumps({"weight_map": weight_map}))
+    model = tf_electra.TFElectraForPreTraining.from_pretrained(str(target))
+    table = model.electra.embeddings.word_embeddings.embeddings.numpy()
+    np.testing.assert_array_equal(table, tensors[WORD])
+
+
+def test_an_int8_model_is_not_saved_as_a_float_folder(folder, tmp_path):
+    from tf_electra.serving.quantize import quantized_copy
+
+    model = quantized_copy(tf_electra.TFElectraForSequenceClassification.from_pretrained(str(folder)))
+    with pytest.raises(WeightsError, match="quantized to int8"):
+        model.save_pretrained(str(tmp_path / "out"))
+    assert not (tmp_path / "out").exists()
+
+
+def test_config_may_be_a_dict_and_nothing_else(folder):
+    config = json.loads((folder / "config.json").read_text())
+    model = tf_electra.TFElectraForPreTraining.from_pretrained(str(folder), config=config)
+    assert model.config.hidden_size == config["hidden_size"]
+    with pytest.raises(ConfigError, match="ElectraConfig or a dict"):
+        tf_electra.TFElectraForPreTraining.from_pretrained(str(folder), config=["hidden_size"])
+
+
+@pytest.mark.parametrize(
+    "kwargs,error,match",
+    [
+        ({"config": "config.json"}, ConfigError, "ElectraConfig or a dict"),
+        ({"dtype": "int8"}, ConfigError, "dtype='int8' is not one of"),
+        ({"path": None}, CheckpointError, "must be a path, got NoneType"),
+    ],
+)
+def test_load_google_checkpoint_refuses_bad_arguments_by_name(tmp_path, kwargs, error, match):
+    google_checkpoint(tmp_path)
+    kwargs.setdefault("path", str(tmp_path))
+    with pytest.raises(error, match=match):
+        tf_electra.load_google_checkpoint(model="discriminator", **kwargs)
+
+
+def test_a_checkpoint_folder_with_glob_characters_in_its_name_is_refused_by_name(tmp_path):
+    # TensorFlow's reader takes [ as a pattern ("Failed to find any matching files"): say so, and why.
+    folder = tmp_path / "run[1]"
+    folder.mkdir()
+    google_checkpoint(folder)
+    os.remove(folder / "checkpoint") if (folder / "checkpoint").exists() else None  # found through *.index
+    with pytest.raises(CheckpointError, match=r"run\[1\]/model.ckpt-1: TensorFlow's checkpoint reader takes"):
+        tf_electra.load_google_checkpoint(str(folder), "discriminator")

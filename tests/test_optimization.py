@@ -6,13 +6,14 @@ import pytest
 import tensorflow as tf
 
 import tf_electra
+from tf_electra.errors import ConfigError
 from tf_electra.presets import model_size_of
 from tf_electra.training.optimization import ElectraAdamW
-from tf_electra.training.optimization import WarmupLinearDecay
 from tf_electra.training.optimization import create_optimizer
 from tf_electra.training.optimization import layer_depth
 from tf_electra.training.optimization import recipe
 from tf_electra.training.optimization import uses_weight_decay
+from tf_electra.training.schedules import WarmupLinearDecay
 
 from conftest import padded_batch
 from conftest import tiny_config
@@ -232,10 +233,52 @@ def test_16_bit_weights_read_for_their_decay_after_their_adam_term():
         for op in graph.get_operations()
         if op.type == "ReadVariableOp"
         and op.inputs[0].name in weight_handles
-        and any(user.type == "Mul" for user in op.outputs[0].consumers())
+        and any(user.type == "Cast" for user in op.outputs[0].consumers())  # to float32, then the decay's Mul
     ]
     assert len(decay_reads) == 2  # the two kernels (biases do not decay)
     assert all([c.type for c in op.control_inputs] == ["RealDiv"] for op in decay_reads)
+
+
+@pytest.mark.parametrize("dtype,spacing", [("bfloat16", 2**-8), ("float16", 2**-11), ("float32", 1e-7)])
+def test_16_bit_weights_move_as_float32_weights_do(dtype, spacing):
+    # Computed in the weight's dtype, bfloat16's bias correction 1 - 0.999 ** 1 is 0 (no weight ever moved) and
+    # float16's squared gradients underflow (steps ~200x too large): moments and update are float32.
+    variable = keras.Variable(np.ones((4, 3)), dtype=dtype, name="kernel")
+    optimizer = ElectraAdamW(1e-2, num_layers=1, global_clipnorm=None)
+    optimizer.apply_gradients([(tf.fill((4, 3), tf.constant(1e-4, dtype)), variable)])
+    g = float(np.asarray(tf.constant(1e-4, dtype), "float64"))
+    m, v, adam_lr = 0.1 * g, 0.001 * g * g, 1e-2 * np.sqrt(1 - 0.999) / (1 - 0.9)  # after one step
+    expected = 1 - adam_lr * m / (np.sqrt(v) + 1e-6) - 1e-2 * 0.01  # Adam's step and the decay (lr * 0.01 * w)
+    np.testing.assert_allclose(np.asarray(variable.numpy(), "float32"), expected, atol=spacing)
+    assert all(slot.dtype == "float32" for slot in optimizer.slots(variable))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ElectraAdamW(float("nan")),
+        lambda: ElectraAdamW(-1e-3),
+        lambda: ElectraAdamW(1e-3, weight_decay_rate="abc"),
+        lambda: ElectraAdamW(1e-3, weight_decay_rate=float("nan")),
+        lambda: ElectraAdamW(1e-3, num_layers=None),
+        lambda: ElectraAdamW(1e-3, num_layers=2.5),
+        lambda: ElectraAdamW(1e-3, layer_decay=0),
+        lambda: ElectraAdamW(1e-3, beta_2=-0.1),
+        lambda: ElectraAdamW(1e-3, beta_1=1.0),
+        lambda: ElectraAdamW(1e-3, epsilon=0),
+        lambda: ElectraAdamW(1e-3, bias_correction="no"),
+        lambda: ElectraAdamW(1e-3, original_depths=1),
+        lambda: WarmupLinearDecay(1e-3, "100"),
+        lambda: WarmupLinearDecay(1e-3, float("nan")),
+        lambda: WarmupLinearDecay(1e-3, 100, warmup_steps=-1),
+        lambda: WarmupLinearDecay(float("inf"), 100),
+        lambda: create_optimizer(tf_electra.TFElectraForSequenceClassification(tiny_config()), 100, bogus=1),
+        lambda: create_optimizer(tf_electra.TFElectraForSequenceClassification(tiny_config()), 100, epsilon=1e-8),
+    ],
+)
+def test_bad_optimizer_settings_are_refused_by_name(make):
+    with pytest.raises(ConfigError):
+        make()
 
 
 def test_update_step_takes_a_keras_variable_as_well():

@@ -13,7 +13,7 @@ from tf_electra.layers.dropout import Dropout
 from tf_electra.models.electra_pretrainer import ElectraPretrainer
 from tf_electra.pretraining_config import PretrainingConfig
 from tf_electra.training.optimization import ElectraAdamW
-from tf_electra.training.optimization import WarmupLinearDecay
+from tf_electra.training.schedules import WarmupLinearDecay
 
 assert keras.backend.backend() == "jax"
 config = PretrainingConfig.from_hparams(

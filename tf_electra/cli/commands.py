@@ -53,6 +53,8 @@ def summary(args):
 
 def import_google(args):
     prefix = resolve_prefix(args.checkpoint)
+    if os.path.exists(args.output) and not os.path.isdir(args.output):
+        raise FileExistsError(f"{args.output} exists and is not a folder; choose another output")
     if not is_empty_folder(args.output) and not args.overwrite:
         raise FileExistsError(f"{args.output} exists and is not empty; pass --overwrite to replace it")
     refuse_replacing(args.output, [os.path.dirname(prefix), args.vocab])

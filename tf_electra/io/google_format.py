@@ -26,12 +26,14 @@ from tf_electra.io.weights import variable_names
 
 def resolve_prefix(path):
     """A checkpoint prefix from a prefix or a folder (its `checkpoint` file, else the newest prefix)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise CheckpointError(f"a checkpoint path must be a path, got {type(path).__name__}")
     path = os.fspath(path)
     if os.path.isdir(path):
         latest = _named_in_state_file(path)
         if latest and os.path.isfile(latest + ".index"):
             return latest
-        indexes = glob.glob(os.path.join(path, "*.index"))
+        indexes = glob.glob(os.path.join(glob.escape(path), "*.index"))
         if not indexes:
             raise CheckpointError(f"{path} holds no checkpoint (no 'checkpoint' file and no *.index file)")
 
@@ -96,6 +98,11 @@ def open_checkpoint(path):
     import tensorflow as tf
 
     prefix = resolve_prefix(path)
+    if re.search(r"[*?[]", prefix):
+        raise CheckpointError(
+            f"{prefix}: TensorFlow's checkpoint reader takes * ? [ in a path as a pattern and cannot open it; "
+            "rename the folder (or the files) without them"
+        )
     try:
         reader = tf.train.load_checkpoint(prefix)
         all_shapes = reader.get_variable_to_shape_map()
@@ -159,9 +166,14 @@ def read_into(plan, prefix, dtypes, progress=None):
             )
         except (tf.errors.OpError, ValueError, IndexError) as e:
             raise CheckpointError(f"{prefix}.data-*: cannot read {name} (corrupted or truncated file): {e}") from e
-        if not bool(tf.reduce_all(tf.math.is_finite(value))):
-            warnings.warn(f"{prefix}: variable {name} holds NaN or infinite values", UserWarning, stacklevel=2)
-        variable.assign(tf.cast(value, variable.dtype) if value.dtype != variable.dtype else value)
+        value = tf.cast(value, variable.dtype) if value.dtype != variable.dtype else value
+        if not bool(tf.reduce_all(tf.math.is_finite(value))):  # after the cast: too large for the dtype counts
+            warnings.warn(
+                f"{prefix}: variable {name} holds NaN or infinite values (in {variable.dtype})",
+                UserWarning,
+                stacklevel=2,
+            )
+        variable.assign(value)
         del value
         if progress is not None:
             progress(done, len(plan))

@@ -44,11 +44,11 @@ class StoredTensor:
     a mapping kept open would hold every page read so far in the process's memory.
     """
 
-    def __init__(self, view, key, path):
+    def __init__(self, view, key, path, identity):
         stored = view.get_dtype()
         self.shape = tuple(view.get_shape())
         self.dtype = np.dtype(SAFETENSORS_DTYPES[stored]) if stored in SAFETENSORS_DTYPES else stored
-        self._key, self._path = key, path
+        self._key, self._path, self._identity = key, path, identity
 
     def __array__(self, dtype=None, copy=None):
         array = self._read(lambda handle: handle.get_tensor(self._key))
@@ -63,11 +63,32 @@ class StoredTensor:
         from safetensors import SafetensorError
         from safetensors import safe_open
 
+        self._check_unchanged()
         try:
             with safe_open(self._path, framework="numpy") as handle:
-                return np.array(take(handle))  # a copy
+                array = np.array(take(handle))  # a copy
         except (SafetensorError, OSError, ValueError, TypeError) as e:
+            self._check_unchanged()
             raise WeightsError(f"{self._path}: cannot read tensor {self._key!r}: {e}") from e
+        self._check_unchanged()  # the path reopens per read: the bytes must come from the file whose header was read
+        return array
+
+    def _check_unchanged(self):
+        try:
+            same = file_identity(self._path) == self._identity
+        except OSError:
+            same = False
+        if not same:
+            raise WeightsError(
+                f"{self._path} was replaced or changed while it was being loaded (at tensor {self._key!r}; another "
+                "process saving over it?); load it again"
+            )
+
+
+def file_identity(path):
+    """(device, inode, size, modification time) of a file: equal while no one replaces or rewrites it."""
+    st = os.stat(path)
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
 SAFETENSORS_DTYPES = {
@@ -105,8 +126,12 @@ def _read_safetensors(path):
     from safetensors import safe_open
 
     try:
+        identity = file_identity(path)
         with safe_open(path, framework="numpy") as handle:
-            return {key: StoredTensor(handle.get_slice(key), key, path) for key in handle.keys()}  # noqa: SIM118 (not iterable)
+            tensors = {key: StoredTensor(handle.get_slice(key), key, path, identity) for key in handle.keys()}  # noqa: SIM118 (not iterable)
+        if file_identity(path) != identity:
+            raise OSError(f"{path} was replaced or changed while its header was read")
+        return tensors
     except (SafetensorError, OSError, ValueError, TypeError) as e:
         raise WeightsError(f"{path} is corrupted or truncated and cannot be read as safetensors: {e}") from e
 
@@ -131,7 +156,12 @@ def _read_sharded(index_path):
             )
         if not os.path.isfile(shard_path):
             raise WeightsError(f"{index_path} names the shard {shard}, which does not exist")
-        state.update(_read_safetensors(shard_path))
+        for key, tensor in _read_safetensors(shard_path).items():
+            if weight_map.get(key, shard) != shard:
+                continue  # the index assigns it to another shard, whose copy is the one to load
+            if key in state:
+                raise WeightsError(f"{index_path}: the weight {key!r} is in more than one shard and not in the index")
+            state[key] = tensor
     missing = sorted(set(weight_map) - set(state))
     if missing:
         raise WeightsError(f"{index_path} lists weights that no shard holds: {missing[:5]}")
@@ -155,6 +185,8 @@ def _read_tf_h5(path):
                     weight = weight.decode() if isinstance(weight, bytes) else weight
                     # "tf_electra_for_pre_training/electra/.../kernel:0" -> "electra/.../kernel"
                     state[weight.split(":")[0].split("/", 1)[-1]] = np.asarray(group[weight])
+    except WeightsError:
+        raise
     except (OSError, KeyError, ValueError, TypeError) as e:
         raise WeightsError(f"{path} is corrupted or truncated and cannot be read as HDF5: {e}") from e
     return state

@@ -170,7 +170,9 @@ def assign(assignments):
             # embedding lookup) would copy the whole table (ELECTRA-Base: 94 MB, 30 ms per call).
             tf.raw_ops.DisableCopyOnRead(resource=target.handle)
         if bad:
-            warnings.warn(f"{description} holds {bad} NaN or infinite value(s)", UserWarning, stacklevel=3)
+            warnings.warn(
+                f"{description} holds {bad} NaN or infinite value(s) in {variable.dtype}", UserWarning, stacklevel=3
+            )
 
 
 def _nbytes(shape):
@@ -192,13 +194,14 @@ def _tf_variable(variable, shape):
 
 
 def _checked(array, dtype):
-    """(`array` in `dtype`, how many of its values are NaN or inf)."""
+    """(`array` in `dtype`, how many of its values are NaN or inf there: a value too large for `dtype` counts)."""
     bad = 0
     with np.errstate(invalid="ignore", over="ignore"):  # inf - inf is NaN: what we look for, not a warning
+        array = array if str(array.dtype) == dtype else array.astype(dtype)
         total = np.sum(array, dtype=np.float64)  # no temporary as large as the array; inf and NaN carry through
     if not np.isfinite(total):
         bad = int(array.size - np.count_nonzero(np.isfinite(array)))
-    return (array if str(array.dtype) == dtype else array.astype(dtype)), bad
+    return array, bad
 
 
 def hf_state_dict(model):

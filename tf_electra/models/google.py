@@ -5,6 +5,8 @@ from tf_electra.io import google_format
 from tf_electra.io import google_layout
 from tf_electra.io.weights import check_config
 from tf_electra.layers.initializers import zero_initialized
+from tf_electra.models.pretrained import check_dtype
+from tf_electra.models.pretrained import checked_config
 from tf_electra.models.pretraining import TFElectraForMaskedLM
 from tf_electra.models.pretraining import TFElectraForPreTraining
 
@@ -37,6 +39,8 @@ def load_google_checkpoint(path, model="discriminator", hparams=None, config=Non
     """
     if model not in NETWORK_CLASSES:
         raise CheckpointError(f"model={model!r}; choose 'discriminator' or 'generator'")
+    check_dtype(dtype)
+    config = None if config is None else checked_config(config)
     prefix, _, shapes, dtypes = google_format.open_checkpoint(path)
     layout = google_layout.detect_layout(shapes, prefix)
     if model == "discriminator" and not layout.has_discriminator:

@@ -16,6 +16,21 @@ KERAS_WEIGHTS = "model.weights.h5"
 DTYPE_POLICIES = ("float32", "bfloat16", "float16", "mixed_bfloat16", "mixed_float16")
 
 
+def check_dtype(dtype):
+    """ConfigError unless `dtype` is None or one of DTYPE_POLICIES."""
+    if dtype is not None and dtype not in DTYPE_POLICIES:
+        raise ConfigError(f"dtype={dtype!r} is not one of {DTYPE_POLICIES}")
+
+
+def checked_config(config):
+    """`config` as an ElectraConfig (a dict of its fields is converted); ConfigError for anything else."""
+    if isinstance(config, dict):
+        return ElectraConfig.from_dict(config)
+    if not isinstance(config, ElectraConfig):
+        raise ConfigError(f"config must be an ElectraConfig or a dict of its fields, got {type(config).__name__}")
+    return config
+
+
 class PretrainedMixin:
     """Loading from and saving to Hugging Face model folders."""
 
@@ -54,10 +69,10 @@ class PretrainedMixin:
         directory = resolve_model_dir(path)
         if config is None:
             config = ElectraConfig.from_pretrained(directory)
+        config = checked_config(config)
         if config_overrides:
             config = config.copy(**config_overrides)
-        if dtype is not None and dtype not in DTYPE_POLICIES:
-            raise ConfigError(f"dtype={dtype!r} is not one of {DTYPE_POLICIES}")
+        check_dtype(dtype)
         weights_file = hf_formats.find_weights_file(directory)
         fmt, tensors = hf_formats.read_weights(weights_file)
         weights.check_config(config, {k: v.shape for k, v in tensors.items()}, fmt, source=weights_file)
@@ -88,6 +103,11 @@ class PretrainedMixin:
         Returns:
             The folder written.
         """
+        if getattr(self, "quantization", None):
+            raise WeightsError(
+                f"this {type(self).__name__} is quantized to {self.quantization} for serving, which "
+                "save_pretrained cannot store; save the float model, or export it with --quantize int8"
+            )
         with atomic_directory(directory, overwrite=overwrite) as tmp:
             config = self.config.copy(architectures=[type(self).__name__[2:]])
             config.save_pretrained(tmp)

@@ -29,7 +29,7 @@ from tf_electra.tokenization.tokenizer import ElectraTokenizer
 from tf_electra.training.distribute import is_chief
 from tf_electra.training.distribute import make_strategy
 from tf_electra.training.optimization import ElectraAdamW
-from tf_electra.training.optimization import WarmupLinearDecay
+from tf_electra.training.schedules import WarmupLinearDecay
 from tf_electra.utils import graph_rewrites
 from tf_electra.utils.files import atomic_write_text
 from tf_electra.utils.files import file_sha256

@@ -12,10 +12,11 @@
   google-research/electra's mapping (head depth L + 2), where the top layer gets
   decay ** 2 and the embeddings decay ** (L + 2). On TensorFlow the update of float32
   and float64 weights runs as TensorFlow's fused Adam kernel (`tf_updates`); elsewhere
-  (JAX, 16-bit weights) as `keras.ops`.
+  (JAX, 16-bit weights) as `keras.ops`, for 16-bit weights in float32 with float32 moments.
 * `FINETUNE_PRESETS` / `recipe`: the paper's hyperparameters per model size.
 """
 
+import numbers
 import re
 
 import keras
@@ -24,6 +25,8 @@ from keras import ops
 from tf_electra import _keras_compat
 from tf_electra.errors import ConfigError
 from tf_electra.presets import model_size_of
+from tf_electra.training.schedules import WarmupLinearDecay
+from tf_electra.utils.values import check_number
 
 # The paper's fine-tuning hyperparameters (Clark et al. 2020, appendix; google-research/electra).
 FINETUNE_PRESETS = {
@@ -41,6 +44,7 @@ COMMON = {
     "beta_2": 0.999,
     "clipnorm": 1.0,
 }
+SIXTEEN_BIT = ("float16", "bfloat16")  # weights whose Adam moments and update are computed in float32
 # Tasks whose number of epochs differs from 3.
 TASK_EPOCHS = {"rte": 10, "sts": 10, "stsb": 10, "sts-b": 10, "squad": 2}
 
@@ -56,44 +60,11 @@ def recipe(model_size, task=None, **overrides):
     values = dict(COMMON, **FINETUNE_PRESETS[model_size])
     if task is not None:
         values["epochs"] = TASK_EPOCHS.get(task.lower(), values["epochs"])
+    unknown = sorted(set(overrides) - set(values))
+    if unknown:
+        raise ConfigError(f"unknown fine-tuning hyperparameters {unknown}; known: {sorted(values)}")
     values.update({k: v for k, v in overrides.items() if v is not None})
     return values
-
-
-@keras.saving.register_keras_serializable(package="tf_electra")
-class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """lr(step) = peak * max(0, 1 - step / total_steps) ** power * min(1, step / warmup_steps).
-
-    Args:
-        peak_learning_rate: The rate at the end of warm-up (before decay).
-        total_steps: Steps until the rate reaches 0.
-        warmup_steps: Steps of linear warm-up (0: none).
-        power: Polynomial decay power (1.0: linear, the original's lr_decay_power).
-    """
-
-    def __init__(self, peak_learning_rate, total_steps, warmup_steps=0, power=1.0):
-        if total_steps <= 0:
-            raise ConfigError(f"total_steps must be positive, got {total_steps}")
-        self.peak_learning_rate = float(peak_learning_rate)
-        self.total_steps = int(total_steps)
-        self.warmup_steps = int(warmup_steps)
-        self.power = float(power)
-
-    def __call__(self, step):
-        step = ops.cast(step, "float32")
-        remaining = ops.maximum(0.0, 1.0 - step / float(self.total_steps))
-        decayed = self.peak_learning_rate * (remaining if self.power == 1.0 else ops.power(remaining, self.power))
-        if self.warmup_steps > 0:
-            decayed = decayed * ops.minimum(1.0, step / float(self.warmup_steps))
-        return decayed
-
-    def get_config(self):
-        return {
-            "peak_learning_rate": self.peak_learning_rate,
-            "total_steps": self.total_steps,
-            "warmup_steps": self.warmup_steps,
-            "power": self.power,
-        }
 
 
 def layer_depth(path, num_layers, original_depths=False):
@@ -152,13 +123,21 @@ class ElectraAdamW(keras.optimizers.Optimizer):
         **kwargs,
     ):
         kwargs.pop("amsgrad", None)  # configs saved when this class extended keras' Adam
+        if isinstance(learning_rate, numbers.Real):  # not a schedule, callable or tensor
+            check_number("ElectraAdamW's learning_rate", learning_rate, 0)
+        for flag, value in (("original_depths", original_depths), ("bias_correction", bias_correction)):
+            if not isinstance(value, bool):
+                raise ConfigError(f"ElectraAdamW's {flag} must be True or False, got {value!r}")
         super().__init__(learning_rate=learning_rate, global_clipnorm=global_clipnorm, name=name, **kwargs)
-        self.weight_decay_rate = float(weight_decay_rate)
-        self.num_layers = int(num_layers)
-        self.layer_decay = float(layer_decay)
-        self.original_depths = bool(original_depths)
-        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
-        self.bias_correction = bool(bias_correction)
+        self.weight_decay_rate = check_number("ElectraAdamW's weight_decay_rate", weight_decay_rate, 0)
+        self.num_layers = int(check_number("ElectraAdamW's num_layers", num_layers, 0, integer=True))
+        self.layer_decay = check_number("ElectraAdamW's layer_decay", layer_decay, 0, low_open=True)
+        self.original_depths, self.bias_correction = original_depths, bias_correction
+        self.beta_1, self.beta_2 = (
+            check_number(f"ElectraAdamW's {n}", b, 0, 1, high_open=True)
+            for n, b in (("beta_1", beta_1), ("beta_2", beta_2))
+        )
+        self.epsilon = check_number("ElectraAdamW's epsilon", epsilon, 0, low_open=True)
         self._rates = None  # an update's shared scalars, alive only inside apply()
 
     def build(self, var_list):
@@ -172,6 +151,18 @@ class ElectraAdamW(keras.optimizers.Optimizer):
             learning_rate_multiplier(v.path, self.num_layers, self.layer_decay, self.original_depths) for v in var_list
         ]
         self._decays = [uses_weight_decay(v.path) for v in var_list]
+
+    def add_variable_from_reference(self, reference_variable, name=None, initializer="zeros"):
+        """As Keras', but 16-bit weights get float32 moments (float16's squared gradients underflow)."""
+        if keras.backend.standardize_dtype(reference_variable.dtype) not in SIXTEEN_BIT:
+            return super().add_variable_from_reference(reference_variable, name, initializer)
+        path = getattr(reference_variable, "path", reference_variable.name)
+        return self.add_variable(
+            shape=reference_variable.shape,
+            initializer=initializer,
+            dtype="float32",
+            name=f"{str(path).replace('/', '_').replace(':', '_')}_{name or 'var'}",
+        )
 
     def multiplier(self, variable):
         """The learning-rate multiplier of a variable (after build)."""
@@ -190,11 +181,8 @@ class ElectraAdamW(keras.optimizers.Optimizer):
             self._rates = None  # no tensor of this update (or trace) outlives it
 
     def _rates_for(self, learning_rate, dtype, multiplier):
-        """This update's constants and (weight-decay rate, Adam rate) for one multiplier, built once per update.
-
-        Built per variable they were over a third of the optimizer's graph (~10 of its ~26 ops per
-        variable): neither the bias correction nor Adam's constants depend on the variable.
-        """
+        """This update's constants and (decay rate, Adam rate) for a multiplier, built once per update (per
+        variable they were a third of the optimizer's graph: they do not depend on the variable)."""
         rates = self._rates if self._rates is not None else {}  # outside apply(): nothing to share
         if dtype not in rates:
             lr = ops.cast(learning_rate, dtype)
@@ -219,10 +207,11 @@ class ElectraAdamW(keras.optimizers.Optimizer):
 
             gradient = tf.convert_to_tensor(gradient)
         index = _keras_compat.optimizer_variable_index(self, variable)
-        dtype = variable.dtype
-        gradient = ops.cast(gradient, dtype)
+        dtype = keras.backend.standardize_dtype(variable.dtype)
+        compute = "float32" if dtype in SIXTEEN_BIT else dtype  # 16-bit: 1 - bfloat16(0.999) is 0
+        gradient = ops.cast(gradient, compute)
         one_minus_b1, one_minus_b2, epsilon, beta_1, beta_2, zero, decay_lr, adam_lr = self._rates_for(
-            learning_rate, dtype, self._multipliers[index]
+            learning_rate, compute, self._multipliers[index]
         )
         m, v = self.adam_m[index], self.adam_v[index]
         decays = bool(self.weight_decay_rate and self._decays[index])
@@ -230,20 +219,20 @@ class ElectraAdamW(keras.optimizers.Optimizer):
         if keras.backend.backend() == "tensorflow":
             from tf_electra.training import tf_updates
         # On TensorFlow the same update as one fused kernel (and the decay); not for 16-bit weights: the kernel
-        # forms 1 - beta_2 in the weight's dtype, and 1 - bfloat16(0.999) is 0.
-        if tf_updates is not None and dtype in ("float32", "float64"):
+        # works in the weight's dtype (and its moments' must match it).
+        if tf_updates is not None and dtype == compute:
             decay_lr = decay_lr if decays else None
             tf_updates.apply_adamw(variable, m, v, gradient, adam_lr, decay_lr, beta_1, beta_2, epsilon, zero)
             return
         self.assign_add(m, (gradient - m) * one_minus_b1)
         self.assign_add(v, (ops.square(gradient) - v) * one_minus_b2)
-        # The original's order: update = m / (sqrt(v) + eps) + decay * w, then w -= lr * update (decoupled
-        # decay is scaled by the uncorrected rate), as one assignment.
+        # The original's order: update = m / (sqrt(v) + eps) + decay * w, then w -= lr * update (decay at the
+        # uncorrected rate), as one assignment.
         update = adam_lr * m / (ops.sqrt(v) + epsilon)
         if decays:  # on TensorFlow (16-bit weights) the weight is read late: see tf_updates.read_after
             weight = variable if tf_updates is None else tf_updates.read_after(variable, update)
-            update = update + weight * decay_lr
-        self.assign_sub(variable, update)
+            update = update + ops.cast(weight, compute) * decay_lr
+        self.assign_sub(variable, ops.cast(update, dtype))
 
     def get_config(self):
         config = super().get_config()

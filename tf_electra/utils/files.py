@@ -16,6 +16,8 @@ import re
 import shutil
 import tempfile
 
+from tf_electra.errors import InputError
+
 _TMP = re.compile(r"^\.(?P<name>.+)\.(?:tmp|old)-(?P<pid>\d+)-")
 
 
@@ -122,8 +124,11 @@ def atomic_directory(path, overwrite=False, inputs=()):
 
     Raises:
         FileExistsError: `path` is not empty and `overwrite` is False, or another writer created it
-            while this one was writing (then nothing of this writer's is left).
+            while this one was writing (then nothing of this writer's is left), or `path` is the current
+            folder or one above it.
+        InputError: `path` is empty or not a path.
     """
+    _check_output_path(path)
     path = os.path.abspath(path)
     if os.path.exists(path):
         if not os.path.isdir(path):
@@ -245,10 +250,19 @@ def is_locked(folder):
     return False
 
 
+def _check_output_path(output):
+    if not isinstance(output, (str, os.PathLike)) or not str(os.fspath(output)).strip():
+        raise InputError(f"the output must be a non-empty path, got {output!r}")
+
+
 def refuse_replacing(output, inputs=()):
-    """Raises FileExistsError where replacing `output` (a file or folder) would destroy one of `inputs`, a
-    training run's checkpoints, or a folder a running process holds; nothing is touched.
+    """Raises FileExistsError where replacing `output` (a file or folder) would destroy one of `inputs`, the
+    current folder (or one above it), a training run's checkpoints, or a folder a running process holds, and
+    InputError for an empty or non-path `output`; nothing is touched.
     """
+    _check_output_path(output)
+    if _inside(os.getcwd(), output):
+        raise FileExistsError(f"{os.path.abspath(output)} is the current folder or holds it; choose another output")
     for given in inputs:
         if given is not None and isinstance(given, (str, os.PathLike)) and _inside(given, output):
             raise FileExistsError(f"{output} is or holds the input {given}; choose another output")

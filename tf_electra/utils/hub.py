@@ -42,4 +42,9 @@ def resolve_model_dir(name_or_path, revision="main"):
             f"`hf download {path}`, from the huggingface_hub package) and pass its local folder, or set "
             "HF_HOME/HF_HUB_CACHE to the cache that holds it."
         )
+    if os.path.isfile(path):
+        raise WeightsError(
+            f"{path} is a file; pass the model folder that holds it ({os.path.dirname(path) or '.'}), with "
+            "config.json beside the weights"
+        )
     raise WeightsError(f"{path} does not exist (expected a model folder with config.json and weights)")

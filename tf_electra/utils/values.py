@@ -2,6 +2,7 @@
 
 import json
 import math
+import numbers
 import os
 
 from tf_electra.errors import ConfigError
@@ -10,6 +11,17 @@ from tf_electra.errors import ConfigError
 def is_number(value):
     """A finite int or float (not a bool)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_number(what, value, low=-math.inf, high=math.inf, low_open=False, high_open=False, integer=False):
+    """`value` as a float, or ConfigError naming `what` where it is not a finite number (an integer where
+    `integer`) in the range from `low` to `high` (each end excluded where `*_open`)."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    ok = ok and (low < value if low_open else low <= value) and (value < high if high_open else value <= high)
+    if not ok or (integer and value != int(value)):
+        bounds = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+        raise ConfigError(f"{what} must be {'an integer' if integer else 'a number'} in {bounds}, got {value!r}")
+    return float(value)
 
 
 def is_positive_int(value):
