@@ -185,6 +185,16 @@ CASES = [
         "a seed must lie in [0, 2**32), got -1",
     ),
     (
+        "pretrain data not a folder",
+        "pretrain {root}/nothing --output {root}/p2",
+        "nothing is not a folder; pass the folder build-pretraining-data wrote",
+    ),
+    (
+        "build-vocab over a folder",
+        "build-vocab {root}/corpus.txt --output {root}/model --overwrite",
+        "/model)",  # the folder asked for, not the temporary file beside it
+    ),
+    (
         "finetune seed 2^32",
         "finetune {root}/model --task classification --train {root}/train.csv --output {root}/o9 --seed 4294967296",
         "a seed must lie in",

@@ -409,3 +409,31 @@ def test_a_checkpoint_folder_with_glob_characters_in_its_name_is_refused_by_name
     os.remove(folder / "checkpoint") if (folder / "checkpoint").exists() else None  # found through *.index
     with pytest.raises(CheckpointError, match=r"run\[1\]/model.ckpt-1: TensorFlow's checkpoint reader takes"):
         tf_electra.load_google_checkpoint(str(folder), "discriminator")
+
+
+def test_errors_of_atomic_writes_name_the_path_asked_for_not_the_temporary_one(tmp_path, monkeypatch):
+    import errno
+    import tempfile
+
+    from tf_electra.utils.files import atomic_directory
+    from tf_electra.utils.files import atomic_write_text
+
+    folder = tmp_path / "a_folder"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError) as info:  # the rename onto a folder
+        atomic_write_text(str(folder), "x")
+    assert info.value.filename == str(folder) and ".tmp-" not in str(info.value)
+
+    def read_only(prefix, dir):
+        raise OSError(errno.EROFS, "Read-only file system", os.path.join(dir, prefix + "abc"))
+
+    for name, write in (("vocab.txt", atomic_write_text), ("out", None)):
+        target = tmp_path / name
+        monkeypatch.setattr(tempfile, "mkstemp" if write else "mkdtemp", read_only)
+        with pytest.raises(OSError) as info:
+            if write:
+                write(str(target), "x")
+            else:
+                with atomic_directory(str(target)):
+                    pass
+        assert info.value.filename == str(target) and ".tmp-" not in str(info.value), info.value

@@ -137,9 +137,16 @@ def test_kill_9_then_the_same_command_continues(data, tmp_path):
     ]
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.time() + 300
-    while not (out / "model.ckpt-80.index").exists():
-        assert proc.poll() is None and time.time() < deadline, "no checkpoint appeared"
-        time.sleep(0.2)
+
+    def logged_steps():
+        try:
+            return [record["step"] for record in json.loads((out / "metrics.json").read_text())]
+        except (OSError, ValueError):
+            return []
+
+    while 100 not in logged_steps():  # killed after step 100's record, before checkpoint 120 (then at 80)
+        assert proc.poll() is None and time.time() < deadline, "no metrics record appeared"
+        time.sleep(0.1)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     steps = sorted(int(p.name[11:-6]) for p in out.glob("model.ckpt-*.index"))
@@ -154,6 +161,7 @@ def test_kill_9_then_the_same_command_continues(data, tmp_path):
     assert reader.get_tensor("global_step") == 200
     assert np.abs(reader.get_tensor("electra/embeddings/word_embeddings/adam_v")).sum() > 0
     assert not [n for n in os.listdir(out) if ".tmp-" in n]  # what the killed writer left is gone
+    assert logged_steps() == sorted(set(logged_steps())), logged_steps()  # steps trained again are logged once
     # A larger --steps continues to the new total; the settings are the run's own.
     result = run_cli("pretrain", data, "--output", out, "--steps", "240", "--quiet")
     assert result.returncode == 0 and "pre-trained to step 240" in result.stdout, result.stderr[-2000:]
@@ -280,6 +288,26 @@ def test_a_damaged_shard_is_named(data, tmp_path):
     assert f"{last} is damaged after record 0" in result.stderr, result.stderr[-2000:]
 
 
+def test_a_shard_cut_at_a_record_boundary_is_refused(data, tmp_path):
+    # TensorFlow's reader takes a shard that ends between records as complete: the recorded size catches it.
+    import shutil
+
+    import tensorflow as tf
+
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy)
+    last = sorted(p for p in copy.iterdir() if ".tfrecord" in p.name)[-1]
+    records = [r.numpy() for r in tf.data.TFRecordDataset(str(last))]
+    with tf.io.TFRecordWriter(str(last)) as writer:
+        for record in records[: len(records) // 2]:
+            writer.write(record)
+    result = run_cli("pretrain", copy, "--output", tmp_path / "run", "--steps", "5", "--hparams", json.dumps(TINY))
+    assert result.returncode == 1 and f"{last} has " in result.stderr, result.stderr[-2000:]
+    assert (
+        "but pretrain_data.json records" in result.stderr and not (tmp_path / "run" / "pretrain_config.json").exists()
+    )
+
+
 def test_fewer_steps_than_a_run_has_or_a_damaged_record_are_refused(run, data, tmp_path):
     import shutil
 
@@ -292,3 +320,63 @@ def test_fewer_steps_than_a_run_has_or_a_damaged_record_are_refused(run, data, t
     result = run_cli("pretrain", data, "--output", copy, "--steps", "301")
     assert result.returncode == 1 and "metrics.json is damaged" in result.stderr, result.stderr[-2000:]
     assert (copy / "metrics.json").read_text() == "[{not json"
+
+
+@pytest.mark.parametrize(
+    "name,value,message",
+    [
+        ("input_ids", 2**32 + 100, "input_ids holds a value beyond int32"),  # the int32 cast wrapped it to 100
+        ("input_ids", 5000, "input_ids must lie in [0, "),  # beyond the vocabulary
+        ("segment_ids", 9, "token_type_ids must lie in [0, 2)"),
+    ],
+)
+def test_a_record_with_values_the_model_refuses_is_one_line_naming_the_data(data, tmp_path, name, value, message):
+    import shutil
+
+    import tensorflow as tf
+
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy)
+    good = {"input_ids": [2, 7, 8, 3] + [0] * 60, "input_mask": [1] * 4 + [0] * 60, "segment_ids": [0] * 64}
+    bad = dict(good, **{name: [2, value, 8, 3] + [0] * 60})
+    (copy / "pretrain_data.json").unlink()  # records of another tool: no recorded sizes to compare with
+    for shard in (p for p in copy.iterdir() if ".tfrecord" in p.name):
+        with tf.io.TFRecordWriter(str(shard)) as writer:
+            for features in [good] * 40 + [bad] * 40:
+                feature = {k: tf.train.Feature(int64_list=tf.train.Int64List(value=v)) for k, v in features.items()}
+                writer.write(tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString())
+    hparams = json.dumps(dict(TINY, save_checkpoints_steps=1000))
+    result = run_cli("pretrain", copy, "--output", tmp_path / "run", "--steps", "20", "--hparams", hparams)
+    assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1, result.stderr[-3000:]
+    assert f"{copy} holds a record that the model refuses: {message}" in result.stderr, result.stderr
+
+
+def test_pretrain_never_writes_into_a_folder_that_is_not_its_run(data, tmp_path):
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "vocab.txt").write_text("[PAD]\nmine\n")
+    (model / "config.json").write_text("{}")
+    hparams = json.dumps(dict(TINY, save_checkpoints_steps=1000))
+    for output in (model, data):
+        before = {p.name: p.read_bytes() for p in output.iterdir() if p.is_file()}
+        result = run_cli("pretrain", data, "--output", output, "--steps", "2", "--hparams", hparams)
+        assert result.returncode == 1 and "is not empty and holds no pre-training run" in result.stderr, result.stderr
+        assert {p.name: p.read_bytes() for p in output.iterdir() if p.is_file()} == before
+    # refused for its data (another sequence length), a new run folder gets nothing written
+    result = run_cli("pretrain", data, "--output", tmp_path / "new", "--max-seq-length", "32", "--steps", "2")
+    assert result.returncode == 1 and "holds sequences of 64 tokens" in result.stderr, result.stderr
+    assert not [n for n in os.listdir(tmp_path / "new") if n != ".lock"] if (tmp_path / "new").exists() else True
+
+
+def test_import_google_keeps_the_casing_the_run_recorded(run, tmp_path):
+    import shutil
+
+    copy = tmp_path / "cased_run"
+    shutil.copytree(run, copy, ignore=shutil.ignore_patterns("discriminator", "generator", "logs"))
+    config = json.loads((copy / "pretrain_config.json").read_text())
+    (copy / "pretrain_config.json").write_text(json.dumps(dict(config, do_lower_case=False)))
+    for source, lower in ((run, True), (copy, False)):
+        out = tmp_path / f"imported_{source.name}"
+        result = run_cli("import-google", source, "--model", "discriminator", "--output", out)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert json.loads((out / "tokenizer_config.json").read_text())["do_lower_case"] is lower

@@ -54,6 +54,13 @@ def records(folder, length):
     return out
 
 
+def test_a_vocabulary_larger_than_asked_for_says_why(tmp_path):
+    # The trainer keeps the whole alphabet: 10 tokens asked, about 60 written. Say so rather than stay silent.
+    with pytest.warns(UserWarning, match=r"has \d+ tokens, more than vocab_size 10: the text's alphabet"):
+        tokens = train_vocab(texts=TEXT, vocab_size=10, output=str(tmp_path / "vocab.txt"))
+    assert len(tokens) > 10 and len((tmp_path / "vocab.txt").read_text().splitlines()) == len(tokens)
+
+
 def test_examples_are_cls_a_sep_b_sep_and_padded():
     builder = ExampleBuilder(16, cls_id=2, sep_id=3, rng=random.Random(0))
     assert builder.add_line([10, 11, 12]) is None
@@ -242,3 +249,49 @@ def test_data_of_another_length_is_refused(corpus, tmp_path):
     path.unlink()
     with pytest.raises(DataError, match="is missing, but pretrain_data.json records"):
         pretraining_dataset(str(tmp_path / "d"), 24, 8)
+
+
+def test_workers_die_with_a_builder_killed_by_kill_9(corpus, tmp_path):
+    import signal
+    import time
+
+    big = tmp_path / "big.txt"  # enough text that a worker runs for many seconds
+    big.write_text(((corpus / "speeches.txt").read_text(encoding="utf-8") + "\n\n") * 3000, encoding="utf-8")
+    command = [sys.executable, "-m", "tf_electra.cli", "build-pretraining-data", str(big)]
+    command += ["--vocab", str(corpus / "vocab.txt"), "--output", str(tmp_path / "out"), "--workers", "2"]
+    command += ["--max-seq-length", "32", "--shards", "4"]
+    parent = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def workers():
+        found = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if b"tf_electra.pretraining.data" in f.read() and os.getpgid(int(pid)) == parent.pid:
+                        found.append(int(pid))
+            except OSError:
+                continue
+        return found
+
+    deadline = time.time() + 120
+    while not workers():
+        assert parent.poll() is None and time.time() < deadline, "no worker started"
+        time.sleep(0.05)
+    time.sleep(1.5)  # past their start-up
+    started = workers()
+    os.kill(parent.pid, signal.SIGKILL)  # the builder alone, as a crash or the OOM killer would
+    parent.wait()
+
+    def alive(pid):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().split()[2] != "Z"  # a zombie has exited
+        except OSError:
+            return False
+
+    deadline = time.time() + 4  # they would run on for 15 s or more
+    while any(alive(pid) for pid in started):
+        if time.time() > deadline:
+            os.killpg(parent.pid, signal.SIGKILL)
+            pytest.fail(f"workers {started} outlived their builder")
+        time.sleep(0.1)

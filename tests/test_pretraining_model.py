@@ -214,3 +214,19 @@ def test_disc_prior_init_starts_the_discriminator_at_the_replaced_share(prior, m
     np.testing.assert_allclose(bias, [np.log(expected / (1 - expected))], atol=1e-6)
     with pytest.raises(ConfigError, match="disc_prior_init must be true or false"):
         PretrainingConfig.from_hparams({"disc_prior_init": "yes"})
+
+
+@pytest.mark.parametrize(
+    "hparams,message",
+    [
+        ({"gen_weight": 0, "disc_weight": 0}, "no loss"),
+        ({"gen_weight": 0, "electra_objective": False}, "no loss"),
+        ({"num_train_steps": 10**22}, "num_train_steps must be below 2\\*\\*63"),
+    ],
+)
+def test_settings_that_train_nothing_or_overflow_the_step_are_refused(hparams, message):
+    from tf_electra.configuration import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        PretrainingConfig.from_hparams(hparams)
+    assert PretrainingConfig.from_hparams({"gen_weight": 0}).disc_weight == 50.0  # the discriminator alone trains

@@ -47,3 +47,14 @@ class TrainingError(ElectraError, ValueError):
 
 class FinetuneError(TrainingError):
     """A fine-tuning run cannot start or cannot go on."""
+
+
+def failed_check(error):
+    """The message of the graph check (a `tf.debugging.assert_*` of ours) that `error` reports, else None.
+
+    TensorFlow reports a failed check as "Graph execution error:" with the message deep inside.
+    """
+    import re
+
+    found = re.search(r"assertion failed: \[(.+?)\] \[", str(error))
+    return found.group(1).replace("\\'", "'") if found else None

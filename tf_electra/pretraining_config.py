@@ -172,6 +172,12 @@ class PretrainingConfig:
         ):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
+        if self.num_train_steps >= 2**63:  # TensorFlow's step counter is an int64
+            raise ConfigError(f"num_train_steps must be below 2**63, got {self.num_train_steps}")
+        if self.gen_weight + (self.disc_weight if self.electra_objective else 0) <= 0:
+            raise ConfigError(
+                "gen_weight and disc_weight are both 0 (disc_weight alone without the generator): no loss"
+            )
         if self.max_seq_length < 4:
             raise ConfigError(f"max_seq_length must be at least 4, got {self.max_seq_length}")
         if self.max_predictions_per_seq < 1:

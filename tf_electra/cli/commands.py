@@ -11,6 +11,7 @@ import numpy as np
 
 from tf_electra.errors import CheckpointError
 from tf_electra.errors import ExportError
+from tf_electra.io import google_layout
 from tf_electra.io.google_format import inspect_google_checkpoint
 from tf_electra.io.google_format import resolve_prefix
 from tf_electra.models.google import load_google_checkpoint
@@ -61,7 +62,9 @@ def import_google(args):
     vocab = args.vocab
     if vocab is None and os.path.isfile(os.path.join(os.path.dirname(prefix), "vocab.txt")):
         vocab = os.path.join(os.path.dirname(prefix), "vocab.txt")
-    tokenizer = ElectraTokenizer(vocab, do_lower_case=not args.cased) if vocab else None
+    recorded = google_layout.run_hparams(prefix)  # a tf-electra pretrain run recorded its casing
+    lower = not args.cased and (not recorded or google_layout.parse_hparams(recorded).get("do_lower_case", True))
+    tokenizer = ElectraTokenizer(vocab, do_lower_case=bool(lower)) if vocab else None
     print(f"reading the {args.model} from {prefix}", file=sys.stderr)
     model, config = load_google_checkpoint(
         prefix, args.model, hparams=args.hparams, progress=Progress(f"loading {args.model} tensors")

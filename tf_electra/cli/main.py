@@ -77,6 +77,7 @@ def one_line_warnings(name):
 def describe(error):
     """One line for an error: our messages as they are, others with their type and a pointer to --debug."""
     from tf_electra.errors import ElectraError
+    from tf_electra.errors import failed_check
 
     if isinstance(error, ElectraError):
         return str(error)
@@ -84,7 +85,7 @@ def describe(error):
         where = f" ({error.filename})" if error.filename and str(error.filename) not in str(error.strerror) else ""
         text = str(error) if error.strerror is None else f"{error.strerror}{where}"
         return text
-    first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    first = failed_check(error) or (str(error).strip().splitlines()[0] if str(error).strip() else "")
     return f"{type(error).__name__}: {first} (run with --debug for the traceback)"
 
 

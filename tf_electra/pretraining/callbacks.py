@@ -123,8 +123,9 @@ def _clock(seconds):
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
-def load_history(path):
-    """The records an earlier part of the run wrote to metrics.json ([] when none)."""
+def load_history(path, up_to=None):
+    """The records an earlier part of the run wrote to metrics.json ([] when none), those after step `up_to`
+    (the checkpoint a killed run resumes from, whose later steps it trains again) left out."""
     if not os.path.isfile(path):
         return []
     try:
@@ -134,4 +135,4 @@ def load_history(path):
         history = e
     if not isinstance(history, list):  # replacing it would lose the run's record; the checkpoints are intact
         raise TrainingError(f"{path} is damaged ({history}); move it away to continue the run without it")
-    return history
+    return [r for r in history if up_to is None or not isinstance(r, dict) or r.get("step", 0) <= up_to]

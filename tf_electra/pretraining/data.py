@@ -12,6 +12,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -32,6 +33,7 @@ from tf_electra.utils.values import is_positive_int
 
 INFO_FILE = "pretrain_data.json"  # (tasks/pretraining.py reads these names; it may not import this module)
 SHARD_NAME = "pretrain_data.tfrecord-{index}-of-{count}"
+PARENT_ENV = "TF_ELECTRA_BUILDER_PID"  # a worker's builder, which the worker must not outlive
 DEFAULT_SHARDS = 8
 LINES_PER_CHUNK = 1000  # without document boundaries, chunks of lines are the unit shards take
 ERRORS = {"DataError": DataError, "TokenizerError": TokenizerError, "ConfigError": ConfigError}
@@ -111,6 +113,9 @@ def build_pretraining_data(
             "examples": sum(counts),
             "shards": shards,
             "examples_per_shard": counts,
+            "bytes_per_shard": [
+                _size(os.path.join(tmp, SHARD_NAME.format(index=k, count=shards))) for k in range(shards)
+            ],
             "vocab_size": len(tokenizer),
             "vocab_sha256": file_sha256(vocab),
             "do_lower_case": do_lower_case,
@@ -119,6 +124,10 @@ def build_pretraining_data(
         }
         atomic_write_text(os.path.join(tmp, INFO_FILE), json.dumps(info, indent=2) + "\n")
     return info
+
+
+def _size(path):
+    return os.path.getsize(path) if os.path.isfile(path) else None
 
 
 def _run(jobs, folder, workers, progress):
@@ -159,6 +168,7 @@ def _start(job):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, PARENT_ENV: str(os.getpid())},
     )
     worker.job = job
     worker.stdin.write(json.dumps(job))
@@ -237,8 +247,22 @@ def _units(path, blanks_separate_docs):
         yield unit
 
 
+def _die_with_parent():
+    """Linux's parent-death signal: a builder killed with kill -9 takes its workers along (else they run on)."""
+    parent = int(os.environ.get(PARENT_ENV, os.getppid()))  # the builder, even if it died while we started
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the parent kills its workers when it fails, not when killed
+        return
+    if os.getppid() != parent or parent == 1:  # the parent died before the signal was set
+        os._exit(1)
+
+
 def _worker_main():
     """`python -m tf_electra.pretraining.data`: builds the shard described by the JSON job on stdin."""
+    _die_with_parent()
     try:
         print(json.dumps({"examples": build_shard(json.load(sys.stdin))}))
     except (DataError, TokenizerError, ConfigError, OSError) as e:

@@ -8,6 +8,7 @@ Face folders of the discriminator and the generator, with the vocabulary. The fo
 a run uses it, and a folder that holds a different run (other sizes or objective) is refused.
 """
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -15,6 +16,7 @@ import os
 from tf_electra.errors import ConfigError
 from tf_electra.errors import DataError
 from tf_electra.errors import TrainingError
+from tf_electra.errors import failed_check
 from tf_electra.io.google_writer import latest_checkpoint
 from tf_electra.io.google_writer import restore_checkpoint
 from tf_electra.models.electra_pretrainer import ElectraPretrainer
@@ -34,6 +36,7 @@ from tf_electra.utils import graph_rewrites
 from tf_electra.utils.files import atomic_write_text
 from tf_electra.utils.files import file_sha256
 from tf_electra.utils.files import folder_lock
+from tf_electra.utils.files import is_empty_folder
 
 CONFIG_FILE = "pretrain_config.json"
 HISTORY_FILE = "metrics.json"
@@ -79,14 +82,15 @@ def pretrain(
     config = config or saved_config(output) or PretrainingConfig()
     if steps is not None:
         config = dataclasses.replace(config, num_train_steps=steps)
+    if vocab is None and not os.path.isdir(data):
+        raise DataError(f"{data} is not a folder; pass the folder build-pretraining-data wrote (or --vocab too)")
     vocab = vocab or os.path.join(data, "vocab.txt")
     tokenizer = ElectraTokenizer(vocab, do_lower_case=config.do_lower_case)
     config = _with_vocab(config, tokenizer, vocab, data)
     output = os.path.abspath(output)
     chief = is_chief()
-    if os.path.exists(output) and not os.path.isdir(output):
-        raise TrainingError(f"{output} exists and is not a folder; choose another output")
-    with folder_lock(output, "pre-training run") if chief else _nothing():
+    _check_not_foreign(output)  # before the lock, which writes into the folder
+    with folder_lock(output, "pre-training run") if chief else contextlib.nullcontext():
         _check_same_run(output, config)
         _check_same_vocabulary(output, vocab)
         dataset_seed = seed
@@ -102,11 +106,11 @@ def pretrain(
                 f"{output} is at step {step:,} already, past --steps {config.num_train_steps:,}; pass a larger "
                 "--steps to continue it (its checkpoints and Hugging Face folders are there)"
             )
-        if chief:
-            atomic_write_text(os.path.join(output, CONFIG_FILE), json.dumps(config.to_dict(), indent=2) + "\n")
-            tokenizer.save_pretrained(output)  # vocab.txt beside the checkpoints, as import-google expects
         dataset_seed = seed + step  # a continued run sees the data in a new order, as the original's does
         dataset = pretraining_dataset(data, config.max_seq_length, config.train_batch_size, dataset_seed)
+        if chief:  # after the data's checks: a refused run writes nothing
+            atomic_write_text(os.path.join(output, CONFIG_FILE), json.dumps(config.to_dict(), indent=2) + "\n")
+            tokenizer.save_pretrained(output)  # vocab.txt beside the checkpoints, as import-google expects
         every = log_every or config.iterations_per_loop
         checkpoints = StepCheckpoints(
             output, config.save_checkpoints_steps, config.num_train_steps, config.keep_checkpoint_max, save=chief
@@ -120,7 +124,7 @@ def pretrain(
             history_file,
             show=bool(verbose),
         )
-        progress.history = load_history(history_file) if history_file else []
+        progress.history = load_history(history_file, up_to=step) if history_file else []
         callbacks = [checkpoints, progress]
         if step < config.num_train_steps:
             if verbose:
@@ -138,10 +142,11 @@ def pretrain(
                     callbacks=callbacks,
                     verbose=0,
                 )
-            except (tf.errors.DataLossError, tf.errors.InvalidArgumentError):
+            except (tf.errors.DataLossError, tf.errors.InvalidArgumentError) as e:
                 problem = damaged_file(data, config.max_seq_length)
-                if problem is None:
+                if problem is None and failed_check(e) is None:
                     raise
+                problem = problem or f"{data} holds a record that the model refuses: {failed_check(e)}"
                 raise DataError(f"{problem}; the checkpoints saved before it are intact") from None
             checkpoints.raise_if_failed()
             checkpoints.checkpoint(int(optimizer.iterations.numpy()))
@@ -243,6 +248,13 @@ def _check_same_vocabulary(output, vocab):
         )
 
 
+def _check_not_foreign(output):
+    if os.path.exists(output) and not os.path.isdir(output):
+        raise TrainingError(f"{output} exists and is not a folder; choose another output")
+    if not (is_empty_folder(output) or latest_checkpoint(output) or os.path.isfile(os.path.join(output, CONFIG_FILE))):
+        raise TrainingError(f"{output} is not empty and holds no pre-training run; choose a new or empty folder")
+
+
 def _check_same_run(output, config):
     path = os.path.join(output, CONFIG_FILE)
     if not latest_checkpoint(output):
@@ -283,11 +295,3 @@ def export_networks(model, tokenizer, output):
     """Hugging Face folders of the networks (RUN_DIR/discriminator, RUN_DIR/generator), with the vocabulary."""
     for name, network in model.networks().items():
         network.save_pretrained(os.path.join(output, name), tokenizer=tokenizer, overwrite=True)
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False

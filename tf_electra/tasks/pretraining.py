@@ -47,8 +47,9 @@ def data_info(data):
 
 
 def check_recorded_shards(data):
-    """Refuses a data folder whose shards are missing or empty where pretrain_data.json records examples."""
-    counts = data_info(data).get("examples_per_shard") if os.path.isdir(data) else None
+    """Refuses a data folder whose shards are missing, empty or not of the size pretrain_data.json records."""
+    info = data_info(data) if os.path.isdir(data) else {}
+    counts, sizes = info.get("examples_per_shard"), info.get("bytes_per_shard")  # sizes: since 2026-12-06
     if not isinstance(counts, list):
         return
     for k, count in enumerate(counts):
@@ -57,6 +58,8 @@ def check_recorded_shards(data):
         if count and not size:
             state = "missing" if size is None else "empty"
             raise DataError(f"{path} is {state}, but {INFO_FILE} records {count} examples in it; rebuild the data")
+        if isinstance(sizes, list) and len(sizes) == len(counts) and size != sizes[k]:  # cut at a record's end
+            raise DataError(f"{path} has {size:,} bytes, but {INFO_FILE} records {sizes[k]:,}; rebuild the data")
 
 
 def sequence_length(files):
@@ -115,7 +118,15 @@ def pretraining_dataset(data, max_seq_length, batch_size, seed=0, repeat=True, s
     spec = {name: tf.io.FixedLenFeature([max_seq_length], tf.int64) for name in FEATURES}
 
     def parse(record):
-        return {k: tf.cast(v, tf.int32) for k, v in tf.io.parse_single_example(record, spec).items()}
+        example = tf.io.parse_single_example(record, spec)
+        checks = [  # beyond int32 the cast would wrap silently (2**32 + 100 -> 100)
+            tf.debugging.assert_equal(
+                tf.cast(tf.cast(v, tf.int32), tf.int64), v, message=f"{k} holds a value beyond int32"
+            )
+            for k, v in example.items()
+        ]
+        with tf.control_dependencies(checks):
+            return {k: tf.cast(v, tf.int32) for k, v in example.items()}
 
     dataset = tf.data.Dataset.from_tensor_slices(files)
     if repeat:

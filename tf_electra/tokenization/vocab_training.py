@@ -6,6 +6,7 @@ split the way it will be tokenized), and marks word pieces with "##".
 """
 
 import itertools
+import warnings
 
 from tokenizers import Tokenizer
 from tokenizers import normalizers
@@ -82,6 +83,13 @@ def train_vocab(
         raise DataError("the text holds no words to build a vocabulary from")
     if tuple(tokens[: len(SPECIAL_TOKENS)]) != SPECIAL_TOKENS:  # the trainer adds them first; never trust silently
         raise DataError(f"the trained vocabulary does not start with {SPECIAL_TOKENS}: {tokens[:5]}")
+    if len(tokens) > vocab_size:  # the trainer keeps every character of the alphabet, whatever the size asked
+        warnings.warn(
+            f"the vocabulary has {len(tokens):,} tokens, more than vocab_size {vocab_size:,}: the text's alphabet "
+            "(its characters and their ## forms) alone needs that many; ask for more, or lower limit_alphabet",
+            UserWarning,
+            stacklevel=2,
+        )
     if output is not None:
         atomic_write_text(output, "".join(token + "\n" for token in tokens))
     return tokens

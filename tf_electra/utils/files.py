@@ -98,18 +98,28 @@ def atomic_write_bytes(path, data):
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     remove_stale_temporaries(folder, os.path.basename(path))
-    fd, tmp = tempfile.mkstemp(prefix=temporary_name(path), dir=folder)
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(prefix=temporary_name(path), dir=folder)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
         apply_umask(tmp)
         os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+    except BaseException as e:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        _name_the_final_path(e, path)
         raise
+
+
+def _name_the_final_path(error, path):
+    """An OSError about a temporary entry of `path` (`.NAME.tmp-...`) names `path` instead."""
+    name = getattr(error, "filename", None) if isinstance(error, OSError) else None
+    if isinstance(name, str) and os.path.basename(name).startswith(f".{os.path.basename(path)}.tmp-"):
+        error.filename, error.filename2 = os.path.abspath(path), None
 
 
 @contextlib.contextmanager
@@ -134,12 +144,16 @@ def atomic_directory(path, overwrite=False, inputs=()):
         if not os.path.isdir(path):
             raise FileExistsError(f"{path} exists and is not a folder")
         if os.listdir(path) and not overwrite:
-            raise FileExistsError(f"{path} exists and is not empty; choose another folder or pass overwrite=True")
+            raise FileExistsError(f"{path} exists and is not empty; choose another folder, or replace it (--overwrite)")
     refuse_replacing(path, inputs)
     parent = os.path.dirname(path)
     os.makedirs(parent, exist_ok=True)
     remove_stale_temporaries(parent, os.path.basename(path))
-    tmp = tempfile.mkdtemp(prefix=temporary_name(path), dir=parent)
+    try:
+        tmp = tempfile.mkdtemp(prefix=temporary_name(path), dir=parent)
+    except OSError as e:
+        _name_the_final_path(e, path)
+        raise
     try:
         yield tmp
         apply_umask(tmp)
@@ -155,6 +169,7 @@ def atomic_directory(path, overwrite=False, inputs=()):
             # name the file the user asked for, not the temporary folder it was being written in
             inner = os.path.relpath(os.path.realpath(e.filename), os.path.realpath(tmp))
             e.filename = os.path.normpath(os.path.join(path, inner))
+        _name_the_final_path(e, path)  # the rename into place
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
