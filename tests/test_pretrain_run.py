@@ -380,3 +380,16 @@ def test_import_google_keeps_the_casing_the_run_recorded(run, tmp_path):
         result = run_cli("import-google", source, "--model", "discriminator", "--output", out)
         assert result.returncode == 0, result.stderr[-2000:]
         assert json.loads((out / "tokenizer_config.json").read_text())["do_lower_case"] is lower
+
+
+def test_import_google_refuses_a_vocabulary_other_than_the_runs(run, tmp_path):
+    tokens = (run / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    other = tmp_path / "vocab.txt"  # the same size, two tokens swapped: every id past them would decode wrongly
+    other.write_text("\n".join(tokens[:10] + [tokens[11], tokens[10]] + tokens[12:]) + "\n", encoding="utf-8")
+    result = run_cli("import-google", run, "--model", "discriminator", "--output", tmp_path / "out", "--vocab", other)
+    assert result.returncode == 1 and f"{other} differs from {run / 'vocab.txt'}" in result.stderr, result.stderr
+    assert not (tmp_path / "out").exists()
+    result = run_cli(
+        "import-google", run, "--model", "generator", "--output", tmp_path / "g", "--vocab", run / "vocab.txt"
+    )
+    assert result.returncode == 0, result.stderr[-2000:]

@@ -24,6 +24,7 @@ from tf_electra.training.finetune import FinetuneConfig
 from tf_electra.training.finetune import finetune as run_finetune
 from tf_electra.training.predict import evaluate_file
 from tf_electra.training.predict import predict_file
+from tf_electra.utils.files import file_sha256
 from tf_electra.utils.files import is_empty_folder
 from tf_electra.utils.files import refuse_replacing
 from tf_electra.utils.onednn import ENV as FROZEN_ENV
@@ -59,9 +60,11 @@ def import_google(args):
     if not is_empty_folder(args.output) and not args.overwrite:
         raise FileExistsError(f"{args.output} exists and is not empty; pass --overwrite to replace it")
     refuse_replacing(args.output, [os.path.dirname(prefix), args.vocab])
-    vocab = args.vocab
-    if vocab is None and os.path.isfile(os.path.join(os.path.dirname(prefix), "vocab.txt")):
-        vocab = os.path.join(os.path.dirname(prefix), "vocab.txt")
+    vocab, own = args.vocab, os.path.join(os.path.dirname(prefix), "vocab.txt")
+    if vocab is None and os.path.isfile(own):
+        vocab = own
+    elif vocab and google_layout.run_hparams(prefix) and os.path.isfile(own) and file_sha256(own) != file_sha256(vocab):
+        raise CheckpointError(f"{vocab} differs from {own}, which the run was trained with; leave out --vocab")
     recorded = google_layout.run_hparams(prefix)  # a tf-electra pretrain run recorded its casing
     lower = not args.cased and (not recorded or google_layout.parse_hparams(recorded).get("do_lower_case", True))
     tokenizer = ElectraTokenizer(vocab, do_lower_case=bool(lower)) if vocab else None
