@@ -375,6 +375,10 @@ def test_an_int8_model_is_not_saved_as_a_float_folder(folder, tmp_path):
     model = quantized_copy(tf_electra.TFElectraForSequenceClassification.from_pretrained(str(folder)))
     with pytest.raises(WeightsError, match="quantized to int8"):
         model.save_pretrained(str(tmp_path / "out"))
+    keras_quantized = tf_electra.TFElectraForSequenceClassification.from_pretrained(str(folder))
+    keras_quantized.quantize("int8")  # Keras' own quantization
+    with pytest.raises(WeightsError, match="quantized to int8"):
+        keras_quantized.save_pretrained(str(tmp_path / "out"))
     assert not (tmp_path / "out").exists()
 
 
@@ -437,3 +441,28 @@ def test_errors_of_atomic_writes_name_the_path_asked_for_not_the_temporary_one(t
                 with atomic_directory(str(target)):
                     pass
         assert info.value.filename == str(target) and ".tmp-" not in str(info.value), info.value
+
+
+@pytest.mark.parametrize("workdir", ["", ".", "..", "project_notes"])
+def test_the_demo_never_deletes_a_folder_that_is_not_its_own(tmp_path, monkeypatch, workdir):
+    from tf_electra.cli.demo import run_demo
+
+    project = tmp_path / "home" / "project"
+    (project / "project_notes").mkdir(parents=True)
+    (project / "notes.txt").write_text("keep me")
+    (project / "project_notes" / "a.txt").write_text("keep me too")
+    monkeypatch.chdir(project)
+    with pytest.raises((tf_electra.InputError, FileExistsError), match="current folder|non-empty path|not a demo"):
+        run_demo(workdir)
+    assert (project / "notes.txt").read_text() == "keep me"
+    assert (project / "project_notes" / "a.txt").read_text() == "keep me too"
+
+
+def test_writers_work_from_a_current_folder_that_was_deleted(folder, tmp_path, monkeypatch):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    model = tf_electra.TFElectraForPreTraining.from_pretrained(str(folder))
+    model.save_pretrained(str(tmp_path / "out"))
+    assert (tmp_path / "out" / "config.json").exists()

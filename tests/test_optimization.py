@@ -253,6 +253,20 @@ def test_16_bit_weights_move_as_float32_weights_do(dtype, spacing):
     assert all(slot.dtype == "float32" for slot in optimizer.slots(variable))
 
 
+@pytest.mark.parametrize("options", [{"use_ema": True}, {"gradient_accumulation_steps": 2}])
+def test_only_the_moments_of_16_bit_weights_are_float32(options):
+    # use_ema's averages and the gradient accumulators stay in the weight's dtype (Keras assigns them from it).
+    variable = keras.Variable(np.ones((4, 3)), dtype="bfloat16", name="kernel")
+    optimizer = ElectraAdamW(1e-2, num_layers=1, global_clipnorm=None, **options)
+    for _ in range(2):
+        optimizer.apply_gradients([(tf.fill((4, 3), tf.constant(1e-2, "bfloat16")), variable)])
+    assert float(np.asarray(variable.numpy(), "float32").max()) < 1.0
+    assert all(slot.dtype == "float32" for slot in optimizer.slots(variable))
+    moments = {id(slot) for slot in optimizer.slots(variable)}
+    others = [v for v in optimizer.variables if "kernel" in v.path and id(v) not in moments]
+    assert others and all(v.dtype == "bfloat16" for v in others), [(v.path, v.dtype) for v in others]
+
+
 @pytest.mark.parametrize(
     "make",
     [
@@ -346,16 +360,16 @@ def test_a_run_saved_before_one_of_our_keys_existed_continues(tmp_path, key):
 
     from tf_electra.errors import ConfigError
     from tf_electra.errors import TrainingError
-    from tf_electra.pretraining.run import CONFIG_FILE
-    from tf_electra.pretraining.run import _check_same_run
+    from tf_electra.pretraining.run_folder import CONFIG_FILE
+    from tf_electra.pretraining.run_folder import check_same_run
     from tf_electra.pretraining_config import PretrainingConfig
 
     old = PretrainingConfig.from_hparams({}).to_dict()
     del old[key]
     (tmp_path / CONFIG_FILE).write_text(json.dumps(old))
     (tmp_path / "model.ckpt-10.index").write_bytes(b"")  # a saved checkpoint: the settings bind
-    _check_same_run(str(tmp_path), PretrainingConfig.from_hparams({}))
+    check_same_run(str(tmp_path), PretrainingConfig.from_hparams({}))
     with pytest.raises(TrainingError, match=f"{key}: False there, True now"):
-        _check_same_run(str(tmp_path), PretrainingConfig.from_hparams({key: True}))
+        check_same_run(str(tmp_path), PretrainingConfig.from_hparams({key: True}))
     with pytest.raises(ConfigError, match=f"{key} must be true or false"):
         PretrainingConfig.from_hparams({key: "yes"})

@@ -150,6 +150,7 @@ def test_kill_9_then_the_same_command_continues(data, tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     steps = sorted(int(p.name[11:-6]) for p in out.glob("model.ckpt-*.index"))
+    assert steps[-1] < 100, steps  # the resume trains step 100 again (else the duplicate-record check proves nothing)
     for step in steps:  # every checkpoint with an index is complete
         assert (out / f"model.ckpt-{step}.data-00000-of-00001").exists()
     result = run_cli("pretrain", data, "--output", out, "--steps", "200", "--hparams", hparams, "--quiet")
@@ -360,8 +361,13 @@ def test_pretrain_never_writes_into_a_folder_that_is_not_its_run(data, tmp_path)
     for output in (model, data):
         before = {p.name: p.read_bytes() for p in output.iterdir() if p.is_file()}
         result = run_cli("pretrain", data, "--output", output, "--steps", "2", "--hparams", hparams)
-        assert result.returncode == 1 and "is not empty and holds no pre-training run" in result.stderr, result.stderr
+        assert result.returncode == 1 and "but no pre-training run; choose a new folder" in result.stderr, result.stderr
         assert {p.name: p.read_bytes() for p in output.iterdir() if p.is_file()} == before
+    logged = tmp_path / "logged"  # `mkdir run && tf-electra pretrain ... > run/train.log`: the user's log is no clash
+    logged.mkdir()
+    (logged / "train.log").write_text("started\n")
+    result = run_cli("pretrain", data, "--output", logged, "--steps", "2", "--hparams", hparams, "--quiet")
+    assert result.returncode == 0 and (logged / "model.ckpt-2.index").exists(), result.stderr[-2000:]
     # refused for its data (another sequence length), a new run folder gets nothing written
     result = run_cli("pretrain", data, "--output", tmp_path / "new", "--max-seq-length", "32", "--steps", "2")
     assert result.returncode == 1 and "holds sequences of 64 tokens" in result.stderr, result.stderr

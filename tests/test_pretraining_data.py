@@ -295,3 +295,19 @@ def test_workers_die_with_a_builder_killed_by_kill_9(corpus, tmp_path):
             os.killpg(parent.pid, signal.SIGKILL)
             pytest.fail(f"workers {started} outlived their builder")
         time.sleep(0.1)
+
+
+def test_workers_run_when_the_builder_is_pid_1(corpus, tmp_path):
+    # A container's entrypoint is PID 1: its workers must not take that for an exited builder.
+    import shutil
+
+    unshare = shutil.which("unshare")
+    probe = subprocess.run([unshare or "false", "-Urpf", "--mount-proc", "true"], capture_output=True)
+    if unshare is None or probe.returncode:
+        pytest.skip("no user and PID namespaces here (unshare -Urpf)")
+    command = [unshare, "-Urpf", "--mount-proc", sys.executable, "-m", "tf_electra.cli", "build-pretraining-data"]
+    command += [str(corpus / "speeches.txt"), "--vocab", str(corpus / "vocab.txt"), "--output", str(tmp_path / "out")]
+    result = subprocess.run(
+        command + ["--workers", "2", "--shards", "2", "--max-seq-length", "32"], capture_output=True, text=True
+    )
+    assert result.returncode == 0 and "examples of 32 tokens in 2 shards" in result.stdout, result.stderr[-2000:]

@@ -65,8 +65,8 @@ def import_google(args):
         vocab = own
     elif vocab and google_layout.run_hparams(prefix) and os.path.isfile(own) and file_sha256(own) != file_sha256(vocab):
         raise CheckpointError(f"{vocab} differs from {own}, which the run was trained with; leave out --vocab")
-    recorded = google_layout.run_hparams(prefix)  # a tf-electra pretrain run recorded its casing
-    lower = not args.cased and (not recorded or google_layout.parse_hparams(recorded).get("do_lower_case", True))
+    hparams = args.hparams or google_layout.run_hparams(prefix)  # a tf-electra pretrain run recorded its casing
+    lower = not args.cased and (not hparams or google_layout.parse_hparams(hparams).get("do_lower_case", True))
     tokenizer = ElectraTokenizer(vocab, do_lower_case=bool(lower)) if vocab else None
     print(f"reading the {args.model} from {prefix}", file=sys.stderr)
     model, config = load_google_checkpoint(

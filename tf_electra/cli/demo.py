@@ -26,6 +26,8 @@ import time
 
 from tf_electra.cli.demo_data import word_order_sentiment
 from tf_electra.cli.demo_data import write_vocab
+from tf_electra.utils.files import is_empty_folder
+from tf_electra.utils.files import refuse_replacing
 
 VOCAB_SIZE = 300
 CHECKPOINT_HPARAMS = {
@@ -84,8 +86,11 @@ def _write_csv(path, rows):
 
 def run_demo(workdir="tf-electra-demo", keep=False):
     start = time.time()
+    refuse_replacing(workdir)  # never the current folder or one above it
     workdir = os.path.abspath(workdir)
     if os.path.exists(workdir) and not keep:
+        if not is_empty_folder(workdir) and not os.path.isdir(os.path.join(workdir, "google_checkpoint")):
+            raise FileExistsError(f"{workdir} is not a demo's folder (no google_checkpoint/); choose another --workdir")
         shutil.rmtree(workdir)
     os.makedirs(workdir, exist_ok=True)
     checkpoint = os.path.join(workdir, "google_checkpoint")

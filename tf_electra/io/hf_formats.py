@@ -86,9 +86,10 @@ class StoredTensor:
 
 
 def file_identity(path):
-    """(device, inode, size, modification time) of a file: equal while no one replaces or rewrites it."""
+    """(size, modification and change times) of a file: equal while no one replaces or rewrites it (a rename
+    into place changes the change time; inode numbers are left out: CIFS and some FUSE mounts renumber them)."""
     st = os.stat(path)
-    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
 
 SAFETENSORS_DTYPES = {
@@ -164,7 +165,7 @@ def _read_sharded(index_path):
             state[key] = tensor
     missing = sorted(set(weight_map) - set(state))
     if missing:
-        raise WeightsError(f"{index_path} lists weights that no shard holds: {missing[:5]}")
+        raise WeightsError(f"{index_path} lists weights that the shards it names for them do not hold: {missing[:5]}")
     return state
 
 

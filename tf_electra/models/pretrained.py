@@ -103,10 +103,14 @@ class PretrainedMixin:
         Returns:
             The folder written.
         """
-        if getattr(self, "quantization", None):
+        mode = getattr(self, "quantization", None) or next(
+            (layer.quantization_mode for layer in self._flatten_layers() if getattr(layer, "quantization_mode", None)),
+            None,
+        )  # ours (quantized_copy) or Keras' model.quantize()
+        if mode:
             raise WeightsError(
-                f"this {type(self).__name__} is quantized to {self.quantization} for serving, which "
-                "save_pretrained cannot store; save the float model, or export it with --quantize int8"
+                f"this {type(self).__name__} is quantized to {mode} for serving, which save_pretrained cannot "
+                "store; save the float model, or export it with --quantize int8"
             )
         with atomic_directory(directory, overwrite=overwrite) as tmp:
             config = self.config.copy(architectures=[type(self).__name__[2:]])

@@ -249,14 +249,14 @@ def _units(path, blanks_separate_docs):
 
 def _die_with_parent():
     """Linux's parent-death signal: a builder killed with kill -9 takes its workers along (else they run on)."""
-    parent = int(os.environ.get(PARENT_ENV, os.getppid()))  # the builder, even if it died while we started
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: the parent kills its workers when it fails, not when killed
+    parent = os.environ.get(PARENT_ENV)  # set by _start (a builder may itself be PID 1, in a container)
+    if parent is None or sys.platform != "linux":
         return
-    if os.getppid() != parent or parent == 1:  # the parent died before the signal was set
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    if os.getppid() != int(parent):  # the builder died before the signal was set
+        print(f"the builder (process {parent}) that started this worker has exited", file=sys.stderr)
         os._exit(1)
 
 

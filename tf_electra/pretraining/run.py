@@ -23,6 +23,11 @@ from tf_electra.models.electra_pretrainer import ElectraPretrainer
 from tf_electra.pretraining.callbacks import Progress
 from tf_electra.pretraining.callbacks import StepCheckpoints
 from tf_electra.pretraining.callbacks import load_history
+from tf_electra.pretraining.run_folder import CONFIG_FILE
+from tf_electra.pretraining.run_folder import check_not_foreign
+from tf_electra.pretraining.run_folder import check_same_run
+from tf_electra.pretraining.run_folder import check_same_vocabulary
+from tf_electra.pretraining.run_folder import saved_config
 from tf_electra.pretraining_config import PretrainingConfig
 from tf_electra.tasks.pretraining import damaged_file
 from tf_electra.tasks.pretraining import data_info
@@ -36,12 +41,8 @@ from tf_electra.utils import graph_rewrites
 from tf_electra.utils.files import atomic_write_text
 from tf_electra.utils.files import file_sha256
 from tf_electra.utils.files import folder_lock
-from tf_electra.utils.files import is_empty_folder
 
-CONFIG_FILE = "pretrain_config.json"
 HISTORY_FILE = "metrics.json"
-# Options that may change when a run is continued; every other one must be the run's own.
-MAY_CHANGE = ("num_train_steps", "save_checkpoints_steps", "keep_checkpoint_max", "iterations_per_loop")
 
 
 def pretrain(
@@ -89,10 +90,10 @@ def pretrain(
     config = _with_vocab(config, tokenizer, vocab, data)
     output = os.path.abspath(output)
     chief = is_chief()
-    _check_not_foreign(output)  # before the lock, which writes into the folder
+    check_not_foreign(output)  # before the lock, which writes into the folder
     with folder_lock(output, "pre-training run") if chief else contextlib.nullcontext():
-        _check_same_run(output, config)
-        _check_same_vocabulary(output, vocab)
+        check_same_run(output, config)
+        check_same_vocabulary(output, vocab)
         dataset_seed = seed
         keras.utils.set_random_seed(seed)
         with make_strategy(strategy).scope():
@@ -154,18 +155,6 @@ def pretrain(
             export_networks(model, tokenizer, output)
         last = progress.history[-1] if progress.history else {}
         return dict(last, step=int(optimizer.iterations.numpy()))
-
-
-def saved_config(output):
-    """The PretrainingConfig a run folder recorded (None when there is none)."""
-    path = os.path.join(output, CONFIG_FILE)
-    if not os.path.isfile(path) or not latest_checkpoint(output):  # an attempt that saved no checkpoint
-        return None
-    try:
-        with open(path, encoding="utf-8") as f:
-            return PretrainingConfig.from_hparams(json.load(f))
-    except (OSError, ValueError) as e:
-        raise TrainingError(f"{path} is unreadable ({e}); choose another output folder") from e
 
 
 def _with_vocab(config, tokenizer, vocab, data):
@@ -236,50 +225,6 @@ def build_optimizer(config):
         epsilon=1e-6,
         bias_correction=config.adam_bias_correction,
     )
-
-
-def _check_same_vocabulary(output, vocab):
-    """A continued run keeps the vocabulary its checkpoints were trained with."""
-    own = os.path.join(output, "vocab.txt")
-    if latest_checkpoint(output) and os.path.isfile(own) and file_sha256(own) != file_sha256(vocab):
-        raise TrainingError(
-            f"{output} was trained with its own vocab.txt, and {vocab} differs from it; continue with the run's "
-            "data and vocabulary, or choose another output folder"
-        )
-
-
-def _check_not_foreign(output):
-    if os.path.exists(output) and not os.path.isdir(output):
-        raise TrainingError(f"{output} exists and is not a folder; choose another output")
-    if not (is_empty_folder(output) or latest_checkpoint(output) or os.path.isfile(os.path.join(output, CONFIG_FILE))):
-        raise TrainingError(f"{output} is not empty and holds no pre-training run; choose a new or empty folder")
-
-
-def _check_same_run(output, config):
-    path = os.path.join(output, CONFIG_FILE)
-    if not latest_checkpoint(output):
-        return  # nothing to continue: settings left by an attempt refused before its first checkpoint do not bind
-    if not os.path.isfile(path):
-        raise TrainingError(
-            f"{output} holds checkpoints of another tool's run (no {CONFIG_FILE}); choose "
-            "another output folder, or import them with tf-electra import-google"
-        )
-    try:
-        with open(path, encoding="utf-8") as f:
-            earlier = json.load(f)
-    except (OSError, ValueError) as e:
-        raise TrainingError(f"{path} is unreadable ({e}); choose another output folder") from e
-    ours = config.to_dict()
-    # A run written before a field existed has that field's default.
-    fields = dataclasses.fields(PretrainingConfig)
-    earlier = {**{f.name: f.default for f in fields if f.default is not dataclasses.MISSING}, **earlier}
-    differ = sorted(k for k in ours if k not in MAY_CHANGE and earlier.get(k) != ours[k])
-    if differ:
-        detail = ", ".join(f"{k}: {earlier.get(k)!r} there, {ours[k]!r} now" for k in differ[:4])
-        raise TrainingError(
-            f"{output} holds a different run ({detail}); continue it with its own settings or "
-            "choose another output folder"
-        )
 
 
 def _resume(output, model, optimizer):

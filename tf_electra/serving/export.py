@@ -201,11 +201,17 @@ def export_saved_model(
         _write_assets(target, model, tokenizer, warmup, rank, labels=task.names_labels and config.num_labels > 1)
         apply_umask(target)
         return _rename_into_place(target, base_dir, final)
-    except (OSError, tf.errors.OpError) as e:  # SaveV2 reports a full disk as ResourceExhaustedError
+    except (OSError, *disk_errors(tf)) as e:  # SaveV2 reports a full disk as ResourceExhaustedError
         reason = e.message.split("}}")[-1].strip() if isinstance(e, tf.errors.OpError) else e
         raise ExportError(f"cannot write the export under {base_dir}: {reason}") from e
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def disk_errors(tf):
+    """The errors TensorFlow's file writes report for the disk: full, unwritable, gone."""
+    errors = tf.errors
+    return errors.ResourceExhaustedError, errors.PermissionDeniedError, errors.NotFoundError, errors.UnavailableError
 
 
 def _prepare_base_dir(base_dir):

@@ -139,12 +139,17 @@ class ElectraAdamW(keras.optimizers.Optimizer):
         )
         self.epsilon = check_number("ElectraAdamW's epsilon", epsilon, 0, low_open=True)
         self._rates = None  # an update's shared scalars, alive only inside apply()
+        self._float32_moments = False
 
     def build(self, var_list):
         if self.built:
             return
         super().build(var_list)
-        self.adam_m, self.adam_v = self.add_optimizer_variables(var_list, ["adam_m", "adam_v"])
+        self._float32_moments = True  # these two only: use_ema's averages, accumulators keep the weight's dtype
+        try:
+            self.adam_m, self.adam_v = self.add_optimizer_variables(var_list, ["adam_m", "adam_v"])
+        finally:
+            self._float32_moments = False
         # The backend may hand update_step its own variable objects, which lack Keras paths:
         # resolve each variable's rate multiplier and decay flag here, by its index.
         self._multipliers = [
@@ -152,17 +157,11 @@ class ElectraAdamW(keras.optimizers.Optimizer):
         ]
         self._decays = [uses_weight_decay(v.path) for v in var_list]
 
-    def add_variable_from_reference(self, reference_variable, name=None, initializer="zeros"):
-        """As Keras', but 16-bit weights get float32 moments (float16's squared gradients underflow)."""
-        if keras.backend.standardize_dtype(reference_variable.dtype) not in SIXTEEN_BIT:
-            return super().add_variable_from_reference(reference_variable, name, initializer)
-        path = getattr(reference_variable, "path", reference_variable.name)
-        return self.add_variable(
-            shape=reference_variable.shape,
-            initializer=initializer,
-            dtype="float32",
-            name=f"{str(path).replace('/', '_').replace(':', '_')}_{name or 'var'}",
-        )
+    def add_variable(self, shape, initializer="zeros", dtype=None, **kwargs):
+        """As Keras', but the Adam moments of 16-bit weights are float32 (float16's squared gradients underflow)."""
+        if getattr(self, "_float32_moments", False) and keras.backend.standardize_dtype(dtype) in SIXTEEN_BIT:
+            dtype = "float32"
+        return super().add_variable(shape, initializer=initializer, dtype=dtype, **kwargs)
 
     def multiplier(self, variable):
         """The learning-rate multiplier of a variable (after build)."""

@@ -276,8 +276,9 @@ def refuse_replacing(output, inputs=()):
     InputError for an empty or non-path `output`; nothing is touched.
     """
     _check_output_path(output)
-    if _inside(os.getcwd(), output):
-        raise FileExistsError(f"{os.path.abspath(output)} is the current folder or holds it; choose another output")
+    with contextlib.suppress(FileNotFoundError):  # a current folder that was deleted cannot be replaced
+        if _inside(os.getcwd(), output):
+            raise FileExistsError(f"{os.path.abspath(output)} is the current folder or holds it; choose another output")
     for given in inputs:
         if given is not None and isinstance(given, (str, os.PathLike)) and _inside(given, output):
             raise FileExistsError(f"{output} is or holds the input {given}; choose another output")
