@@ -61,11 +61,12 @@ def import_google(args):
         raise FileExistsError(f"{args.output} exists and is not empty; pass --overwrite to replace it")
     refuse_replacing(args.output, [os.path.dirname(prefix), args.vocab])
     vocab, own = args.vocab, os.path.join(os.path.dirname(prefix), "vocab.txt")
+    recorded = google_layout.run_hparams(prefix)  # a tf-electra pretrain run's own settings (casing included)
     if vocab is None and os.path.isfile(own):
         vocab = own
-    elif vocab and google_layout.run_hparams(prefix) and os.path.isfile(own) and file_sha256(own) != file_sha256(vocab):
+    elif vocab and recorded and os.path.isfile(own) and file_sha256(own) != file_sha256(vocab):
         raise CheckpointError(f"{vocab} differs from {own}, which the run was trained with; leave out --vocab")
-    hparams = args.hparams or google_layout.run_hparams(prefix)  # a tf-electra pretrain run recorded its casing
+    hparams = args.hparams or recorded
     lower = not args.cased and (not hparams or google_layout.parse_hparams(hparams).get("do_lower_case", True))
     tokenizer = ElectraTokenizer(vocab, do_lower_case=bool(lower)) if vocab else None
     print(f"reading the {args.model} from {prefix}", file=sys.stderr)
