@@ -283,3 +283,20 @@ def test_a_wrong_graph_switch_is_one_error_line_and_leaves_no_output(model_dir, 
     assert last.startswith(f"tf-electra finetune: error: {message}"), last
     assert "Traceback" not in result.stderr
     assert not out.exists(), os.listdir(out)
+
+
+def test_a_pair_model_needs_pairs_and_a_single_text_model_ignores_them(model_dir, tmp_path):
+    from tf_electra.tasks.readers import DataError
+
+    rows = word_order_sentiment(32, seed=1)
+    pairs = [dict(r, text_pair="the film") for r in rows]
+    for name, train in (("pair", pairs), ("single", rows)):
+        finetune(model_dir, "classification", train, str(tmp_path / name), epochs=1, max_length=32, verbose=0)
+    task_file = json.loads((tmp_path / "pair" / "best" / "tf_electra_task.json").read_text())
+    assert task_file["columns"] == {"text_pair_column": "text_pair"}  # found in the data, recorded for predict
+    with pytest.raises(DataError, match="missing column 'text_pair'"):  # not silently run without a second text
+        predict_file(str(tmp_path / "pair"), rows, max_length=32)
+    with pytest.raises(DataError, match="missing column 'text_pair'"):  # validation data follows training's columns
+        finetune(model_dir, "classification", pairs, str(tmp_path / "v"), validation=rows, epochs=1, verbose=0)
+    alone = predict_file(str(tmp_path / "single"), rows, max_length=32)
+    assert predict_file(str(tmp_path / "single"), pairs, max_length=32) == alone  # its input is the text alone

@@ -27,7 +27,14 @@ def vocab_file(tmp_path_factory):
     return make_vocab(tmp_path_factory.mktemp("vocab") / "vocab.txt")
 
 
-OPTIONS = [{}, {"do_lower_case": False}, {"strip_accents": False}, {"tokenize_chinese_chars": False}]
+OPTIONS = [
+    {},
+    {"do_lower_case": False},
+    {"strip_accents": False},
+    {"tokenize_chinese_chars": False},
+    {"truncation_side": "left"},  # keeps a long text's end, in the graph too
+    {"padding_side": "left"},
+]
 
 
 @pytest.mark.parametrize("options", OPTIONS)

@@ -205,6 +205,12 @@ CASES = [
         "is or holds the input",
     ),
     (
+        "predict over a file of its model folder",
+        "predict {root}/model --input {root}/train.csv --output {root}/model/config.json --overwrite",
+        "is a file of the model folder",
+    ),
+    ("predict over a file", "predict {root}/model --input {root}/train.csv --output {root}/a_file", "pass --overwrite"),
+    (
         "build-vocab over its input",
         "build-vocab {root}/corpus.txt --output {root}/corpus.txt --overwrite",
         "is or holds the input",
@@ -220,7 +226,7 @@ CASES = [
 @pytest.mark.parametrize("name,command,message", CASES, ids=[c[0] for c in CASES])
 def test_one_clear_line(workspace, name, command, message):
     args = command.format(root=workspace).split()
-    inputs = {n: (workspace / n).read_bytes() for n in ("train.csv", "corpus.txt")}
+    inputs = {n: (workspace / n).read_bytes() for n in ("train.csv", "corpus.txt", "model/config.json", "a_file")}
     result = run_cli(*args)
     assert inputs == {n: (workspace / n).read_bytes() for n in inputs}  # no input is ever replaced
     if name == "evaluate long field":  # a 140,000-character field is read, not refused

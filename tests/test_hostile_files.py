@@ -443,16 +443,17 @@ def test_errors_of_atomic_writes_name_the_path_asked_for_not_the_temporary_one(t
         assert info.value.filename == str(target) and ".tmp-" not in str(info.value), info.value
 
 
-@pytest.mark.parametrize("workdir", ["", ".", "..", "project_notes"])
+@pytest.mark.parametrize("workdir", ["", ".", "..", "project_notes", "notes.txt"])
 def test_the_demo_never_deletes_a_folder_that_is_not_its_own(tmp_path, monkeypatch, workdir):
     from tf_electra.cli.demo import run_demo
 
     project = tmp_path / "home" / "project"
-    (project / "project_notes").mkdir(parents=True)
+    (project / "project_notes" / "google_checkpoint").mkdir(parents=True)  # a demo's name does not make it a demo's
     (project / "notes.txt").write_text("keep me")
     (project / "project_notes" / "a.txt").write_text("keep me too")
     monkeypatch.chdir(project)
-    with pytest.raises((tf_electra.InputError, FileExistsError), match="current folder|non-empty path|not a demo"):
+    message = "current folder|non-empty path|a.txt, which the demo does not write|notes.txt is a file"
+    with pytest.raises((tf_electra.InputError, FileExistsError), match=message):
         run_demo(workdir)
     assert (project / "notes.txt").read_text() == "keep me"
     assert (project / "project_notes" / "a.txt").read_text() == "keep me too"
@@ -466,3 +467,15 @@ def test_writers_work_from_a_current_folder_that_was_deleted(folder, tmp_path, m
     model = tf_electra.TFElectraForPreTraining.from_pretrained(str(folder))
     model.save_pretrained(str(tmp_path / "out"))
     assert (tmp_path / "out" / "config.json").exists()
+
+
+def test_the_demo_replaces_only_what_an_earlier_demo_wrote(tmp_path, monkeypatch):
+    from tf_electra.cli import demo
+
+    workdir = tmp_path / "demo"
+    (workdir / "serving" / "1").mkdir(parents=True)
+    (workdir / "train.csv").write_text("old")
+    monkeypatch.setattr(demo, "write_vocab", lambda *a: (_ for _ in ()).throw(RuntimeError("stopped after clearing")))
+    with pytest.raises(RuntimeError, match="stopped after clearing"):
+        demo.run_demo(str(workdir))
+    assert sorted(os.listdir(workdir)) == []

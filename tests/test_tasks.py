@@ -211,6 +211,12 @@ def test_malformed_rows_name_the_file_and_line(tokenizer, tmp_path):
     }
     with pytest.raises(DataError, match=r"id 'x'.*outside the context"):
         encode_question_answering(bad_span, tokenizer)
+    long_question = {"data": [{"paragraphs": [{"context": "the film was good " * 20, "qas": [
+        {"id": "q1", "question": "was it good", "answers": [{"text": "the film", "answer_start": 0}]},
+        {"id": "q2", "question": "was the film good " * 10, "answers": [{"text": "the film", "answer_start": 0}]},
+    ]}]}]}  # fmt: skip
+    with pytest.raises(DataError, match=r"id 'q2'.*the question has 40 tokens, which leaves no room"):
+        encode_question_answering(long_question, tokenizer, max_length=32)
     with pytest.raises(DataError, match=r"item 0: 2 words but 1 tags"):
         encode_token_classification([{"tokens": ["a", "b"], "tags": ["O"]}], tokenizer)
     with pytest.raises(DataError, match=r"label 5 is outside the 2 choices"):
@@ -218,6 +224,40 @@ def test_malformed_rows_name_the_file_and_line(tokenizer, tmp_path):
     (tmp_path / "train.xml").write_text("<rows/>")
     with pytest.raises(DataError, match="unknown data format"):
         encode_classification(str(tmp_path / "train.xml"), tokenizer)
+
+
+def test_files_as_editors_and_json_write_them_read_row_for_row(tokenizer, tmp_path):
+    import csv
+
+    one_column = tmp_path / "texts.csv"
+    with open(one_column, "w", newline="") as f:  # csv writes an empty text as "": a row, not a blank line
+        csv.writer(f).writerows([["text"], ["the film"], [""], ["bad"], ["not good"]])
+    data = encode_classification(str(one_column), tokenizer, with_labels=False)
+    assert [r["text"] for r in data.extra["rows"]] == ["the film", "", "bad", "not good"]  # was 3: later rows shifted
+    bom = tmp_path / "excel.csv"  # Excel's "CSV UTF-8" starts with a byte-order mark
+    bom.write_bytes("\ufefftext,label\nthe film,good\n".encode())
+    assert encode_classification(str(bom), tokenizer).extra["rows"][0]["text"] == "the film"
+    digits = tmp_path / "digits.csv"  # "²".isdigit(), yet int("²") fails: label names, sorted as text
+    digits.write_text("text,label\na,1\nb,\u00b2\n", encoding="utf-8")
+    assert encode_classification(str(digits), tokenizer).label2id == {"1": 0, "\u00b2": 1}
+    jsonl = tmp_path / "seps.jsonl"  # json.dumps(ensure_ascii=False) leaves U+2028 and U+0085 unescaped
+    jsonl.write_text(
+        "".join(json.dumps({"text": f"a{c}b", "label": "x"}, ensure_ascii=False) + "\n" for c in "\u2028\x85")
+    )
+    assert [r["text"] for r in encode_classification(str(jsonl), tokenizer).extra["rows"]] == ["a\u2028b", "a\x85b"]
+
+
+@pytest.mark.parametrize(
+    "name,content,message",
+    [
+        ("twice.csv", "text,label,text\na,x,b\n", "twice.csv:1: the header names 'text' more than once"),
+        ("null.jsonl", '{"text": null, "label": "x"}\n', "null.jsonl:1: column 'text' is empty \\(null\\)"),
+    ],
+)
+def test_ambiguous_rows_are_refused_by_name(tokenizer, tmp_path, name, content, message):
+    (tmp_path / name).write_text(content, encoding="utf-8")
+    with pytest.raises(DataError, match=message):
+        encode_classification(str(tmp_path / name), tokenizer)
 
 
 @pytest.mark.slow

@@ -173,9 +173,14 @@ def test_save_and_load_round_trip_and_transformers_reads_it(vocab_file, tmp_path
 def test_bad_inputs(vocab_file, tmp_path):
     with pytest.raises(TokenizerError, match="does not exist"):
         ElectraTokenizer(str(tmp_path / "missing.txt"))
+    with pytest.raises(TokenizerError, match="is a folder; pass its vocab.txt, or load it with from_pretrained"):
+        ElectraTokenizer(str(tmp_path))
     (tmp_path / "v.txt").write_text("a\nb\n")
     with pytest.raises(TokenizerError, match=r"v.txt.*\[UNK\]"):
         ElectraTokenizer(str(tmp_path / "v.txt"))
+    (tmp_path / "bom.txt").write_text("\ufeff[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n", encoding="utf-8")
+    with pytest.raises(TokenizerError, match="bom.txt starts with a UTF-8 byte-order mark"):
+        ElectraTokenizer(str(tmp_path / "bom.txt"))
     tok = ElectraTokenizer(vocab_file)
     with pytest.raises(TokenizerError, match="different lengths"):
         tok(["a", "a b c"], return_tensors="np")
@@ -228,3 +233,61 @@ def test_a_bad_option_in_tokenizer_config_json_names_the_file(vocab_file, tmp_pa
     with pytest.raises(TokenizerError, match=f"tokenizer_config.json: {message}") as info:
         ElectraTokenizer.from_pretrained(str(tmp_path))
     assert str(config_file) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "saved,given",
+    [({}, {"do_lower_case": False}), ({"do_lower_case": False}, {"do_lower_case": True, "strip_accents": True})],
+)
+def test_options_given_to_from_pretrained_override_the_saved_tokenizer_json(tmp_path, saved, given):
+    # transformers rewrites a loaded tokenizer.json's normalizer to the options it is given (or that
+    # tokenizer_config.json holds); so must we, or "Hello" is lower-cased by a tokenizer that says it is cased
+    _, transformers = torch_or_skip()
+    vocab = make_vocab(tmp_path / "vocab.txt", texts=TEXTS + ["Hello Café World"], lower=False)
+    ElectraTokenizer(vocab, **saved).save_pretrained(tmp_path / "saved")
+    ours = ElectraTokenizer.from_pretrained(str(tmp_path / "saved"), **given)
+    theirs = transformers.ElectraTokenizerFast.from_pretrained(str(tmp_path / "saved"), **given)
+    for text in ["Hello Café World", *TEXTS]:
+        assert_same(ours(text, **EXTRAS), theirs(text, **EXTRAS))
+    ours.save_pretrained(tmp_path / "again")  # its tokenizer_config.json and tokenizer.json now agree
+    again = ElectraTokenizer.from_pretrained(str(tmp_path / "again"))
+    assert again("Hello Café")["input_ids"] == ours("Hello Café")["input_ids"]
+    assert again.backend_tokenizer.normalizer.__getstate__() == ours.backend_tokenizer.normalizer.__getstate__()
+
+
+@pytest.mark.parametrize(
+    "call,message",
+    [
+        (lambda t: t(["a b", "c d"], "ab"), "text_pair must be a list of as many, got a str"),  # was split into letters
+        (lambda t: t("ab", ["c", "d"]), "the pair of text 0 is a list, not a string"),
+        (lambda t: t([["a", "b"]], truncation=True, max_length=2), "no room for the 3 special tokens of a pair"),
+        (lambda t: t([["a", "b", "c"]]), "text 0 is a list of 3; a pair is"),
+        (lambda t: t("a\ud800b"), "text 0 holds '\\\\ud800' at character 1"),
+        (lambda t: t("a b c d", truncation=True, max_length=4, stride=10, return_overflowing_tokens=True), "stride=10"),
+        (lambda t: t.decode([1.5]), "token ids must be integers, got float64"),
+        (lambda t: t.decode(None), "token ids must be integers, got NoneType"),
+        (lambda t: t.decode("abc"), "token ids must be integers, got str"),
+        (lambda t: t.decode([[2, 10], [11, 3]]), "one sequence of ids, got shape \\(2, 2\\); use batch_decode"),
+        (lambda t: t.convert_ids_to_tokens(-1), "token id -1 is outside the vocabulary"),
+        (lambda t: t.convert_ids_to_tokens([10**6]), "token id 1000000 is outside the vocabulary"),  # was [None]
+        (lambda t: t.tokenize(None), "tokenize takes a string text, got NoneType"),
+        (lambda t: t.convert_tokens_to_ids(None), "tokens must be a string or a list of strings"),
+        (lambda t: (setattr(t, "truncation_side", "middle"), t("a", truncation=True, max_length=3)), "'middle'"),
+    ],
+)
+def test_wrong_texts_and_ids_are_one_tokenizer_error(vocab_file, call, message):
+    with pytest.raises(TokenizerError, match=message):
+        call(ElectraTokenizer(vocab_file))
+
+
+def test_a_tokenizer_pickles_and_copies_for_worker_processes(vocab_file):
+    import copy
+    import pickle
+
+    tok = ElectraTokenizer(vocab_file, truncation_side="left")
+    tok(TEXTS, padding=True)  # a configured backend (and its lock) in the cache
+    for other in (pickle.loads(pickle.dumps(tok)), copy.deepcopy(tok)):
+        assert other.truncation_side == "left"
+        assert other(TEXTS, padding=True, truncation=True, max_length=6) == tok(
+            TEXTS, padding=True, truncation=True, max_length=6
+        )

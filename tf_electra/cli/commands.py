@@ -204,6 +204,7 @@ def predict(args):
         batch_size=args.batch_size,
         max_length=args.max_length,
         include_input=args.include_input,
+        overwrite=args.overwrite,
     )
     if args.output is None:
         for record in records:

@@ -26,7 +26,6 @@ import time
 
 from tf_electra.cli.demo_data import word_order_sentiment
 from tf_electra.cli.demo_data import write_vocab
-from tf_electra.utils.files import is_empty_folder
 from tf_electra.utils.files import refuse_replacing
 
 VOCAB_SIZE = 300
@@ -84,14 +83,36 @@ def _write_csv(path, rows):
         writer.writerows(rows)
 
 
+WRITES = (  # everything the demo writes into its work folder
+    "google_checkpoint",
+    "imported",
+    "train.csv",
+    "validation.csv",
+    "test.csv",
+    "finetuned",
+    "test_predictions.jsonl",
+    "serving",
+)
+
+
 def run_demo(workdir="tf-electra-demo", keep=False):
     start = time.time()
     refuse_replacing(workdir)  # never the current folder or one above it
     workdir = os.path.abspath(workdir)
     if os.path.exists(workdir) and not keep:
-        if not is_empty_folder(workdir) and not os.path.isdir(os.path.join(workdir, "google_checkpoint")):
-            raise FileExistsError(f"{workdir} is not a demo's folder (no google_checkpoint/); choose another --workdir")
-        shutil.rmtree(workdir)
+        if not os.path.isdir(workdir):
+            raise FileExistsError(f"{workdir} is a file; choose another --workdir")
+        foreign = sorted(set(os.listdir(workdir)) - set(WRITES))
+        if foreign:  # only what an earlier demo wrote is replaced
+            raise FileExistsError(
+                f"{workdir} holds {', '.join(foreign[:3])}, which the demo does not write; choose another --workdir"
+            )
+        for name in os.listdir(workdir):
+            path = os.path.join(workdir, name)
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path)
+            else:
+                os.remove(path)
     os.makedirs(workdir, exist_ok=True)
     checkpoint = os.path.join(workdir, "google_checkpoint")
 
@@ -156,7 +177,7 @@ def run_demo(workdir="tf-electra-demo", keep=False):
 
     _stage(5, "evaluate on the held-out test set")
     predictions = os.path.join(workdir, "test_predictions.jsonl")
-    _run("predict", finetuned, "--input", os.path.join(workdir, "test.csv"), "--output", predictions)
+    _run("predict", finetuned, "--input", os.path.join(workdir, "test.csv"), "--output", predictions, "--overwrite")
     with open(predictions, encoding="utf-8") as f:
         predicted = [json.loads(line)["label"] for line in f]
     accuracy = sum(p == r["label"] for p, r in zip(predicted, data["test"])) / len(predicted)

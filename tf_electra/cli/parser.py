@@ -216,6 +216,7 @@ def _add_training_commands(sub):
         if name == "predict":
             p.add_argument("--output", help="JSON Lines file to write (default: standard output)")
             p.add_argument("--include-input", action="store_true", help="copy each example's input into its record")
+            p.add_argument("--overwrite", action="store_true", help="replace an existing --output file")
         else:
             p.add_argument("--json", action="store_true", help="print the metrics as JSON")
 

@@ -137,9 +137,19 @@ def check_binary(x, name):
     return x
 
 
+def static_shape(x):
+    try:
+        return tuple(x.shape)
+    except ValueError:  # a TensorFlow tensor of unknown rank (a fit step retraced with relaxed shapes)
+        return None
+
+
 def check_labels(labels, logits, name="labels", ignore_index=-100):
     """Checks labels have logits' shape without the class axis and lie in [0, classes) or are `ignore_index`."""
-    want, got = tuple(logits.shape[:-1]), tuple(labels.shape)
+    want, got = tuple(logits.shape[:-1]), static_shape(labels)
+    if got is None:  # checked by the reshape at run time
+        labels = ops.reshape(labels, ops.shape(logits)[:-1])
+        got = want
     if len(want) != len(got) or any(a is not None and b is not None and a != b for a, b in zip(want, got)):
         raise InputError(f"{name} has shape {got} but the logits need {want} (one label per prediction)")
     classes = logits.shape[-1]
@@ -152,6 +162,31 @@ def check_labels(labels, logits, name="labels", ignore_index=-100):
     import tensorflow as tf  # a TF graph: the labels carry the assertion
 
     with tf.control_dependencies([checked]):
+        return tf.identity(labels)
+
+
+def check_binary_labels(labels, logits, name="labels"):
+    """Checks labels have the logits' shape and lie in [0, 1] (the discriminator's targets: 1 = replaced)."""
+    want, got = tuple(logits.shape), static_shape(labels)
+    if got is None:
+        labels, got = ops.reshape(labels, ops.shape(logits)), want
+    if len(want) != len(got) or any(a is not None and b is not None and a != b for a, b in zip(want, got)):
+        raise InputError(f"{name} has shape {got} but the logits need {want} (one label per token)")
+    value = _concrete(labels)
+    if value is not None:
+        bad = np.argwhere((value < 0) | (value > 1))
+        if bad.size:
+            pos = tuple(int(i) for i in bad[0])
+            raise InputError(f"{name} holds {value[pos]} at position {pos}; a label is 0 (original) or 1 (replaced)")
+        return labels
+    if backend.backend() != "tensorflow":
+        return labels
+    import tensorflow as tf
+
+    labels = tf.convert_to_tensor(labels)
+    msg = f"{name} must lie in [0, 1] (0 original, 1 replaced)"
+    low = tf.debugging.assert_greater_equal(labels, tf.cast(0, labels.dtype), message=msg)
+    with tf.control_dependencies([low, tf.debugging.assert_less_equal(labels, tf.cast(1, labels.dtype), message=msg)]):
         return tf.identity(labels)
 
 

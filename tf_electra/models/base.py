@@ -135,8 +135,9 @@ class TFElectraPreTrainedModel(DatasetFitMixin, PretrainedMixin, keras.Model):
 
     def __call__(self, *args, **kwargs):
         # Keras accepts only tensors positionally: a plain nested list of ids becomes an array first.
-        args = tuple(_as_array(a) for a in args)
-        kwargs = {k: _as_array(v) if k in INPUT_NAMES else v for k, v in kwargs.items()}
+        arrays = set(INPUT_NAMES) | {"labels", *self.label_names}
+        args = tuple({k: _as_array(v) for k, v in a.items()} if isinstance(a, Mapping) else _as_array(a) for a in args)
+        kwargs = {k: _as_array(v) if k in arrays else v for k, v in kwargs.items()}
         return super().__call__(*args, **kwargs)
 
     def call(
@@ -182,15 +183,22 @@ class TFElectraPreTrainedModel(DatasetFitMixin, PretrainedMixin, keras.Model):
             return_dict=return_dict,
             labels=labels,
         )
+        known = set(inputs) | set(self.label_names)
+        unknown = set(kwargs) - known  # a misspelt attention_masks= would be ignored silently
+        if unknown:
+            raise InputError(f"unexpected argument(s) {sorted(unknown)}; expected some of {sorted(known)}")
         inputs.update(kwargs)
         if isinstance(input_ids, Mapping):
             inputs["input_ids"] = None
-            unknown = set(input_ids) - set(inputs)
+            unknown = set(input_ids) - known
             if unknown:
-                raise InputError(f"unexpected input names {sorted(unknown)}; expected some of {sorted(inputs)}")
+                raise InputError(f"unexpected input names {sorted(unknown)}; expected some of {sorted(known)}")
             inputs.update({k: v for k, v in input_ids.items() if v is not None})
         for name in self.label_names:
             inputs.setdefault(name, None)
+        if inputs["labels"] is not None and "labels" not in self.label_names:
+            takes = f"takes its labels as {', '.join(self.label_names)}" if self.label_names else "takes no labels"
+            raise InputError(f"{type(self).__name__} {takes}, not labels=")
         output_attentions = bool(inputs["output_attentions"])
         sequence_output, hidden_states, attentions = self.electra(
             **self._encoder_inputs(inputs),

@@ -28,6 +28,7 @@ def sparse_cross_entropy(labels, logits, ignore_index=IGNORE_INDEX):
 
 def binary_cross_entropy(labels, logits, weights=None):
     """Mean sigmoid cross-entropy with logits, optionally over positions where weights == 1."""
+    labels = checks.check_binary_labels(labels, logits)
     logits = ops.cast(logits, "float32")
     labels = ops.cast(labels, "float32")
     # log(1 + exp(-|x|)) form: stable for large |x|.
@@ -62,6 +63,9 @@ def sequence_classification_loss(labels, logits, num_labels, problem_type=None):
             return mean_squared_error(ops.reshape(labels, (-1,)), ops.reshape(logits, (-1,)))
         return mean_squared_error(labels, logits)
     if problem_type == "single_label_classification":
+        shape = checks.static_shape(labels)
+        if shape is not None and len(shape) == 2 and shape[-1] == 1:  # [batch, 1], as Hugging Face takes them too
+            labels = ops.reshape(labels, (-1,))
         return sparse_cross_entropy(labels, logits)
     if tuple(labels.shape) != tuple(logits.shape) and None not in tuple(labels.shape) + tuple(logits.shape):
         raise checks.InputError(
@@ -73,6 +77,7 @@ def sequence_classification_loss(labels, logits, num_labels, problem_type=None):
 
 def causal_lm_loss(labels, logits):
     """Next-token cross-entropy: position t predicts label t+1 (-100 ignored)."""
+    labels = checks.check_labels(labels, logits)  # [batch, seq] before the shift
     return sparse_cross_entropy(labels[:, 1:], logits[:, :-1, :])
 
 

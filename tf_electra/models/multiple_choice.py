@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from tf_electra.errors import InputError
+from tf_electra.layers import checks
 from tf_electra.layers.heads import ElectraSequenceSummary
 from tf_electra.layers.initializers import dense
 from tf_electra.models import losses
@@ -39,10 +41,20 @@ class TFElectraForMultipleChoice(TFElectraPreTrainedModel):
         self.classifier.build((None, self.config.hidden_size))
 
     def _encoder_inputs(self, inputs):
-        # [batch, choices, seq(, E)] -> [batch * choices, seq(, E)]
+        # [batch, choices, seq(, E)] -> [batch * choices, seq(, E)], after checking the shapes agree unflattened
+        key = "input_ids" if inputs["input_ids"] is not None else "inputs_embeds"
+        reference = inputs[key]
+        rank = 3 if key == "input_ids" else 4
+        if reference is not None and len(reference.shape) != rank:
+            wanted = "[batch, num_choices, seq" + (", E]" if rank == 4 else "]")
+            raise InputError(f"{key} must have shape {wanted}, got {tuple(reference.shape)}")
+        if reference is not None and reference.shape[1] == 0:
+            raise InputError(f"{key} has shape {tuple(reference.shape)}: no choices to choose among")
         flat = {}
         for name in INPUT_NAMES:
             value = inputs[name]
+            if value is not None and name != key:
+                value = checks.check_same_shape(reference if rank == 3 else reference[..., 0], value, key, name)
             if value is not None:
                 tail = ops.shape(value)[2:]
                 value = ops.reshape(value, (-1,) + tuple(tail))

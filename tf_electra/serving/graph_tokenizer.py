@@ -67,6 +67,8 @@ class GraphTokenizer(tf.Module):
         # the word-piece builder rejects NUL: give such ids a placeholder no word can equal.
         tokens = [f"[unreachable {i}]" if _has_control(t) else t for i, t in enumerate(tokens)]
         self.max_length = int(max_length)
+        self.keep_end = tokenizer.truncation_side == "left"  # truncation drops a text's start instead of its end
+        self.pad_start = tokenizer.padding_side == "left"
         self.lowercase = bool(tokenizer.do_lower_case)
         self.strip_accents = self.lowercase if tokenizer.strip_accents is None else bool(tokenizer.strip_accents)
         self.chinese = bool(tokenizer.tokenize_chinese_chars)
@@ -131,7 +133,10 @@ class GraphTokenizer(tf.Module):
         return tf.RaggedTensor.from_row_splits(per_piece, pieces.row_splits).merge_dims(1, 2)
 
     def _keep_first(self, ids, limit):
+        """The first `limit` ids of each row, or the last ones where the tokenizer truncates on the left."""
         positions = tf.ragged.range(ids.row_lengths())
+        if self.keep_end:
+            return tf.ragged.boolean_mask(ids, positions >= (ids.row_lengths() - limit)[:, None])
         return tf.ragged.boolean_mask(ids, positions < limit[:, None])
 
     def __call__(self, text, text_pair=None):
@@ -159,10 +164,15 @@ class GraphTokenizer(tf.Module):
                 axis=1,
             )
         return {
-            "input_ids": ids.to_tensor(default_value=self.pad_id),
-            "attention_mask": tf.ones_like(ids).to_tensor(default_value=0),
-            "token_type_ids": types.to_tensor(default_value=0),
+            "input_ids": self._pad(ids, self.pad_id),
+            "attention_mask": self._pad(tf.ones_like(ids), 0),
+            "token_type_ids": self._pad(types, 0),
         }
+
+    def _pad(self, ragged, value):
+        if self.pad_start:
+            return tf.reverse(tf.reverse(ragged, axis=[1]).to_tensor(default_value=value), axis=[1])
+        return ragged.to_tensor(default_value=value)
 
     @staticmethod
     def _longest_first(n1, n2, budget):

@@ -20,7 +20,7 @@ def label_ids(rows, column, label2id):
     raw = [r.need(column) for r in rows]
     if label2id is None:
         names = {str(v) for v in raw}
-        numeric = all(n.lstrip("-").isdigit() for n in names)
+        numeric = all(n.lstrip("-").isdecimal() for n in names)  # "²" is a digit, not a number
         names = sorted(names, key=int) if numeric else sorted(names)
         label2id = {name: i for i, name in enumerate(names)}
     ids = []
@@ -65,7 +65,8 @@ def encode_classification(
 
     Args:
         source: A list of dicts / (text[, pair], label) tuples, or a .csv / .tsv / .jsonl path.
-        text_pair_column: The second text's column; None means "text_pair" if the rows have it.
+        text_pair_column: The second text's column; None means "text_pair" if the rows have it, False none.
+            The column used is in the result's `extra["columns"]` (finetune records it for predict).
         label2id: The label set; None builds it from the data (sorted).
         regression: Float labels, no label set (the regression task).
         with_labels: False for prediction inputs without labels.
@@ -92,7 +93,8 @@ def encode_classification(
         else:
             labels, label2id = label_ids(rows, label_column, label2id)
     task = get_task("regression" if regression else "classification")
-    data = TaskData(task, {k: encoded[k] for k in FEATURES}, labels, label2id, {"rows": rows})
+    extra = {"rows": rows, "columns": {"text_pair_column": text_pair_column or False}}
+    data = TaskData(task, {k: encoded[k] for k in FEATURES}, labels, label2id, extra)
     return check_not_empty(data, source)
 
 

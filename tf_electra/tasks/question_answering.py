@@ -7,6 +7,7 @@ import os
 import numpy as np
 
 from tf_electra.errors import DataError
+from tf_electra.errors import TokenizerError
 from tf_electra.models.question_answering import TFElectraForQuestionAnswering
 from tf_electra.tasks import metrics
 from tf_electra.tasks.base import Task
@@ -99,15 +100,24 @@ def encode_question_answering(source, tokenizer, max_length=384, doc_stride=None
                 raise DataError(
                     f"{e['where']}: answer {text!r} at {start} lies outside the context or does not match it"
                 )
-    encoded = tokenizer(
-        [e["question"].lstrip() for e in examples],
-        [e["context"] for e in examples],
-        truncation="only_second",
-        max_length=max_length,
-        stride=doc_stride,
-        return_overflowing_tokens=True,
-        return_offsets_mapping=True,
-    )
+    questions = [e["question"].lstrip() for e in examples]
+    try:
+        encoded = tokenizer(
+            questions,
+            [e["context"] for e in examples],
+            truncation="only_second",
+            max_length=max_length,
+            stride=doc_stride,
+            return_overflowing_tokens=True,
+            return_offsets_mapping=True,
+        )
+    except TokenizerError:  # one question too long for the window: name it
+        lengths = [len(ids) for ids in tokenizer(questions, add_special_tokens=False)["input_ids"]]
+        longest = int(np.argmax(lengths))
+        raise DataError(
+            f"{examples[longest]['where']}: the question has {lengths[longest]} tokens, which leaves no room for the "
+            f"context within max_length={max_length} (doc_stride {doc_stride}); shorten it or raise the max length"
+        ) from None
     mapping = encoded["overflow_to_sample_mapping"]
     labels, context_offsets = [], []
     for i, offsets in enumerate(encoded["offset_mapping"]):

@@ -18,8 +18,10 @@ class Row(dict):
 
     def need(self, column):
         """The value of a column, or a DataError naming the row."""
-        if column not in self or self[column] is None:
+        if column not in self:
             raise DataError(f"{self.where}: missing column {column!r} (the row has {sorted(self)})")
+        if self[column] is None:
+            raise DataError(f"{self.where}: column {column!r} is empty (null)")
         return self[column]
 
 
@@ -65,7 +67,7 @@ def read_text(path):
     except OSError as e:
         raise DataError(f"{path} cannot be read: {e.strerror}") from e
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark (Excel's "CSV UTF-8") is no text
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
         raise DataError(f"{path}:{line} is not UTF-8 text ({e.reason}); convert the file to UTF-8") from None
@@ -89,8 +91,11 @@ def _read_delimited(path, delimiter):
             header = next(reader, None)
             if header is None:
                 raise DataError(f"{path} is empty (a header row is needed)")
+            repeated = sorted({name for name in header if header.count(name) > 1})
+            if repeated:
+                raise DataError(f"{path}:1: the header names {', '.join(map(repr, repeated))} more than once")
             for values in reader:
-                if not values or values == [""]:
+                if not values:  # a blank line; a line holding "" is an empty text (one-column files)
                     continue
                 line = reader.line_num
                 if len(values) != len(header):
@@ -103,7 +108,8 @@ def _read_delimited(path, delimiter):
 
 def _read_jsonl(path):
     rows = []
-    for line_number, line in enumerate(read_text(path).splitlines(), 1):
+    # lines end at "\n" only: JSON text may hold U+2028, U+0085, ... unescaped, which splitlines() splits at
+    for line_number, line in enumerate(read_text(path).split("\n"), 1):
         if not line.strip():
             continue
         try:

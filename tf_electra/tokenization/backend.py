@@ -1,5 +1,6 @@
 """The pieces ElectraTokenizer is built from: the vocab reader, the Rust backend, and the output type."""
 
+import json
 import os
 
 import numpy as np
@@ -21,6 +22,8 @@ def load_vocab(vocab_file):
         TokenizerError: a missing or empty file, a line that is not UTF-8, or a token listed twice
             (which would shift every later id), naming the file and the lines.
     """
+    if os.path.isdir(vocab_file):
+        raise TokenizerError(f"{vocab_file} is a folder; pass its vocab.txt, or load it with from_pretrained")
     if not os.path.isfile(vocab_file):
         raise TokenizerError(f"{vocab_file} does not exist (expected a vocab.txt with one token per line)")
     with open(vocab_file, "rb") as f:
@@ -33,6 +36,8 @@ def load_vocab(vocab_file):
             token = raw.decode("utf-8").removesuffix("\r")  # a Windows line end
         except UnicodeDecodeError as e:
             raise TokenizerError(f"{vocab_file}:{index + 1} is not UTF-8 text ({e.reason} at byte {e.start})") from None
+        if index == 0 and token.startswith("\ufeff"):  # the id of every token is its line: no BOM may shift one
+            raise TokenizerError(f"{vocab_file} starts with a UTF-8 byte-order mark; save it without one")
         if token in vocab:
             raise TokenizerError(
                 f"{vocab_file}: the token {token!r} appears on line {vocab[token] + 1} and again on line {index + 1}; "
@@ -42,6 +47,23 @@ def load_vocab(vocab_file):
     if not vocab:
         raise TokenizerError(f"{vocab_file} is empty")
     return vocab
+
+
+def match_normalizer(tokenizer, do_lower_case, strip_accents, tokenize_chinese_chars):
+    """Sets a loaded tokenizer.json's BertNormalizer to the options the tokenizer was given (as transformers'
+    fast tokenizers do), so `from_pretrained(folder, do_lower_case=False)` and tokenizer_config.json hold."""
+    if tokenizer.normalizer is None:
+        return
+    state = json.loads(tokenizer.normalizer.__getstate__())
+    if state.pop("type", None) != "BertNormalizer":
+        return
+    wanted = {
+        "lowercase": do_lower_case,
+        "strip_accents": strip_accents,
+        "handle_chinese_chars": tokenize_chinese_chars,
+    }
+    if any(state.get(key, value) != value for key, value in wanted.items()):
+        tokenizer.normalizer = normalizers.BertNormalizer(**dict(state, **wanted))
 
 
 def build_backend(vocab, do_lower_case, strip_accents, tokenize_chinese_chars, special_tokens, vocab_file="vocab"):

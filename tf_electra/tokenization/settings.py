@@ -113,6 +113,7 @@ class ConfiguredBackends:
         if pad_to_multiple_of is not None and not is_positive_int(pad_to_multiple_of):
             raise TokenizerError(f"pad_to_multiple_of must be a positive integer or None, got {pad_to_multiple_of!r}")
         check_option("padding_side", padding_side)
+        check_option("truncation_side", self.tokenizer.truncation_side)  # an attribute, set after construction
         key = (
             padding,
             truncation,
@@ -125,8 +126,17 @@ class ConfiguredBackends:
         backend = self.cache.get(key)
         if backend is None:
             with self.lock:
-                backend = self.cache.get(key) or self._make(key)
+                try:
+                    backend = self.cache.get(key) or self._make(key)
+                except (ValueError, TypeError, OverflowError) as e:  # e.g. a stride the max_length leaves no room for
+                    raise TokenizerError(f"cannot truncate to max_length={max_length} with stride={stride}: {e}") from e
         return backend
+
+    def __getstate__(self):  # a lock cannot be pickled: copies (multiprocessing, deepcopy) get their own
+        return {"tokenizer": self.tokenizer}
+
+    def __setstate__(self, state):
+        self.__init__(state["tokenizer"])
 
     def _make(self, key):
         padding, truncation, max_length, stride, pad_to_multiple_of, padding_side, truncation_side = key

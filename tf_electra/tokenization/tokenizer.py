@@ -18,11 +18,15 @@ from tf_electra.tokenization.backend import build_backend
 from tf_electra.tokenization.backend import clean_up_tokenization
 from tf_electra.tokenization.backend import collect
 from tf_electra.tokenization.backend import load_vocab
+from tf_electra.tokenization.backend import match_normalizer
 from tf_electra.tokenization.backend import to_tensors
 from tf_electra.tokenization.files import TOKENIZER_FILE
 from tf_electra.tokenization.files import VOCAB_NAME
 from tf_electra.tokenization.files import save_tokenizer
 from tf_electra.tokenization.files import tokenizer_options
+from tf_electra.tokenization.inputs import check_encodable
+from tf_electra.tokenization.inputs import check_ids
+from tf_electra.tokenization.inputs import prepare_texts
 from tf_electra.tokenization.settings import ConfiguredBackends
 from tf_electra.tokenization.settings import check_options
 from tf_electra.tokenization.settings import check_room_for_specials
@@ -102,6 +106,7 @@ class ElectraTokenizer:
                 self._tokenizer = Tokenizer.from_file(tokenizer_file)
             except Exception as e:
                 raise TokenizerError(f"{tokenizer_file} is not a valid tokenizer.json: {e}") from e
+            match_normalizer(self._tokenizer, do_lower_case, strip_accents, tokenize_chinese_chars)
         elif vocab_file is not None:
             self._tokenizer = build_backend(
                 load_vocab(vocab_file),
@@ -180,31 +185,12 @@ class ElectraTokenizer:
             offset_mapping, special_tokens_mask, length, overflow_to_sample_mapping
             when asked); lists, or arrays with return_tensors="np" / "tf".
         """
-        if is_split_into_words:
-            batched = isinstance(text, (list, tuple)) and text and isinstance(text[0], (list, tuple))
-        else:
-            batched = isinstance(text, (list, tuple))
-        if not batched and not isinstance(text, (str, list, tuple)):
-            raise TokenizerError(f"text must be a string or a list of strings, got {type(text).__name__}")
-        texts = list(text) if batched else [text]
-        if not batched and not text_pair:
-            text_pair = None  # transformers encodes a single text with an empty pair as a single text
-        if text_pair is not None:
-            pairs = list(text_pair) if batched else [text_pair]
-            if len(pairs) != len(texts):
-                raise TokenizerError(f"got {len(texts)} texts but {len(pairs)} text pairs")
-            inputs = list(zip(texts, pairs))
-        else:
-            inputs = texts
-        for i, item in enumerate(inputs):
-            for part in item if isinstance(item, tuple) else (item,):
-                if not isinstance(part, (str, list, tuple)):
-                    raise TokenizerError(f"text {i} is a {type(part).__name__}, not a string")
+        batched, inputs, is_pair = prepare_texts(text, text_pair, is_split_into_words)
         padding, truncation, max_length = resolve_settings(
             padding, truncation, max_length, None if self.model_max_length >= NO_LIMIT else self.model_max_length
         )
         if truncation is not None and add_special_tokens:
-            check_room_for_specials(max_length, pair=text_pair is not None)
+            check_room_for_specials(max_length, pair=is_pair)
         backend = self._backends.get(
             padding, truncation, max_length, stride, pad_to_multiple_of, padding_side or self.padding_side
         )
@@ -235,33 +221,30 @@ class ElectraTokenizer:
 
     def tokenize(self, text, pair=None, add_special_tokens=False):
         """Word pieces of a text, as strings."""
+        for name, value in (("text", text), ("pair", pair)):
+            if not isinstance(value, str) and (name == "text" or value is not None):
+                raise TokenizerError(f"tokenize takes a string {name}, got {type(value).__name__}")
+            if value is not None:
+                check_encodable(value, name)
         return self._tokenizer.encode(text, pair, add_special_tokens=add_special_tokens).tokens
 
     def convert_tokens_to_ids(self, tokens):
-        unk = self.unk_token_id
         if isinstance(tokens, str):
             found = self._tokenizer.token_to_id(tokens)
-            return unk if found is None else found
+            return self.unk_token_id if found is None else found
+        if not isinstance(tokens, (list, tuple)):
+            raise TokenizerError(f"tokens must be a string or a list of strings, got {type(tokens).__name__}")
         return [self.convert_tokens_to_ids(t) for t in tokens]
 
     def convert_ids_to_tokens(self, ids, skip_special_tokens=False):
         if isinstance(ids, (int, np.integer)):
-            return self._tokenizer.id_to_token(int(ids))
-        special = set(self.all_special_ids)
-        out = []
-        for i in ids:
-            i = int(i)
-            if skip_special_tokens and i in special:
-                continue
-            out.append(self._tokenizer.id_to_token(i))
-        return out
+            return self._tokenizer.id_to_token(check_ids([ids], len(self))[0])
+        special = set(self.all_special_ids) if skip_special_tokens else set()
+        return [self._tokenizer.id_to_token(i) for i in check_ids(ids, len(self)) if i not in special]
 
     def decode(self, token_ids, skip_special_tokens=False, clean_up_tokenization_spaces=None):
         """Text of a sequence of ids (word pieces joined back)."""
-        ids = np.asarray(token_ids).reshape(-1).tolist()
-        for i in ids:
-            if not 0 <= i < len(self):
-                raise TokenizerError(f"token id {i} is outside the vocabulary [0, {len(self)})")
+        ids = check_ids(token_ids, len(self))
         text = self._tokenizer.decode(ids, skip_special_tokens=skip_special_tokens)
         clean = (
             self.clean_up_tokenization_spaces if clean_up_tokenization_spaces is None else clean_up_tokenization_spaces

@@ -203,7 +203,8 @@ def _run(config, output, chief):
         "train_examples": len(train_data),
         "epochs": [],
     }
-    task_info = {"task": task.name, "columns": dict(config.columns), "max_length": max_length}
+    columns = dict(train_data.extra.get("columns", {}), **config.columns)  # with a pair column found in the data
+    task_info = {"task": task.name, "columns": columns, "max_length": max_length}
     best = BestCheckpoint(
         task,
         val_data,
@@ -251,12 +252,11 @@ def prepare_output(output, overwrite):
 
 def encode_data(config, task, tokenizer, max_length):
     """(train TaskData, validation TaskData or None), with the validation labels mapped like training's."""
-    columns = dict(config.columns or {})
-    train = task.encode(config.train, tokenizer, max_length, **columns)
-    val = None
-    if config.validation is not None:
-        val = task.encode(config.validation, tokenizer, max_length, label2id=train.label2id, **columns)
-    return train, val
+    train = task.encode(config.train, tokenizer, max_length, **config.columns)
+    if config.validation is None:
+        return train, None
+    columns = dict(train.extra.get("columns", {}), **config.columns)  # as training used them (a text_pair found)
+    return train, task.encode(config.validation, tokenizer, max_length, label2id=train.label2id, **columns)
 
 
 def load_head(task, source, mixed_precision, head_config):

@@ -1,6 +1,7 @@
 """Predictions and metrics of a fine-tuned model on a data file: `tf-electra predict` and `evaluate`."""
 
 import json
+import os
 
 from tf_electra.errors import FinetuneError
 from tf_electra.models.registry import load_model_dir
@@ -11,6 +12,7 @@ from tf_electra.tasks.data import run_model
 from tf_electra.tokenization.tokenizer import ElectraTokenizer
 from tf_electra.training.finetune import read_task_file
 from tf_electra.utils.files import atomic_write_text
+from tf_electra.utils.files import is_inside
 from tf_electra.utils.files import refuse_replacing
 
 
@@ -40,7 +42,7 @@ def _encode(task, source, tokenizer, info, max_length, with_labels, model):
     return task.encode(source, tokenizer, max_length, label2id=label2id, with_labels=with_labels, **columns)
 
 
-def predict_file(model_dir, source, output=None, batch_size=32, max_length=None, include_input=False):
+def predict_file(model_dir, source, output=None, batch_size=32, max_length=None, include_input=False, overwrite=False):
     """Prediction records (label names, probabilities, answers, ...) for a data file or list of rows.
 
     Args:
@@ -48,12 +50,17 @@ def predict_file(model_dir, source, output=None, batch_size=32, max_length=None,
         source: Rows in the task's format (labels are not needed).
         output: Optional JSON Lines file, written atomically.
         include_input: Add each row's input columns to its record.
+        overwrite: Replace an existing `output` file (never one of the model folder's).
 
     Returns:
         The list of prediction dicts, in input order.
     """
-    if output is not None:
-        refuse_replacing(output, [source, model_dir])  # before any work: never write predictions over an input
+    if output is not None:  # before any work: never write predictions over an input or a file not meant to go
+        refuse_replacing(output, [source, model_dir])
+        if os.path.lexists(output) and is_inside(output, model_dir):
+            raise FileExistsError(f"{output} is a file of the model folder {model_dir}; choose another output")
+        if os.path.lexists(output) and not overwrite:
+            raise FileExistsError(f"{output} exists; pass --overwrite to replace it")
     model, tokenizer, task, info = load_for_prediction(model_dir)
     data = _encode(task, source, tokenizer, info, max_length, False, model)
     records = task.predictions(data, run_model(model, data, batch_size, tokenizer.pad_token_id), model.config)

@@ -165,7 +165,7 @@ def atomic_directory(path, overwrite=False, inputs=()):
         else:
             rename_new(tmp, path)
     except BaseException as e:
-        if isinstance(e, OSError) and isinstance(e.filename, str) and _inside(e.filename, tmp):
+        if isinstance(e, OSError) and isinstance(e.filename, str) and is_inside(e.filename, tmp):
             # name the file the user asked for, not the temporary folder it was being written in
             inner = os.path.relpath(os.path.realpath(e.filename), os.path.realpath(tmp))
             e.filename = os.path.normpath(os.path.join(path, inner))
@@ -246,7 +246,8 @@ def file_sha256(path):
     return digest.hexdigest()
 
 
-def _inside(path, folder):
+def is_inside(path, folder):
+    """True when `path` is `folder` or lies below it (links resolved)."""
     path, folder = os.path.realpath(path), os.path.realpath(folder)
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
@@ -277,10 +278,10 @@ def refuse_replacing(output, inputs=()):
     """
     _check_output_path(output)
     with contextlib.suppress(FileNotFoundError):  # a current folder that was deleted cannot be replaced
-        if _inside(os.getcwd(), output):
+        if is_inside(os.getcwd(), output):
             raise FileExistsError(f"{os.path.abspath(output)} is the current folder or holds it; choose another output")
     for given in inputs:
-        if given is not None and isinstance(given, (str, os.PathLike)) and _inside(given, output):
+        if given is not None and isinstance(given, (str, os.PathLike)) and is_inside(given, output):
             raise FileExistsError(f"{output} is or holds the input {given}; choose another output")
     if not os.path.isdir(output):
         return
