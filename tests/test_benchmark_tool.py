@@ -63,6 +63,22 @@ def test_a_bad_interpreter_is_one_error_line(tmp_path, capsys, value, message):
     assert "error: --cold-start-python" in error and message in error
 
 
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--shapes", "8x"], "--shapes '8x': expected BATCHxSEQ"),
+        (["--shapes", "0x128"], "both at least 1"),
+        (["--presets", "electra-tiny"], "unknown presets ['electra-tiny']"),
+        (["--rounds", "0"], "--rounds must be at least 1"),
+        (["--quiet-wait", "-5"], "--quiet-wait at least 0"),
+    ],
+)
+def test_bad_benchmark_arguments_are_one_error_line_before_any_measurement(args, message, capsys):
+    with pytest.raises(SystemExit) as stop:
+        benchmark.parse_args(args)
+    assert stop.value.code == 2 and message in capsys.readouterr().err.strip().splitlines()[-1]
+
+
 def test_a_family_given_twice_is_refused(tmp_path, capsys):
     python = fake_python(tmp_path)
     with pytest.raises(SystemExit):
@@ -133,3 +149,14 @@ def test_the_serving_benchmark_fails_in_one_line(monkeypatch, capsys, presets, t
     assert benchmark_serving.main(["--presets", presets, "--rounds", "1", "--calls", "1"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(message), err
+
+
+def test_the_tokenizer_benchmark_refuses_a_missing_vocab_in_one_line(tmp_path):
+    import subprocess
+
+    tool = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools", "benchmark_tokenizer.py")
+    result = subprocess.run(
+        [sys.executable, tool, "--vocab", str(tmp_path / "none.txt")], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr  # was two worker tracebacks and exit 0
+    assert result.stderr.strip().splitlines()[-1].endswith("none.txt is not a file")

@@ -181,6 +181,27 @@ def test_out_of_vocabulary_request_is_an_error(tmp_path):
     results, err = client(path, inputs, tmp_path)
     assert results is None
     assert "input_ids must lie in [0, 64)" in err
+    import tensorflow as tf
+
+    ids_only = tf.saved_model.load(path).signatures["ids_only"]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="input_ids has sequence length 0"):
+        ids_only(input_ids=tf.zeros((2, 0), tf.int64))  # was an out-of-bounds slice deep in the model
+    with pytest.raises((tf.errors.InvalidArgumentError, ValueError), match="[Ss]hape"):
+        ids_only(input_ids=tf.constant([1, 2], tf.int64))  # a rank the signature does not take
+
+
+@pytest.mark.slow
+def test_label_names_and_lengths_the_text_assets_cannot_hold_are_refused(tmp_path):
+    model = tf_electra.TFElectraForSequenceClassification(tiny_config(id2label={0: "very\nbad", 1: "ok"}))
+    with pytest.raises(ExportError, match="a label name holds a line break"):  # labels.txt: one name per line
+        export_saved_model(model, tmp_path / "serving")
+    assert not [n for n in os.listdir(tmp_path / "serving") if not n.startswith(".")]
+    words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + [f"w{i}" for i in range(59)]  # the model's 64 ids
+    (tmp_path / "vocab.txt").write_text("".join(w + "\n" for w in words))
+    # as a tokenizer_config.json may set it: [CLS] one token [SEP], and a pair's text would be lost entirely
+    tokenizer = tf_electra.ElectraTokenizer(str(tmp_path / "vocab.txt"), model_max_length=3)
+    with pytest.raises(ExportError, match="the tokenizer's model_max_length 3 is too short"):
+        export_saved_model(model, tmp_path / "serving2", tokenizer=tokenizer, text_signatures=True)
 
 
 @pytest.mark.slow

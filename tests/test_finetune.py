@@ -298,5 +298,40 @@ def test_a_pair_model_needs_pairs_and_a_single_text_model_ignores_them(model_dir
         predict_file(str(tmp_path / "pair"), rows, max_length=32)
     with pytest.raises(DataError, match="missing column 'text_pair'"):  # validation data follows training's columns
         finetune(model_dir, "classification", pairs, str(tmp_path / "v"), validation=rows, epochs=1, verbose=0)
+    finetune(
+        model_dir,
+        "classification",
+        pairs,
+        str(tmp_path / "none"),
+        epochs=1,
+        verbose=0,
+        columns={"text_pair_column": None},
+    )
+    assert (
+        json.loads((tmp_path / "none" / "best" / "tf_electra_task.json").read_text())["columns"] == task_file["columns"]
+    )
     alone = predict_file(str(tmp_path / "single"), rows, max_length=32)
     assert predict_file(str(tmp_path / "single"), pairs, max_length=32) == alone  # its input is the text alone
+    inside = tmp_path / "single" / "predictions.jsonl"  # predictions may live in the run folder, and be replaced
+    for overwrite in (False, True):
+        predict_file(str(tmp_path / "single"), rows, output=str(inside), max_length=32, overwrite=overwrite)
+    with pytest.raises(FileExistsError, match="inside the model folder"):
+        predict_file(str(tmp_path / "single"), rows, output=str(tmp_path / "single" / "best" / "x.txt"), max_length=32)
+
+
+def test_fine_tuning_a_classifier_further_keeps_the_meaning_of_its_labels(model_dir, tmp_path):
+    # an NLI head stores entailment, neutral, contradiction in that order; sorting the data's names would rename rows
+    names = ["entailment", "neutral", "contradiction"]
+    nli = tmp_path / "nli"
+    model = tf_electra.TFElectraForSequenceClassification.from_pretrained(
+        model_dir, id2label=dict(enumerate(names)), problem_type="multi_label_classification", warn_unmatched=False
+    )  # a multi-label head becomes single-label: the classification task sets problem_type
+    tokenizer = tf_electra.ElectraTokenizer.from_pretrained(model_dir)
+    model.save_pretrained(str(nli), tokenizer=tokenizer)
+    rows = [{"text": r["text"], "label": names[i % 3]} for i, r in enumerate(word_order_sentiment(24, seed=3))]
+    finetune(str(nli), "classification", rows, str(tmp_path / "run"), epochs=1, learning_rate=1e-12, verbose=0)
+    again = tf_electra.TFElectraForSequenceClassification.from_pretrained(str(tmp_path / "run" / "best"))
+    assert again.config.id2label == model.config.id2label
+    assert again.config.problem_type == "single_label_classification"
+    batch = tokenizer([r["text"] for r in rows[:4]], padding=True, return_tensors="np")
+    np.testing.assert_allclose(again(**batch).logits, model(**batch).logits, atol=1e-4)  # each row kept its name

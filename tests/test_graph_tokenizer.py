@@ -83,6 +83,13 @@ def test_exported_text_signatures_serve_like_the_python_pipeline(vocab_file, tmp
         assert result[name]["input_ids"] == encoded["input_ids"].tolist()
         np.testing.assert_allclose(result[name]["logits"], model(dict(encoded)).logits, atol=1e-5)
     assert (tmp_path / "serving" / "1" / "assets" / "vocab.txt").is_file()
+    signatures = tf.saved_model.load(path).signatures
+    assert signatures["serve_text"](text=tf.constant([], tf.string))["logits"].shape == (0, 2)  # an empty batch
+    assert signatures["serve_text_pair"](text=tf.constant([], tf.string), text_pair=tf.constant([], tf.string))[
+        "logits"
+    ].shape == (0, 2)
+    with pytest.raises((tf.errors.InvalidArgumentError, ValueError), match="[Ss]hape"):
+        signatures["serve_text"](text=tf.constant([["a", "b"], ["c", "d"]]))  # was flattened into 4 rows
 
 
 # Blocks whose characters Unicode assigned long ago (Rust's and RE2's tables agree on them): Latin,

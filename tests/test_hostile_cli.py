@@ -7,6 +7,7 @@ limit: writes past it fail as on a full disk).
 import json
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -67,6 +68,13 @@ def workspace(tmp_path_factory):
     (root / "long.csv").write_text("text,label\n" + "x" * 140000 + ",LABEL_0\n")
     (root / "corpus.txt").write_text("the film was good .\nnot a bad movie .\n\n" * 3000)
     (root / "a_file").write_text("not a folder")
+    shutil.copytree(root / "model", root / "other_head")  # config.json names a head whose weights the folder lacks
+    config_file = root / "other_head" / "config.json"
+    config_file.write_text(
+        config_file.read_text().replace("ElectraForSequenceClassification", "ElectraForTokenClassification")
+    )
+    (root / "fifo").mkdir()
+    os.mkfifo(root / "fifo" / "checkpoint")
     return root
 
 
@@ -180,6 +188,12 @@ CASES = [
     ),
     ("inspect missing", "inspect {root}/nothing", "does not exist"),
     (
+        "export a head with random weights",
+        "export {root}/other_head --output {root}/e4",
+        "were not in the model's folder",
+    ),
+    ("inspect a folder whose state file is a FIFO", "inspect {root}/fifo", "no checkpoint"),  # it used to hang
+    (
         "pretrain seed -1",
         "pretrain {root}/nothing --output {root}/p1 --seed -1",
         "a seed must lie in [0, 2**32), got -1",
@@ -207,7 +221,7 @@ CASES = [
     (
         "predict over a file of its model folder",
         "predict {root}/model --input {root}/train.csv --output {root}/model/config.json --overwrite",
-        "is a file of the model folder",
+        "is inside the model folder",
     ),
     ("predict over a file", "predict {root}/model --input {root}/train.csv --output {root}/a_file", "pass --overwrite"),
     (

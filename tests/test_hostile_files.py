@@ -475,6 +475,7 @@ def test_the_demo_replaces_only_what_an_earlier_demo_wrote(tmp_path, monkeypatch
     workdir = tmp_path / "demo"
     (workdir / "serving" / "1").mkdir(parents=True)
     (workdir / "train.csv").write_text("old")
+    (workdir / ".finetuned.tmp-999999999-abcd").mkdir()  # left by a demo killed while writing
     monkeypatch.setattr(demo, "write_vocab", lambda *a: (_ for _ in ()).throw(RuntimeError("stopped after clearing")))
     with pytest.raises(RuntimeError, match="stopped after clearing"):
         demo.run_demo(str(workdir))

@@ -58,6 +58,7 @@ def model():
         (dict(input_ids=np.ones((2, 3), "int32"), labels=np.array([0, 2])), r"outside the valid range \[0, 2\)"),
         (dict(input_ids=np.ones((2, 3), "int32"), labels=np.array([1])), r"labels has shape \(1,\) but the logits"),
         (dict(input_ids=np.ones((2, 3), "int32"), labels=np.array([0.5, 1.0])), "multi-label labels have shape"),
+        (dict(input_ids=np.ones((1, 3), "int32"), labels=np.array([[0.5, 2.0]])), "a multi-label target in \\[0, 1\\]"),
         (
             dict(input_ids=np.ones((1, 3), "int32"), attention_masks=np.ones((1, 3))),
             r"argument\(s\) \['attention_masks'\]",
@@ -180,10 +181,32 @@ def test_saved_model_answers_valid_requests_like_the_model(model, export_dir):
     np.testing.assert_allclose(signature(input_ids=tf.constant(IDS))["logits"], model(IDS).logits, atol=1e-5)
 
 
-def test_fit_takes_column_labels_after_flat_ones(model):
+def test_fit_takes_column_labels_after_flat_ones():
     # the second fit retraces with labels of unknown rank; the label check used to fail inside TensorFlow
+    model = tf_electra.TFElectraForSequenceClassification(tiny_config())  # its own: fitting changes the weights
     model.compile(optimizer="adam")
     ids = np.ones((4, 3), "int32")
     model.fit({"input_ids": ids}, np.array([0, 1, 0, 1]), verbose=0, batch_size=2)
     history = model.fit({"input_ids": ids}, np.array([[0], [1], [0], [1]]), verbose=0, batch_size=2)
     assert np.isfinite(history.history["loss"][-1])
+
+
+def test_discriminator_labels_may_be_bool_and_are_checked_in_graphs_too():
+    model = tf_electra.TFElectraForPreTraining(tiny_config())
+    ids = tf.ones((2, 4), tf.int32)
+    loss = tf.function(lambda labels: model(ids, labels=labels).loss)
+    eager = float(model(ids, labels=np.array([[True, False] * 2] * 2)).loss)
+    assert float(loss(tf.constant([[True, False] * 2] * 2))) == pytest.approx(eager)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="labels must lie in \\[0, 1\\]"):
+        loss(tf.constant([[0, 1, 2, 0]] * 2))
+
+
+def test_hugging_face_arguments_left_none_are_accepted(model):
+    expected = model(IDS).logits
+    np.testing.assert_allclose(model(IDS, head_mask=None, use_cache=None).logits, expected, atol=1e-6)
+
+
+def test_regression_labels_of_another_size_are_refused_by_name():
+    model = tf_electra.TFElectraForSequenceClassification(tiny_config(num_labels=1))
+    with pytest.raises(InputError, match=r"labels have shape \(3,\) but the predictions \(2,\): one score each"):
+        model(np.ones((2, 4), "int32"), labels=np.ones(3, "float32"))

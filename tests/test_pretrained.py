@@ -69,6 +69,18 @@ def test_loads_transformers_pytorch_folders(tmp_path, safe):
     np.testing.assert_allclose(ours(inputs).logits, torch_outputs(theirs, inputs, torch).logits.numpy(), atol=1e-5)
 
 
+def test_an_untied_generator_head_is_refused_not_replaced_by_the_embeddings(tmp_path):
+    # transformers' tie_word_embeddings=False keeps a generator_lm_head.weight of its own; ours is always tied
+    torch_or_skip()
+    hf_model("ElectraForMaskedLM", tiny_config(tie_word_embeddings=False)).save_pretrained(tmp_path)
+    with pytest.raises(ConfigError, match="tie_word_embeddings false"):
+        tf_electra.TFElectraForMaskedLM.from_pretrained(str(tmp_path))
+    discriminator = tf_electra.TFElectraForPreTraining.from_pretrained(str(tmp_path), warn_unmatched=False)
+    assert discriminator.config.tie_word_embeddings is False  # no output layer to tie: loads as before
+    with pytest.raises(ConfigError, match="did you mean 'num_labels'"):  # an override's typo, refused at once
+        tf_electra.TFElectraForSequenceClassification.from_pretrained(str(tmp_path), num_label=5)
+
+
 def test_loads_sharded_safetensors(tmp_path):
     torch, _ = torch_or_skip()
     config = tiny_config()

@@ -215,8 +215,12 @@ def test_malformed_rows_name_the_file_and_line(tokenizer, tmp_path):
         {"id": "q1", "question": "was it good", "answers": [{"text": "the film", "answer_start": 0}]},
         {"id": "q2", "question": "was the film good " * 10, "answers": [{"text": "the film", "answer_start": 0}]},
     ]}]}]}  # fmt: skip
-    with pytest.raises(DataError, match=r"id 'q2'.*the question has 40 tokens, which leaves no room"):
+    with pytest.raises(DataError, match=r"id 'q2'.*the question has 40 tokens, which leaves too little room"):
         encode_question_answering(long_question, tokenizer, max_length=32)
+    with pytest.raises(tf_electra.errors.TokenizerError, match="stride"):  # not the question's fault: the stride's
+        encode_question_answering(long_question["data"][0]["paragraphs"][0]["qas"][:1] and {"data": [{"paragraphs": [
+            dict(long_question["data"][0]["paragraphs"][0], qas=long_question["data"][0]["paragraphs"][0]["qas"][:1])
+        ]}]}, tokenizer, max_length=32, doc_stride=40)  # fmt: skip
     with pytest.raises(DataError, match=r"item 0: 2 words but 1 tags"):
         encode_token_classification([{"tokens": ["a", "b"], "tags": ["O"]}], tokenizer)
     with pytest.raises(DataError, match=r"label 5 is outside the 2 choices"):
@@ -240,6 +244,12 @@ def test_files_as_editors_and_json_write_them_read_row_for_row(tokenizer, tmp_pa
     digits = tmp_path / "digits.csv"  # "²".isdigit(), yet int("²") fails: label names, sorted as text
     digits.write_text("text,label\na,1\nb,\u00b2\n", encoding="utf-8")
     assert encode_classification(str(digits), tokenizer).label2id == {"1": 0, "\u00b2": 1}
+    excel = tmp_path / "excel_columns.csv"  # trailing empty columns, as spreadsheets save them
+    excel.write_text("text,label,,\nthe film,good,,\nbad,bad,,\n")
+    assert encode_classification(str(excel), tokenizer).label2id == {"bad": 0, "good": 1}
+    old_mac = tmp_path / "cr.jsonl"  # \r line ends; a form feed is no JSON but splitlines() took it as one
+    old_mac.write_text('{"text": "a", "label": "x"}\r{"text": "b", "label": "y"}\x0c\n')
+    assert [r["text"] for r in encode_classification(str(old_mac), tokenizer).extra["rows"]] == ["a", "b"]
     jsonl = tmp_path / "seps.jsonl"  # json.dumps(ensure_ascii=False) leaves U+2028 and U+0085 unescaped
     jsonl.write_text(
         "".join(json.dumps({"text": f"a{c}b", "label": "x"}, ensure_ascii=False) + "\n" for c in "\u2028\x85")

@@ -271,6 +271,8 @@ def test_options_given_to_from_pretrained_override_the_saved_tokenizer_json(tmp_
         (lambda t: t.convert_ids_to_tokens(-1), "token id -1 is outside the vocabulary"),
         (lambda t: t.convert_ids_to_tokens([10**6]), "token id 1000000 is outside the vocabulary"),  # was [None]
         (lambda t: t.tokenize(None), "tokenize takes a string text, got NoneType"),
+        (lambda t: t([["a", "b\ud800"]], is_split_into_words=True), "word 1 of text 0 holds '\\\\ud800'"),
+        (lambda t: t([["a", 5]], is_split_into_words=True), "word 1 of text 0 is a int, not a string"),
         (lambda t: t.convert_tokens_to_ids(None), "tokens must be a string or a list of strings"),
         (lambda t: (setattr(t, "truncation_side", "middle"), t("a", truncation=True, max_length=3)), "'middle'"),
     ],
@@ -278,6 +280,13 @@ def test_options_given_to_from_pretrained_override_the_saved_tokenizer_json(tmp_
 def test_wrong_texts_and_ids_are_one_tokenizer_error(vocab_file, call, message):
     with pytest.raises(TokenizerError, match=message):
         call(ElectraTokenizer(vocab_file))
+
+
+def test_arrays_and_bools_convert_as_in_transformers(vocab_file):
+    tok = ElectraTokenizer(vocab_file)
+    assert tok.convert_tokens_to_ids(np.array(["[CLS]", "[SEP]"])) == [2, 3]
+    assert tok.convert_ids_to_tokens(np.array(2)) == "[CLS]"  # a 0-d array is one id
+    assert tok.decode([True, False]) == tok.decode([1, 0])
 
 
 def test_a_tokenizer_pickles_and_copies_for_worker_processes(vocab_file):

@@ -132,9 +132,10 @@ class ElectraConfig:
 
     def __setattr__(self, name, value):
         # Setting a misspelt field would silently keep the default: refuse it like the constructor does.
-        if name not in self.__dict__ and name not in DEFAULTS and not hasattr(type(self), name):
-            close = suggestion(name, list(DEFAULTS))
-            if close is not None:
+        known = list(DEFAULTS) + ["num_labels", "id2label", "label2id"]
+        if name not in self.__dict__ and name not in known and not hasattr(type(self), name):
+            close = suggestion(name, known)
+            if close is not None:  # from_pretrained(folder, num_label=5) as well
                 raise ConfigError(f"unknown config field {name!r}: did you mean {close!r}?")
         super().__setattr__(name, value)
         if name == "id2label":  # new label names: label2id follows (as `num_labels = n` resets both)

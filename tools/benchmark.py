@@ -77,8 +77,20 @@ def parse_args(argv):
     args.cold_start_python = cold_start_pythons(parser, args.cold_start_python)
     if args.quick:
         args.shapes, args.rounds = "8x128", 3
+    if args.rounds < 1 or not args.quiet_wait >= 0:
+        parser.error(
+            f"--rounds must be at least 1 and --quiet-wait at least 0, got {args.rounds} and {args.quiet_wait}"
+        )
     args.presets = [p for p in args.presets.split(",") if p]
-    args.shapes = [tuple(int(x) for x in s.split("x")) for s in args.shapes.split(",") if s]
+    bad = [p for p in args.presets if p not in preset_names()]
+    if bad:
+        parser.error(f"unknown presets {bad}; known: {preset_names()}")
+    try:
+        args.shapes = [tuple(int(x) for x in s.split("x")) for s in args.shapes.split(",") if s]
+    except ValueError:
+        parser.error(f"--shapes {args.shapes!r}: expected BATCHxSEQ,... such as 8x128")
+    if not args.shapes or any(len(s) != 2 or min(s) < 1 for s in args.shapes):
+        parser.error(f"--shapes: each shape is BATCHxSEQ with both at least 1, got {args.shapes}")
     args.tasks = [t for t in args.tasks.split(",") if t]
     args.groups = [g for g in args.groups.split(",") if g]
     unknown = [g for g in args.groups if g not in GROUPS] + [t for t in args.tasks if t not in ("infer", "train")]
@@ -88,6 +100,12 @@ def parse_args(argv):
     if unknown:
         parser.error(f"unknown names {unknown}; implementations: {list(IMPLS)}")
     return args
+
+
+def preset_names():
+    from tf_electra.presets import PRESETS as KNOWN
+
+    return sorted(KNOWN)
 
 
 def cold_start_pythons(parser, values):

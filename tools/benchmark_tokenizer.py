@@ -67,6 +67,10 @@ def main():
     if args.worker:
         print(json.dumps(worker(args.worker, args.vocab, args.texts, args.runs)))
         return
+    if args.texts < 1 or args.runs < 1:
+        parser.error(f"--texts and --runs must be at least 1, got {args.texts} and {args.runs}")
+    if args.vocab is not None and not os.path.isfile(args.vocab):
+        parser.error(f"--vocab {args.vocab} is not a file")
     vocab = args.vocab
     if vocab is None:
         vocab = os.path.join(tempfile.mkdtemp(), "vocab.txt")
@@ -87,9 +91,9 @@ def main():
         ]
         out = subprocess.run(cmd, capture_output=True, text=True)
         lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
-        if not lines:
-            print(f"{which} failed: {out.stderr[-1500:]}", file=sys.stderr)
-            continue
+        if not lines:  # a failed side is no result: one line and a non-zero exit, not half a table
+            error = (out.stderr.strip().splitlines() or ["no output"])[-1]
+            raise SystemExit(f"benchmark_tokenizer.py: error: the {which} worker failed: {error}")
         results[which] = json.loads(lines[-1])["texts_per_s"]
     print(f"| tokenizer | texts/s ({args.texts} texts, padding+truncation to 128) | ratio |")
     print("|---|---|---|")

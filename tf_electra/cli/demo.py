@@ -27,6 +27,7 @@ import time
 from tf_electra.cli.demo_data import word_order_sentiment
 from tf_electra.cli.demo_data import write_vocab
 from tf_electra.utils.files import refuse_replacing
+from tf_electra.utils.files import remove_stale_temporaries
 
 VOCAB_SIZE = 300
 CHECKPOINT_HPARAMS = {
@@ -102,6 +103,7 @@ def run_demo(workdir="tf-electra-demo", keep=False):
     if os.path.exists(workdir) and not keep:
         if not os.path.isdir(workdir):
             raise FileExistsError(f"{workdir} is a file; choose another --workdir")
+        remove_stale_temporaries(workdir)  # a killed demo's .NAME.tmp-PID-* entries
         foreign = sorted(set(os.listdir(workdir)) - set(WRITES))
         if foreign:  # only what an earlier demo wrote is replaced
             raise FileExistsError(

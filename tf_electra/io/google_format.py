@@ -56,6 +56,8 @@ def _named_in_state_file(folder):
 
     Read here rather than with tf.train.latest_checkpoint, which logs an error line for a stale name.
     """
+    if not os.path.isfile(os.path.join(folder, "checkpoint")):  # a FIFO or device would block the read
+        return None
     try:
         with open(os.path.join(folder, "checkpoint"), encoding="utf-8") as f:
             match = re.search(r'^\s*model_checkpoint_path:\s*"((?:[^"\\]|\\.)*)"', f.read(1 << 20), re.M)

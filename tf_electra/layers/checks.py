@@ -165,7 +165,7 @@ def check_labels(labels, logits, name="labels", ignore_index=-100):
         return tf.identity(labels)
 
 
-def check_binary_labels(labels, logits, name="labels"):
+def check_binary_labels(labels, logits, name="labels", meaning="0 (original) or 1 (replaced)"):
     """Checks labels have the logits' shape and lie in [0, 1] (the discriminator's targets: 1 = replaced)."""
     want, got = tuple(logits.shape), static_shape(labels)
     if got is None:
@@ -177,16 +177,17 @@ def check_binary_labels(labels, logits, name="labels"):
         bad = np.argwhere((value < 0) | (value > 1))
         if bad.size:
             pos = tuple(int(i) for i in bad[0])
-            raise InputError(f"{name} holds {value[pos]} at position {pos}; a label is 0 (original) or 1 (replaced)")
+            raise InputError(f"{name} holds {value[pos]} at position {pos}; a label is {meaning}")
         return labels
     if backend.backend() != "tensorflow":
         return labels
     import tensorflow as tf
 
     labels = tf.convert_to_tensor(labels)
-    msg = f"{name} must lie in [0, 1] (0 original, 1 replaced)"
-    low = tf.debugging.assert_greater_equal(labels, tf.cast(0, labels.dtype), message=msg)
-    with tf.control_dependencies([low, tf.debugging.assert_less_equal(labels, tf.cast(1, labels.dtype), message=msg)]):
+    values = tf.cast(labels, tf.float32)  # bool labels too
+    msg = f"{name} must lie in [0, 1]: a label is {meaning}"
+    low = tf.debugging.assert_greater_equal(values, 0.0, message=msg)
+    with tf.control_dependencies([low, tf.debugging.assert_less_equal(values, 1.0, message=msg)]):
         return tf.identity(labels)
 
 

@@ -184,10 +184,10 @@ class TFElectraPreTrainedModel(DatasetFitMixin, PretrainedMixin, keras.Model):
             labels=labels,
         )
         known = set(inputs) | set(self.label_names)
-        unknown = set(kwargs) - known  # a misspelt attention_masks= would be ignored silently
+        unknown = {k for k, v in kwargs.items() if v is not None} - known  # a misspelt attention_masks=; head_mask=None
         if unknown:
             raise InputError(f"unexpected argument(s) {sorted(unknown)}; expected some of {sorted(known)}")
-        inputs.update(kwargs)
+        inputs.update({k: v for k, v in kwargs.items() if k in known})
         if isinstance(input_ids, Mapping):
             inputs["input_ids"] = None
             unknown = set(input_ids) - known

@@ -1,5 +1,6 @@
 """Task losses computed as Hugging Face computes them, in keras.ops (float32)."""
 
+import numpy as np
 from keras import ops
 
 from tf_electra.layers import checks
@@ -26,9 +27,9 @@ def sparse_cross_entropy(labels, logits, ignore_index=IGNORE_INDEX):
     return -ops.sum(picked * weights) / ops.maximum(ops.sum(weights), 1.0)
 
 
-def binary_cross_entropy(labels, logits, weights=None):
+def binary_cross_entropy(labels, logits, weights=None, meaning="0 (original) or 1 (replaced)"):
     """Mean sigmoid cross-entropy with logits, optionally over positions where weights == 1."""
-    labels = checks.check_binary_labels(labels, logits)
+    labels = checks.check_binary_labels(labels, logits, meaning=meaning)
     logits = ops.cast(logits, "float32")
     labels = ops.cast(labels, "float32")
     # log(1 + exp(-|x|)) form: stable for large |x|.
@@ -40,6 +41,12 @@ def binary_cross_entropy(labels, logits, weights=None):
 
 
 def mean_squared_error(labels, predictions):
+    shapes = [checks.static_shape(x) for x in (labels, predictions)]
+    sizes = [np.prod(s) if s is not None and None not in s else None for s in shapes]
+    if None not in sizes and sizes[0] != sizes[1]:
+        raise checks.InputError(
+            f"labels have shape {tuple(labels.shape)} but the predictions {tuple(predictions.shape)}: one score each"
+        )
     predictions = ops.cast(predictions, "float32")
     labels = ops.cast(labels, "float32")
     return ops.mean(ops.square(predictions - ops.reshape(labels, ops.shape(predictions))))
@@ -72,7 +79,7 @@ def sequence_classification_loss(labels, logits, num_labels, problem_type=None):
             f"multi-label labels have shape {tuple(labels.shape)} but the logits {tuple(logits.shape)}: one float per "
             "class and example (integer labels of shape [batch] mean single-label classification)"
         )
-    return binary_cross_entropy(labels, logits)
+    return binary_cross_entropy(labels, logits, meaning="a multi-label target in [0, 1]")
 
 
 def causal_lm_loss(labels, logits):

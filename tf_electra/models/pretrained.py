@@ -83,6 +83,7 @@ class PretrainedMixin:
             raise WeightsError(f"{weights_file} holds no ELECTRA weights for {cls.__name__}")
         weights.initialize_unassigned(model, assignments, config.initializer_range)
         weights.assign(assignments)
+        model._newly_initialized = tuple(sorted(missing))  # export refuses to serve random weights
         if warn_unmatched:
             report_unmatched(cls.__name__, weights_file, missing, unexpected)
         return model

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from tf_electra.errors import ConfigError
 from tf_electra.layers.heads import ElectraDiscriminatorPredictions
 from tf_electra.layers.heads import ElectraGeneratorPredictions
 from tf_electra.layers.heads import ElectraLMHead
@@ -46,6 +47,11 @@ class _GeneratorHeadMixin:
     """The generator head: transform to width E, then logits against the tied word embeddings."""
 
     def _create_head(self):
+        if getattr(self.config, "tie_word_embeddings", True) is False:  # transformers' untied generator_lm_head
+            raise ConfigError(
+                f"{type(self).__name__} ties its output layer to the word embeddings, as ELECTRA's generator does; "
+                "this config has tie_word_embeddings false (a separate generator_lm_head.weight), which it cannot hold"
+            )
         self.generator_predictions = ElectraGeneratorPredictions(
             self.config.embedding_size,
             self.config.hidden_size,

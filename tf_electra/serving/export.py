@@ -51,8 +51,10 @@ def text_max_length(model, tokenizer, max_length=None):
         ExportError: a length below 4 or above max_position_embeddings.
     """
     positions = model.config.max_position_embeddings
-    if max_length is None:
-        return min(positions, getattr(tokenizer, "model_max_length", positions) or positions)
+    if max_length is None:  # the tokenizer's own limit can be too short too (tokenizer_config.json)
+        max_length = min(positions, getattr(tokenizer, "model_max_length", positions) or positions)
+        if max_length < MIN_TEXT_LENGTH:
+            raise ExportError(f"the tokenizer's model_max_length {max_length} is too short for the text signatures")
     if isinstance(max_length, bool) or not isinstance(max_length, int):
         raise ExportError(f"max_length must be an integer, got {max_length!r}")
     if max_length < MIN_TEXT_LENGTH:
@@ -62,10 +64,12 @@ def text_max_length(model, tokenizer, max_length=None):
     return max_length
 
 
-def _checked_int32(tf, values, high, name):
-    """int64 ids -> int32 after checking 0 <= id < high on the int64 values (a graph assertion)."""
+def _checked_int32(tf, values, high, name, rank):
+    """int64 ids -> int32 after checking the rank, a sequence length > 0 and 0 <= id < high (graph assertions)."""
+    values = tf.ensure_shape(values, [None] * rank)  # a signature called with another rank fails here, by name
     message = f"{name} must lie in [0, {high})"
     checks = [
+        tf.debugging.assert_positive(tf.shape(values)[-1], message=f"{name} has sequence length 0"),
         tf.debugging.assert_greater_equal(values, tf.constant(0, tf.int64), message=message),
         tf.debugging.assert_less(values, tf.constant(high, tf.int64), message=message),
     ]
@@ -104,10 +108,9 @@ def export_saved_model(
         quantize: None, or "int8": the transformer blocks' matrix products run in 8-bit integers
             (`tf_electra.serving.quantize`; 1.5x float32's speed for ELECTRA-Base at 8x128 on CPU;
             needs TensorFlow's oneDNN kernels where it is served). `model` itself is not changed.
-        xla_fusion: With quantize="int8": let the server's XLA fuse the element-wise ops around the int8
-            products (ELECTRA-Base 8x128 1.7x faster). TF Serving then needs
-            --xla_cpu_compilation_enabled=true, and every new input shape compiles for seconds once
-            (`tf_electra.serving.quantize`).
+        xla_fusion: With quantize="int8": the server's XLA fuses the element-wise ops around the int8 products
+            (ELECTRA-Base 8x128 1.7x faster; TF Serving needs --xla_cpu_compilation_enabled=true, and each new
+            input shape compiles for seconds once: `tf_electra.serving.quantize`).
         verbose: Print Keras' list of endpoints.
 
     Returns:
@@ -122,6 +125,8 @@ def export_saved_model(
 
     if not isinstance(model, TFElectraPreTrainedModel):
         raise ExportError(f"expected a tf_electra model, got {type(model).__name__}")
+    if getattr(model, "_newly_initialized", ()):  # from_pretrained found no weights for these: they are random
+        raise ExportError(f"{', '.join(model._newly_initialized)} were not in the model's folder; fine-tune it first")
     if version is not None and not (is_positive_int(version) or version == 0):
         raise ExportError(f"version must be a non-negative integer, got {version!r}")
     if version is not None and version > MAX_VERSION:
@@ -168,9 +173,9 @@ def export_saved_model(
     def run(input_ids, attention_mask, token_type_ids):
         return forward(
             {
-                "input_ids": _checked_int32(tf, input_ids, config.vocab_size, "input_ids"),
-                "attention_mask": _checked_int32(tf, attention_mask, 2, "attention_mask"),
-                "token_type_ids": _checked_int32(tf, token_type_ids, config.type_vocab_size, "token_type_ids"),
+                "input_ids": _checked_int32(tf, input_ids, config.vocab_size, "input_ids", rank),
+                "attention_mask": _checked_int32(tf, attention_mask, 2, "attention_mask", rank),
+                "token_type_ids": _checked_int32(tf, token_type_ids, config.type_vocab_size, "token_type_ids", rank),
             }
         )
 
@@ -232,6 +237,8 @@ def _write_assets(target, model, tokenizer, warmup, rank, labels):
     os.makedirs(assets, exist_ok=True)
     config = model.config
     if labels:  # only where the outputs name labels: a discriminator's or a QA head's "labels" mean nothing
+        if any(len(str(config.id2label[i]).splitlines()) > 1 for i in range(config.num_labels)):
+            raise ExportError("a label name holds a line break; assets/labels.txt holds one name per line")
         names = "".join(f"{config.id2label[i]}\n" for i in range(config.num_labels))
         atomic_write_text(os.path.join(assets, "labels.txt"), names)
     atomic_write_text(os.path.join(assets, "config.json"), config.to_json_string())

@@ -145,7 +145,7 @@ class GraphTokenizer(tf.Module):
         Returns:
             dict of int64 input_ids, attention_mask, token_type_ids, [batch, longest].
         """
-        first = self.tokenize(text)
+        first = self.tokenize(tf.ensure_shape(text, [None]))  # a batch of strings, no other rank
         n1 = first.row_lengths()
         batch = tf.shape(n1, out_type=tf.int64)[0]
         cls = tf.fill([batch, 1], tf.constant(self.cls_id, tf.int64))
@@ -155,7 +155,7 @@ class GraphTokenizer(tf.Module):
             ids = tf.concat([cls, first, sep], axis=1)
             types = tf.zeros_like(ids)
         else:
-            second = self.tokenize(text_pair)
+            second = self.tokenize(tf.ensure_shape(text_pair, [None]))
             l1, l2 = self._longest_first(n1, second.row_lengths(), self.max_length - 3)
             first, second = self._keep_first(first, l1), self._keep_first(second, l2)
             ids = tf.concat([cls, first, sep, second, sep], axis=1)
@@ -170,9 +170,11 @@ class GraphTokenizer(tf.Module):
         }
 
     def _pad(self, ragged, value):
+        # at least [CLS] [SEP] wide, so an empty batch is [0, 2] (a model needs a sequence length)
+        shape = tf.stack([ragged.nrows(), tf.maximum(ragged.bounding_shape(axis=1), 2)])
         if self.pad_start:
-            return tf.reverse(tf.reverse(ragged, axis=[1]).to_tensor(default_value=value), axis=[1])
-        return ragged.to_tensor(default_value=value)
+            return tf.reverse(tf.reverse(ragged, axis=[1]).to_tensor(value, shape=shape), axis=[1])
+        return ragged.to_tensor(value, shape=shape)
 
     @staticmethod
     def _longest_first(n1, n2, budget):

@@ -128,7 +128,11 @@ class ClassificationTask(Task):
                 f"the training data holds one label ({', '.join(map(repr, data.label2id)) or 'none'}); "
                 "classification needs at least two (for scores, use the regression task)"
             )
-        return {"id2label": {i: name for name, i in data.label2id.items()}}
+        # a multi-label or regression folder fine-tuned for classification becomes single-label
+        return {
+            "id2label": {i: name for name, i in data.label2id.items()},
+            "problem_type": "single_label_classification",
+        }
 
     def metrics(self, data, outputs):
         predictions = [int(np.argmax(x)) for x in outputs["logits"]]

@@ -7,6 +7,7 @@ batches are padded to their longest member. Training batches are formed from len
 
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 
 import numpy as np
 
@@ -122,3 +123,31 @@ def run_model(model, data, batch_size=32, pad_token_id=0):
 def evaluate(model, data, batch_size=32, pad_token_id=0):
     """The task's metrics of a model on encoded, labelled TaskData."""
     return data.task.metrics(data, run_model(model, data, batch_size, pad_token_id))
+
+
+def keep_label_order(data, id2label):
+    """`data` with its label ids in `id2label`'s order where that names the same labels (a head fine-tuned
+    further keeps the meaning of its rows), else `data` as it is."""
+    if not data.label2id or not id2label:
+        return data
+    names = [id2label[i] for i in sorted(id2label)]
+    order = {name: i for i, name in enumerate(names)}
+    if sorted(names) != sorted(data.label2id) or order == data.label2id:
+        return data
+    new_id = {old: order[name] for name, old in data.label2id.items()}
+
+    def remap(labels):  # ints, or lists of them (token tags, -100 kept)
+        return [remap(x) for x in labels] if isinstance(labels, (list, tuple)) else new_id.get(labels, labels)
+
+    return replace(data, labels=remap(data.labels), label2id=order)
+
+
+def encode_train_and_validation(task, train, validation, columns, tokenizer, max_length, id2label=None):
+    """(train TaskData, validation TaskData or None): training labels in `id2label`'s order (the model's) where it
+    names the same ones, else sorted; validation encoded with training's columns (a text_pair found there) and labels.
+    A column given as None means "as found in the training data"."""
+    train = keep_label_order(task.encode(train, tokenizer, max_length, **columns), id2label)
+    if validation is None:
+        return train, None
+    columns = dict(train.extra.get("columns", {}), **{k: v for k, v in columns.items() if v is not None})
+    return train, task.encode(validation, tokenizer, max_length, label2id=train.label2id, **columns)

@@ -111,12 +111,14 @@ def encode_question_answering(source, tokenizer, max_length=384, doc_stride=None
             return_overflowing_tokens=True,
             return_offsets_mapping=True,
         )
-    except TokenizerError:  # one question too long for the window: name it
+    except TokenizerError:  # where a question leaves the context no room beside the stride, name it
         lengths = [len(ids) for ids in tokenizer(questions, add_special_tokens=False)["input_ids"]]
         longest = int(np.argmax(lengths))
+        if doc_stride >= max_length - 3 or max_length - 3 - lengths[longest] > doc_stride:
+            raise  # the stride leaves no window whatever the question, or the question is not the cause
         raise DataError(
-            f"{examples[longest]['where']}: the question has {lengths[longest]} tokens, which leaves no room for the "
-            f"context within max_length={max_length} (doc_stride {doc_stride}); shorten it or raise the max length"
+            f"{examples[longest]['where']}: the question has {lengths[longest]} tokens, which leaves too little room "
+            f"for the context within max_length={max_length} (doc_stride {doc_stride}); shorten it or raise max_length"
         ) from None
     mapping = encoded["overflow_to_sample_mapping"]
     labels, context_offsets = [], []

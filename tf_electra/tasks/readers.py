@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import os
+import re
 
 from tf_electra.errors import DataError
 
@@ -91,7 +92,7 @@ def _read_delimited(path, delimiter):
             header = next(reader, None)
             if header is None:
                 raise DataError(f"{path} is empty (a header row is needed)")
-            repeated = sorted({name for name in header if header.count(name) > 1})
+            repeated = sorted({name for name in header if name and header.count(name) > 1})  # Excel's empty columns
             if repeated:
                 raise DataError(f"{path}:1: the header names {', '.join(map(repr, repeated))} more than once")
             for values in reader:
@@ -108,12 +109,12 @@ def _read_delimited(path, delimiter):
 
 def _read_jsonl(path):
     rows = []
-    # lines end at "\n" only: JSON text may hold U+2028, U+0085, ... unescaped, which splitlines() splits at
-    for line_number, line in enumerate(read_text(path).split("\n"), 1):
+    # lines end at \n, \r\n or \r only: JSON text may hold U+2028, U+0085, ... unescaped (splitlines() splits there)
+    for line_number, line in enumerate(re.split(r"\r\n|\r|\n", read_text(path)), 1):
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
+            value = json.loads(line.strip())
         except json.JSONDecodeError as e:
             raise DataError(f"{path}:{line_number}: not valid JSON: {e}") from e
         if not isinstance(value, dict):

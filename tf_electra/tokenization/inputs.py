@@ -45,7 +45,12 @@ def prepare_texts(text, text_pair, is_split_into_words):
             name = f"text {i}" if j == 0 else f"the pair of text {i}"
             if isinstance(part, str):
                 check_encodable(part, name)
-            elif not (is_split_into_words and isinstance(part, (list, tuple))):
+            elif is_split_into_words and isinstance(part, (list, tuple)):
+                for k, word in enumerate(part):
+                    if not isinstance(word, str):
+                        raise TokenizerError(f"word {k} of {name} is a {type(word).__name__}, not a string")
+                    check_encodable(word, f"word {k} of {name}")
+            else:
                 raise TokenizerError(f"{name} is a {type(part).__name__}, not a string")
     return batched, inputs, pairs_given
 
@@ -70,6 +75,8 @@ def check_ids(token_ids, size, one_sequence=True):
     if token_ids is None or isinstance(token_ids, (str, bytes)):
         raise TokenizerError(f"token ids must be integers, got {type(token_ids).__name__}")
     ids = np.asarray(token_ids)
+    if ids.dtype == bool:
+        ids = ids.astype(np.int64)
     if ids.dtype == object or not (ids.size == 0 or np.issubdtype(ids.dtype, np.integer)):
         raise TokenizerError(f"token ids must be integers, got {ids.dtype} values")
     if one_sequence and ids.ndim > 1:

@@ -232,12 +232,14 @@ class ElectraTokenizer:
         if isinstance(tokens, str):
             found = self._tokenizer.token_to_id(tokens)
             return self.unk_token_id if found is None else found
+        if isinstance(tokens, np.ndarray):
+            tokens = tokens.tolist()
         if not isinstance(tokens, (list, tuple)):
             raise TokenizerError(f"tokens must be a string or a list of strings, got {type(tokens).__name__}")
         return [self.convert_tokens_to_ids(t) for t in tokens]
 
     def convert_ids_to_tokens(self, ids, skip_special_tokens=False):
-        if isinstance(ids, (int, np.integer)):
+        if isinstance(ids, (int, np.integer)) or (isinstance(ids, np.ndarray) and ids.ndim == 0):
             return self._tokenizer.id_to_token(check_ids([ids], len(self))[0])
         special = set(self.all_special_ids) if skip_special_tokens else set()
         return [self._tokenizer.id_to_token(i) for i in check_ids(ids, len(self)) if i not in special]

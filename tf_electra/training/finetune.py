@@ -25,6 +25,7 @@ from tf_electra.models.registry import model_folder
 from tf_electra.presets import model_size_of
 from tf_electra.tasks.base import finetuning_tasks
 from tf_electra.tasks.base import get_task
+from tf_electra.tasks.data import encode_train_and_validation
 from tf_electra.tasks.data import evaluate  # noqa: F401 (public here since 0.1)
 from tf_electra.tokenization.tokenizer import ElectraTokenizer
 from tf_electra.training.callbacks import BestCheckpoint
@@ -174,7 +175,9 @@ def _run(config, output, chief):
     source = model_folder(config.model_dir)  # a finetune output folder continues from its best/
     tokenizer = ElectraTokenizer.from_pretrained(source)
     max_length = config.max_length or task.default_max_length
-    train_data, val_data = encode_data(config, task, tokenizer, max_length)
+    train_data, val_data = encode_train_and_validation(
+        task, config.train, config.validation, config.columns, tokenizer, max_length, read_config(source).id2label
+    )
     strategy = make_strategy(config.strategy)
     with strategy.scope():
         model = load_head(task, source, config.mixed_precision, task.head_config(train_data))
@@ -203,7 +206,7 @@ def _run(config, output, chief):
         "train_examples": len(train_data),
         "epochs": [],
     }
-    columns = dict(train_data.extra.get("columns", {}), **config.columns)  # with a pair column found in the data
+    columns = dict(train_data.extra.get("columns", {}), **{k: v for k, v in config.columns.items() if v is not None})
     task_info = {"task": task.name, "columns": columns, "max_length": max_length}
     best = BestCheckpoint(
         task,
@@ -250,13 +253,10 @@ def prepare_output(output, overwrite):
             os.remove(path)
 
 
-def encode_data(config, task, tokenizer, max_length):
-    """(train TaskData, validation TaskData or None), with the validation labels mapped like training's."""
-    train = task.encode(config.train, tokenizer, max_length, **config.columns)
-    if config.validation is None:
-        return train, None
-    columns = dict(train.extra.get("columns", {}), **config.columns)  # as training used them (a text_pair found)
-    return train, task.encode(config.validation, tokenizer, max_length, label2id=train.label2id, **columns)
+def read_config(folder):
+    from tf_electra.configuration import ElectraConfig
+
+    return ElectraConfig.from_pretrained(folder)
 
 
 def load_head(task, source, mixed_precision, head_config):

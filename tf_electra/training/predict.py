@@ -57,8 +57,10 @@ def predict_file(model_dir, source, output=None, batch_size=32, max_length=None,
     """
     if output is not None:  # before any work: never write predictions over an input or a file not meant to go
         refuse_replacing(output, [source, model_dir])
-        if os.path.lexists(output) and is_inside(output, model_dir):
-            raise FileExistsError(f"{output} is a file of the model folder {model_dir}; choose another output")
+        if is_inside(output, model_dir) and not str(output).endswith(".jsonl"):  # never a file the model consists of
+            raise FileExistsError(
+                f"{output} is inside the model folder {model_dir}; predictions there need a .jsonl name"
+            )
         if os.path.lexists(output) and not overwrite:
             raise FileExistsError(f"{output} exists; pass --overwrite to replace it")
     model, tokenizer, task, info = load_for_prediction(model_dir)
