@@ -74,6 +74,7 @@ def test_a_bad_interpreter_is_one_error_line(tmp_path, capsys, value, message):
     ],
 )
 def test_bad_benchmark_arguments_are_one_error_line_before_any_measurement(args, message, capsys):
+    assert benchmark.parse_args(["--presets", "google/electra-small-discriminator"]).presets  # a hub name is fine
     with pytest.raises(SystemExit) as stop:
         benchmark.parse_args(args)
     assert stop.value.code == 2 and message in capsys.readouterr().err.strip().splitlines()[-1]

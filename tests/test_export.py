@@ -191,8 +191,23 @@ def test_out_of_vocabulary_request_is_an_error(tmp_path):
 
 
 @pytest.mark.slow
+def test_the_cli_never_exports_a_head_its_folder_has_no_weights_for(tmp_path):
+    tf_electra.TFElectraForPreTraining(tiny_config()).save_pretrained(str(tmp_path / "discriminator"))
+    with pytest.raises(tf_electra.WeightsError, match="has no weights for classifier.*fine-tune the folder"):
+        tf_electra.TFElectraForSequenceClassification.from_pretrained(
+            str(tmp_path / "discriminator"),
+            require_all_weights=True,  # what `tf-electra export` loads with
+        )
+    # In Python a new head may be trained (model.fit) and then exported: export itself does not refuse it.
+    model = tf_electra.TFElectraForSequenceClassification.from_pretrained(
+        str(tmp_path / "discriminator"), warn_unmatched=False
+    )
+    assert os.path.isdir(export_saved_model(model, tmp_path / "serving"))
+
+
+@pytest.mark.slow
 def test_label_names_and_lengths_the_text_assets_cannot_hold_are_refused(tmp_path):
-    model = tf_electra.TFElectraForSequenceClassification(tiny_config(id2label={0: "very\nbad", 1: "ok"}))
+    model = tf_electra.TFElectraForSequenceClassification(tiny_config(id2label={0: "bad\n", 1: "ok"}))  # bad, "", ok
     with pytest.raises(ExportError, match="a label name holds a line break"):  # labels.txt: one name per line
         export_saved_model(model, tmp_path / "serving")
     assert not [n for n in os.listdir(tmp_path / "serving") if not n.startswith(".")]

@@ -90,6 +90,8 @@ def test_exported_text_signatures_serve_like_the_python_pipeline(vocab_file, tmp
     ].shape == (0, 2)
     with pytest.raises((tf.errors.InvalidArgumentError, ValueError), match="[Ss]hape"):
         signatures["serve_text"](text=tf.constant([["a", "b"], ["c", "d"]]))  # was flattened into 4 rows
+    one = signatures["serve_text"](text=tf.constant(firsts[0]))  # TF Serving's columnar form sends a scalar
+    np.testing.assert_allclose(one["logits"], result["single"]["logits"][:1], atol=1e-5)
 
 
 # Blocks whose characters Unicode assigned long ago (Rust's and RE2's tables agree on them): Latin,

@@ -451,12 +451,14 @@ def test_the_demo_never_deletes_a_folder_that_is_not_its_own(tmp_path, monkeypat
     (project / "project_notes" / "google_checkpoint").mkdir(parents=True)  # a demo's name does not make it a demo's
     (project / "notes.txt").write_text("keep me")
     (project / "project_notes" / "a.txt").write_text("keep me too")
+    (project / "project_notes" / ".a.txt.tmp-999999999-ab").write_text("another program's")  # not the demo's
     monkeypatch.chdir(project)
     message = "current folder|non-empty path|a.txt, which the demo does not write|notes.txt is a file"
     with pytest.raises((tf_electra.InputError, FileExistsError), match=message):
         run_demo(workdir)
     assert (project / "notes.txt").read_text() == "keep me"
     assert (project / "project_notes" / "a.txt").read_text() == "keep me too"
+    assert (project / "project_notes" / ".a.txt.tmp-999999999-ab").exists()
 
 
 def test_writers_work_from_a_current_folder_that_was_deleted(folder, tmp_path, monkeypatch):

@@ -204,6 +204,7 @@ def test_discriminator_labels_may_be_bool_and_are_checked_in_graphs_too():
 def test_hugging_face_arguments_left_none_are_accepted(model):
     expected = model(IDS).logits
     np.testing.assert_allclose(model(IDS, head_mask=None, use_cache=None).logits, expected, atol=1e-6)
+    np.testing.assert_allclose(model({"input_ids": IDS, "head_mask": None}).logits, expected, atol=1e-6)
 
 
 def test_regression_labels_of_another_size_are_refused_by_name():

@@ -217,6 +217,11 @@ def test_malformed_rows_name_the_file_and_line(tokenizer, tmp_path):
     ]}]}]}  # fmt: skip
     with pytest.raises(DataError, match=r"id 'q2'.*the question has 40 tokens, which leaves too little room"):
         encode_question_answering(long_question, tokenizer, max_length=32)
+    fits = {"id": "q0", "question": "was the film good " * 6, "answers": []}  # longer, but its context is short
+    long_question["data"][0]["paragraphs"].insert(0, {"context": "the film", "qas": [fits]})
+    long_question["data"][0]["paragraphs"][1]["qas"][1]["question"] = "was the film good " * 5  # a Rust panic before
+    with pytest.raises(DataError, match=r"id 'q2'.*the question has 20 tokens, which leaves too little room"):
+        encode_question_answering(long_question, tokenizer, max_length=32)
     with pytest.raises(tf_electra.errors.TokenizerError, match="stride"):  # not the question's fault: the stride's
         encode_question_answering(long_question["data"][0]["paragraphs"][0]["qas"][:1] and {"data": [{"paragraphs": [
             dict(long_question["data"][0]["paragraphs"][0], qas=long_question["data"][0]["paragraphs"][0]["qas"][:1])

@@ -82,7 +82,7 @@ def parse_args(argv):
             f"--rounds must be at least 1 and --quiet-wait at least 0, got {args.rounds} and {args.quiet_wait}"
         )
     args.presets = [p for p in args.presets.split(",") if p]
-    bad = [p for p in args.presets if p not in preset_names()]
+    bad = [p for p in args.presets if p.removeprefix("google/") not in preset_names()]
     if bad:
         parser.error(f"unknown presets {bad}; known: {preset_names()}")
     try:

@@ -136,7 +136,7 @@ def export(args):
             raise ExportError("--quantize int8 keeps the rest of the model in float32; leave --dtype out")
     if args.fuse_with_xla and args.quantize != "int8":
         raise ExportError("--fuse-with-xla applies to --quantize int8 only")
-    model = load_model_dir(args.model_dir, dtype=args.dtype)
+    model = load_model_dir(args.model_dir, dtype=args.dtype, require_all_weights=True)  # never a random head
     path = export_saved_model(
         model,
         args.output,

@@ -103,7 +103,8 @@ def run_demo(workdir="tf-electra-demo", keep=False):
     if os.path.exists(workdir) and not keep:
         if not os.path.isdir(workdir):
             raise FileExistsError(f"{workdir} is a file; choose another --workdir")
-        remove_stale_temporaries(workdir)  # a killed demo's .NAME.tmp-PID-* entries
+        for name in WRITES:  # a killed demo's .NAME.tmp-PID-* entries (only its own names)
+            remove_stale_temporaries(workdir, name)
         foreign = sorted(set(os.listdir(workdir)) - set(WRITES))
         if foreign:  # only what an earlier demo wrote is replaced
             raise FileExistsError(

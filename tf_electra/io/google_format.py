@@ -33,7 +33,7 @@ def resolve_prefix(path):
         latest = _named_in_state_file(path)
         if latest and os.path.isfile(latest + ".index"):
             return latest
-        indexes = glob.glob(os.path.join(glob.escape(path), "*.index"))
+        indexes = [p for p in glob.glob(os.path.join(glob.escape(path), "*.index")) if os.path.isfile(p)]
         if not indexes:
             raise CheckpointError(f"{path} holds no checkpoint (no 'checkpoint' file and no *.index file)")
 

@@ -190,7 +190,7 @@ class TFElectraPreTrainedModel(DatasetFitMixin, PretrainedMixin, keras.Model):
         inputs.update({k: v for k, v in kwargs.items() if k in known})
         if isinstance(input_ids, Mapping):
             inputs["input_ids"] = None
-            unknown = set(input_ids) - known
+            unknown = {k for k, v in input_ids.items() if v is not None} - known
             if unknown:
                 raise InputError(f"unexpected input names {sorted(unknown)}; expected some of {sorted(known)}")
             inputs.update({k: v for k, v in input_ids.items() if v is not None})

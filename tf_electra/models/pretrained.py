@@ -36,7 +36,14 @@ class PretrainedMixin:
 
     @classmethod
     def from_pretrained(
-        cls, path, config=None, dtype=None, attn_implementation=None, warn_unmatched=True, **config_overrides
+        cls,
+        path,
+        config=None,
+        dtype=None,
+        attn_implementation=None,
+        warn_unmatched=True,
+        require_all_weights=False,
+        **config_overrides,
     ):
         """Builds the model and loads weights from a Hugging Face model folder.
 
@@ -52,6 +59,8 @@ class PretrainedMixin:
             attn_implementation: "eager" or "sdpa".
             warn_unmatched: Warn about newly initialised and unused weights (False when a new
                 task head is expected, as when fine-tuning a pre-trained folder).
+            require_all_weights: Refuse a folder that lacks some of the model's weights (WeightsError), as
+                `tf-electra export` does: a head it has no weights for would serve random outputs.
             **config_overrides: Config fields to change (e.g. num_labels=3).
 
         Returns:
@@ -81,9 +90,13 @@ class PretrainedMixin:
         assignments, missing, unexpected = weights.match(model, tensors, fmt, source=weights_file)
         if not assignments:
             raise WeightsError(f"{weights_file} holds no ELECTRA weights for {cls.__name__}")
+        if require_all_weights and missing:
+            raise WeightsError(
+                f"{weights_file} has no weights for {', '.join(sorted(missing))} of {cls.__name__}: they would be "
+                "random; fine-tune the folder for this head first"
+            )
         weights.initialize_unassigned(model, assignments, config.initializer_range)
         weights.assign(assignments)
-        model._newly_initialized = tuple(sorted(missing))  # export refuses to serve random weights
         if warn_unmatched:
             report_unmatched(cls.__name__, weights_file, missing, unexpected)
         return model

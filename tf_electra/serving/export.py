@@ -125,8 +125,6 @@ def export_saved_model(
 
     if not isinstance(model, TFElectraPreTrainedModel):
         raise ExportError(f"expected a tf_electra model, got {type(model).__name__}")
-    if getattr(model, "_newly_initialized", ()):  # from_pretrained found no weights for these: they are random
-        raise ExportError(f"{', '.join(model._newly_initialized)} were not in the model's folder; fine-tune it first")
     if version is not None and not (is_positive_int(version) or version == 0):
         raise ExportError(f"version must be a non-negative integer, got {version!r}")
     if version is not None and version > MAX_VERSION:
@@ -237,7 +235,7 @@ def _write_assets(target, model, tokenizer, warmup, rank, labels):
     os.makedirs(assets, exist_ok=True)
     config = model.config
     if labels:  # only where the outputs name labels: a discriminator's or a QA head's "labels" mean nothing
-        if any(len(str(config.id2label[i]).splitlines()) > 1 for i in range(config.num_labels)):
+        if any(c in str(config.id2label[i]) for i in range(config.num_labels) for c in "\r\n"):
             raise ExportError("a label name holds a line break; assets/labels.txt holds one name per line")
         names = "".join(f"{config.id2label[i]}\n" for i in range(config.num_labels))
         atomic_write_text(os.path.join(assets, "labels.txt"), names)

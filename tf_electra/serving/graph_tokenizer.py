@@ -145,7 +145,7 @@ class GraphTokenizer(tf.Module):
         Returns:
             dict of int64 input_ids, attention_mask, token_type_ids, [batch, longest].
         """
-        first = self.tokenize(tf.ensure_shape(text, [None]))  # a batch of strings, no other rank
+        first = self.tokenize(_batch_of_strings(text))
         n1 = first.row_lengths()
         batch = tf.shape(n1, out_type=tf.int64)[0]
         cls = tf.fill([batch, 1], tf.constant(self.cls_id, tf.int64))
@@ -155,7 +155,7 @@ class GraphTokenizer(tf.Module):
             ids = tf.concat([cls, first, sep], axis=1)
             types = tf.zeros_like(ids)
         else:
-            second = self.tokenize(tf.ensure_shape(text_pair, [None]))
+            second = self.tokenize(_batch_of_strings(text_pair))
             l1, l2 = self._longest_first(n1, second.row_lengths(), self.max_length - 3)
             first, second = self._keep_first(first, l1), self._keep_first(second, l2)
             ids = tf.concat([cls, first, sep, second, sep], axis=1)
@@ -191,6 +191,16 @@ class GraphTokenizer(tf.Module):
         new_short = tf.where(fits, short, new_short)
         new_long = tf.where(fits, long_, new_long)
         return tf.where(swap, new_long, new_short), tf.where(swap, new_short, new_long)
+
+
+def _batch_of_strings(text):
+    """[batch] strings; one string (TF Serving's columnar {"inputs": {"text": "..."}}) is a batch of one, and any
+    other rank is refused (a [2, 2] batch was flattened into 4 rows)."""
+    text = tf.convert_to_tensor(text)
+    first = tf.concat([tf.shape(text), [1]], axis=0)[0]  # at run time (a signature's rank is static): 1 for a scalar
+    message = "text must be a batch of strings, shape [batch]"
+    with tf.control_dependencies([tf.debugging.assert_equal(first, tf.size(text), message=message)]):
+        return tf.reshape(text, [-1])
 
 
 def _has_control(token):

@@ -7,7 +7,6 @@ import os
 import numpy as np
 
 from tf_electra.errors import DataError
-from tf_electra.errors import TokenizerError
 from tf_electra.models.question_answering import TFElectraForQuestionAnswering
 from tf_electra.tasks import metrics
 from tf_electra.tasks.base import Task
@@ -76,6 +75,20 @@ def _example(entry, where):
     }
 
 
+def check_room_for_contexts(examples, questions, tokenizer, max_length, doc_stride):
+    """Names the first example whose question leaves its (truncated) context no more room than the stride, which
+    the Rust tokenizer answers with a panic and a backtrace instead of an error."""
+    lengths = [len(ids) for ids in tokenizer(questions, add_special_tokens=False)["input_ids"]]
+    for i, n in enumerate(lengths):
+        if max_length - 3 - n <= doc_stride:  # rare: only then is the context measured
+            context = len(tokenizer(examples[i]["context"], add_special_tokens=False)["input_ids"])
+            if n + context + 3 > max_length:
+                raise DataError(
+                    f"{examples[i]['where']}: the question has {n} tokens, which leaves too little room for the "
+                    f"context within max_length={max_length} (stride {doc_stride}); shorten it or raise max_length"
+                )
+
+
 def encode_question_answering(source, tokenizer, max_length=384, doc_stride=None, with_labels=True):
     """Tokenizes (question, context) pairs; long contexts become several features overlapping by doc_stride.
 
@@ -101,25 +114,17 @@ def encode_question_answering(source, tokenizer, max_length=384, doc_stride=None
                     f"{e['where']}: answer {text!r} at {start} lies outside the context or does not match it"
                 )
     questions = [e["question"].lstrip() for e in examples]
-    try:
-        encoded = tokenizer(
-            questions,
-            [e["context"] for e in examples],
-            truncation="only_second",
-            max_length=max_length,
-            stride=doc_stride,
-            return_overflowing_tokens=True,
-            return_offsets_mapping=True,
-        )
-    except TokenizerError:  # where a question leaves the context no room beside the stride, name it
-        lengths = [len(ids) for ids in tokenizer(questions, add_special_tokens=False)["input_ids"]]
-        longest = int(np.argmax(lengths))
-        if doc_stride >= max_length - 3 or max_length - 3 - lengths[longest] > doc_stride:
-            raise  # the stride leaves no window whatever the question, or the question is not the cause
-        raise DataError(
-            f"{examples[longest]['where']}: the question has {lengths[longest]} tokens, which leaves too little room "
-            f"for the context within max_length={max_length} (doc_stride {doc_stride}); shorten it or raise max_length"
-        ) from None
+    if doc_stride < max_length - 3:  # (a larger stride is the tokenizer's own error, for every example)
+        check_room_for_contexts(examples, questions, tokenizer, max_length, doc_stride)
+    encoded = tokenizer(
+        questions,
+        [e["context"] for e in examples],
+        truncation="only_second",
+        max_length=max_length,
+        stride=doc_stride,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+    )
     mapping = encoded["overflow_to_sample_mapping"]
     labels, context_offsets = [], []
     for i, offsets in enumerate(encoded["offset_mapping"]):

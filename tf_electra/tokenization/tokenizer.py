@@ -198,7 +198,9 @@ class ElectraTokenizer:
             encodings = backend.encode_batch(
                 inputs, add_special_tokens=add_special_tokens, is_pretokenized=is_split_into_words
             )
-        except Exception as e:  # the Rust library raises plain Exceptions
+        except BaseException as e:  # plain Exceptions, or a Rust panic (pyo3's PanicException is a BaseException)
+            if isinstance(e, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+                raise
             raise TokenizerError(
                 f"cannot encode with padding={padding!r}, truncation={truncation!r}, max_length={max_length}: {e}"
             ) from e
