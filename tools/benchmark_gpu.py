@@ -150,6 +150,16 @@ def main():
     parser.add_argument("--policy", default="mixed_float16", help="our Keras dtype policy")
     parser.add_argument("--allow-cpu", action="store_true", help="run even without a GPU (for a dry run only)")
     args = parser.parse_args()
+    from tf_electra.presets import PRESETS
+
+    if args.preset.removeprefix("google/") not in PRESETS:
+        parser.error(f"unknown --preset {args.preset!r}; one of {sorted(PRESETS)}")
+    try:
+        shapes = [(int(b), int(s)) for b in args.batches.split(",") for s in args.seqs.split(",")]
+    except ValueError:
+        parser.error(f"--batches and --seqs take comma-separated integers, got {args.batches!r} and {args.seqs!r}")
+    if args.runs < 1 or min(min(s) for s in shapes) < 1:
+        parser.error("--runs, --batches and --seqs must be at least 1")
     problem = gpu_problem()
     if problem and not args.allow_cpu:
         print(f"error: {problem}; this benchmark measures GPUs (pass --allow-cpu for a dry run)", file=sys.stderr)
@@ -157,7 +167,6 @@ def main():
     from tf_electra.presets import preset_config_dict
 
     cfg = dict(preset_config_dict(args.preset), hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
-    shapes = [(int(b), int(s)) for b in args.batches.split(",") for s in args.seqs.split(",")]
     rows = []
     if args.only != "theirs":
         rows += ours(cfg, shapes, args.runs, args.policy)

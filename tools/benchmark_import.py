@@ -79,6 +79,9 @@ def main():
     parser.add_argument("--keep", help="write the checkpoints here and keep them")
     parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    bad = [s for s in args.sizes.split(",") if s not in ("small", "base", "large")]
+    if bad and not args.worker:
+        parser.error(f"--sizes takes small, base and large, got {bad}")
     if args.worker:
         print(json.dumps(worker(args.worker[0], args.worker[1], args.network)))
         return

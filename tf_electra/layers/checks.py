@@ -144,14 +144,20 @@ def static_shape(x):
         return None
 
 
+def _label_shape(labels, want, wanted_dynamic, name, what):
+    """`labels` checked to have the shape `want` (static; with unknown rank, reshaped to `wanted_dynamic`)."""
+    got = static_shape(labels)
+    if got is None:  # checked by the reshape at run time
+        return ops.reshape(labels, wanted_dynamic)
+    if len(want) != len(got) or any(a is not None and b is not None and a != b for a, b in zip(want, got)):
+        raise InputError(f"{name} has shape {got} but the logits need {want} ({what})")
+    return labels
+
+
 def check_labels(labels, logits, name="labels", ignore_index=-100):
     """Checks labels have logits' shape without the class axis and lie in [0, classes) or are `ignore_index`."""
-    want, got = tuple(logits.shape[:-1]), static_shape(labels)
-    if got is None:  # checked by the reshape at run time
-        labels = ops.reshape(labels, ops.shape(logits)[:-1])
-        got = want
-    if len(want) != len(got) or any(a is not None and b is not None and a != b for a, b in zip(want, got)):
-        raise InputError(f"{name} has shape {got} but the logits need {want} (one label per prediction)")
+    want = tuple(logits.shape[:-1])
+    labels = _label_shape(labels, want, ops.shape(logits)[:-1], name, "one label per prediction")
     classes = logits.shape[-1]
     if classes is None:
         return labels
@@ -167,11 +173,7 @@ def check_labels(labels, logits, name="labels", ignore_index=-100):
 
 def check_binary_labels(labels, logits, name="labels", meaning="0 (original) or 1 (replaced)"):
     """Checks labels have the logits' shape and lie in [0, 1] (the discriminator's targets: 1 = replaced)."""
-    want, got = tuple(logits.shape), static_shape(labels)
-    if got is None:
-        labels, got = ops.reshape(labels, ops.shape(logits)), want
-    if len(want) != len(got) or any(a is not None and b is not None and a != b for a, b in zip(want, got)):
-        raise InputError(f"{name} has shape {got} but the logits need {want} (one label per token)")
+    labels = _label_shape(labels, tuple(logits.shape), ops.shape(logits), name, "one label per token")
     value = _concrete(labels)
     if value is not None:
         bad = np.argwhere((value < 0) | (value > 1))
