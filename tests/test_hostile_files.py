@@ -482,3 +482,25 @@ def test_the_demo_replaces_only_what_an_earlier_demo_wrote(tmp_path, monkeypatch
     with pytest.raises(RuntimeError, match="stopped after clearing"):
         demo.run_demo(str(workdir))
     assert sorted(os.listdir(workdir)) == []
+
+
+@pytest.mark.parametrize("command", ["build-vocab", "predict"])
+def test_a_link_at_the_output_is_kept_without_overwrite(tmp_path, command):
+    """An existing output, even a link whose target is gone, is replaced only with --overwrite (build-vocab checked
+    os.path.exists, which is false for such a link, and replaced the link with a file)."""
+    import argparse
+
+    from tf_electra.cli.commands import build_vocab
+    from tf_electra.training.predict import predict_file
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("the film was good .\n" * 20)
+    link = tmp_path / "out.txt"
+    os.symlink(tmp_path / "gone" / "vocab.txt", link)
+    with pytest.raises(FileExistsError, match="out.txt exists; pass --overwrite"):
+        if command == "build-vocab":
+            args = dict(text=[str(corpus)], output=str(link), overwrite=False, vocab_size=50, cased=False)
+            build_vocab(argparse.Namespace(**args, min_frequency=1))
+        else:
+            predict_file(str(tmp_path / "no_model"), str(corpus), output=str(link))
+    assert os.path.islink(link) and not os.path.exists(link)

@@ -26,6 +26,7 @@ from tf_electra.training.predict import evaluate_file
 from tf_electra.training.predict import predict_file
 from tf_electra.utils.files import file_sha256
 from tf_electra.utils.files import is_empty_folder
+from tf_electra.utils.files import refuse_existing
 from tf_electra.utils.files import refuse_replacing
 from tf_electra.utils.onednn import ENV as FROZEN_ENV
 from tf_electra.utils.progress import Progress
@@ -233,8 +234,7 @@ def demo(args):
 def build_vocab(args):
     from tf_electra.tokenization.vocab_training import train_vocab
 
-    if os.path.exists(args.output) and not args.overwrite:
-        raise FileExistsError(f"{args.output} exists; pass --overwrite to replace it")
+    refuse_existing(args.output, args.overwrite)
     refuse_replacing(args.output, args.text)
     tokens = train_vocab(
         args.text, args.vocab_size, args.output, lowercase=not args.cased, min_frequency=args.min_frequency

@@ -1,7 +1,6 @@
 """Predictions and metrics of a fine-tuned model on a data file: `tf-electra predict` and `evaluate`."""
 
 import json
-import os
 
 from tf_electra.errors import FinetuneError
 from tf_electra.models.registry import load_model_dir
@@ -13,6 +12,7 @@ from tf_electra.tokenization.tokenizer import ElectraTokenizer
 from tf_electra.training.finetune import read_task_file
 from tf_electra.utils.files import atomic_write_text
 from tf_electra.utils.files import is_inside
+from tf_electra.utils.files import refuse_existing
 from tf_electra.utils.files import refuse_replacing
 
 
@@ -61,8 +61,7 @@ def predict_file(model_dir, source, output=None, batch_size=32, max_length=None,
             raise FileExistsError(
                 f"{output} is inside the model folder {model_dir}; predictions there need a .jsonl name"
             )
-        if os.path.lexists(output) and not overwrite:
-            raise FileExistsError(f"{output} exists; pass --overwrite to replace it")
+        refuse_existing(output, overwrite)
     model, tokenizer, task, info = load_for_prediction(model_dir)
     data = _encode(task, source, tokenizer, info, max_length, False, model)
     records = task.predictions(data, run_model(model, data, batch_size, tokenizer.pad_token_id), model.config)

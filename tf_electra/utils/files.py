@@ -271,6 +271,12 @@ def _check_output_path(output):
         raise InputError(f"the output must be a non-empty path, got {output!r}")
 
 
+def refuse_existing(output, overwrite):
+    """Raises FileExistsError where `output` exists (even as a dangling link) and `overwrite` is false."""
+    if not overwrite and os.path.lexists(output):
+        raise FileExistsError(f"{output} exists; pass --overwrite to replace it")
+
+
 def refuse_replacing(output, inputs=()):
     """Raises FileExistsError where replacing `output` (a file or folder) would destroy one of `inputs`, the
     current folder (or one above it), a training run's checkpoints, or a folder a running process holds, and
