@@ -24,6 +24,23 @@ def test_no_command_prints_help_and_fails(capsys):
     assert "usage" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(
+    "length, message",
+    [
+        ("1000000000", "the presets' models have 512 positions, got 1000000000"),  # 2 x 10^9 ids filled the memory
+        ("99999999999999999999999", "512 positions"),
+        ("0", "expected a positive integer"),
+        ("2.5", "expected a positive integer"),
+    ],
+)
+def test_summary_refuses_a_length_before_building_anything(capsys, length, message):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["summary", "electra-small-discriminator", "--length", length])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err.strip().splitlines()[-1] and "Traceback" not in err
+
+
 def test_the_program_runs_the_command_then_spares_the_shutdown_its_collections(monkeypatch):
     program = importlib.import_module("tf_electra.cli.main")  # the package exports the function `main`
     monkeypatch.setattr(program, "main", lambda argv=None: 3)

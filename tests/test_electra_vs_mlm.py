@@ -219,3 +219,16 @@ def test_bad_arguments_are_refused_before_any_work(tmp_path, args, message):
     )
     assert result.returncode == 2, result.stderr[-2000:]
     assert message.replace("{a_file}", str(a_file)) in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_random_folder_of_the_users_is_refused_before_any_work(tmp_path, monkeypatch, capsys):
+    # The tool saved its random encoder over WORKDIR/random with overwrite=True, after the pre-training.
+    mine = tmp_path / "random" / "notes.txt"
+    mine.parent.mkdir()
+    mine.write_text("mine")
+    monkeypatch.setattr(sys, "argv", ["electra_vs_mlm.py", "--workdir", str(tmp_path)])
+    with pytest.raises(SystemExit) as exit_info:
+        electra_vs_mlm.main()
+    assert exit_info.value.code == 2
+    assert "random holds files this tool did not write; choose another --workdir" in capsys.readouterr().err
+    assert mine.read_text() == "mine" and os.listdir(tmp_path) == ["random"]

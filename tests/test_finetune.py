@@ -335,3 +335,42 @@ def test_fine_tuning_a_classifier_further_keeps_the_meaning_of_its_labels(model_
     assert again.config.problem_type == "single_label_classification"
     batch = tokenizer([r["text"] for r in rows[:4]], padding=True, return_tensors="np")
     np.testing.assert_allclose(again(**batch).logits, model(**batch).logits, atol=1e-4)  # each row kept its name
+
+
+NOT_CHIEF = json.dumps({"cluster": {"worker": ["localhost:1", "localhost:2"]}, "task": {"type": "worker", "index": 1}})
+
+
+@pytest.mark.parametrize(
+    "strategy,tf_config,expected",
+    [
+        ("default", NOT_CHIEF, True),  # a TF_CONFIG left over from a cluster job does not silence a local run
+        ("mirrored", NOT_CHIEF, True),
+        (None, NOT_CHIEF, True),
+        ("multi-worker", NOT_CHIEF, False),
+        ("multi-worker", json.dumps({"task": {"type": "worker", "index": 0}}), True),
+        ("multi-worker", json.dumps({"cluster": {"chief": ["a:1"]}, "task": {"type": "worker", "index": 0}}), False),
+        ("multi-worker", "", True),
+        ("multi-worker", "{bad", "TF_CONFIG is not valid JSON"),
+        ("multi-worker", json.dumps({"task": 5}), 'TF_CONFIG must be a JSON object whose "cluster" and "task"'),
+        ("multi-worker", json.dumps([1]), 'TF_CONFIG must be a JSON object whose "cluster" and "task"'),
+        ("multi-worker", json.dumps({"cluster": [], "task": {}}), 'TF_CONFIG must be a JSON object whose "cluster"'),
+    ],
+)
+def test_only_a_multi_worker_run_reads_tf_config(monkeypatch, strategy, tf_config, expected):
+    from tf_electra.errors import TrainingError
+    from tf_electra.training.distribute import is_chief
+
+    monkeypatch.setenv("TF_CONFIG", tf_config)
+    if isinstance(expected, str):
+        with pytest.raises(TrainingError, match=expected):
+            is_chief(strategy)
+    else:
+        assert is_chief(strategy) is expected
+
+
+def test_a_left_over_tf_config_does_not_stop_a_local_run_from_writing(model_dir, tmp_path, monkeypatch):
+    # It did: the run trained, wrote nothing and said where its outputs were.
+    monkeypatch.setenv("TF_CONFIG", NOT_CHIEF)
+    train = word_order_sentiment(16, seed=1)
+    finetune(model_dir, "classification", train, str(tmp_path / "run"), epochs=1, max_length=32, verbose=0)
+    assert (tmp_path / "run" / "best" / "config.json").exists()

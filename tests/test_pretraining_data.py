@@ -199,6 +199,10 @@ def test_records_written_as_the_original_writes_them_train(corpus, tmp_path):
         ("max_seq_length 3", ConfigError, "max_seq_length"),
         ("output not empty", FileExistsError, "not empty"),
         ("only blank lines", DataError, "hold no text"),
+        ("max_seq_length 10^8", ConfigError, r"max_seq_length must be an integer from 5 .* to 65,536"),
+        ("shards 10^9", ConfigError, "shards must be an integer from 1 to 100,000"),  # it filled the memory
+        ("a file twice", DataError, r"speeches\.txt is given twice"),  # every document was in the data twice
+        ("a file and a link to it", DataError, r"link\.txt is given twice \(also as .*speeches\.txt\)"),
     ],
 )
 def test_bad_input_is_refused_and_nothing_is_written(corpus, tmp_path, case, error, match):
@@ -222,13 +226,47 @@ def test_bad_input_is_refused_and_nothing_is_written(corpus, tmp_path, case, err
     elif case == "only blank lines":
         text = tmp_path / "blank.txt"
         text.write_text("\n\n   \n")
+    elif case == "max_seq_length 10^8":
+        length = 10**8
+    texts, shards = [str(text)], None
+    if case == "shards 10^9":
+        shards = 10**9
+    elif case == "a file twice":
+        texts.append(str(text))
+    elif case == "a file and a link to it":
+        os.link(text, tmp_path / "link.txt")
+        texts.append(str(tmp_path / "link.txt"))
     with pytest.raises(error, match=match):
-        build_pretraining_data([str(text)], str(vocab), str(output), max_seq_length=length, workers=1)
+        build_pretraining_data(texts, str(vocab), str(output), max_seq_length=length, shards=shards, workers=1)
     if case == "output not empty":
         assert os.listdir(output) == ["keep.txt"]
     else:
         assert not output.exists()
     assert not [n for n in os.listdir(tmp_path) if ".tmp-" in n]
+
+
+def test_the_shards_use_the_vocabulary_recorded_beside_them(corpus, tmp_path, monkeypatch):
+    """A vocab.txt replaced while the workers ran: the shards and the recorded copy and hash are all the first
+    one's (the workers read the path given, the copy was taken at the end: ids of one vocabulary, another recorded)."""
+    from tf_electra.pretraining import data as data_module
+
+    vocab = tmp_path / "vocab.txt"
+    tokens = (corpus / "vocab.txt").read_text().split("\n")[:-1]
+    vocab.write_text("".join(t + "\n" for t in tokens))
+    run = data_module._run
+
+    def replacing_run(jobs, tmp, workers, progress):
+        vocab.write_text("".join(t + "\n" for t in tokens[:5] + tokens[5:][::-1]))  # as by another process
+        return run(jobs, tmp, workers, progress)
+
+    monkeypatch.setattr(data_module, "_run", replacing_run)
+    info = build_pretraining_data([str(corpus / "speeches.txt")], str(vocab), str(tmp_path / "d"), max_seq_length=24)
+    assert (tmp_path / "d" / "vocab.txt").read_text() == "".join(t + "\n" for t in tokens)
+    reference = tmp_path / "reference"
+    build_pretraining_data([str(corpus / "speeches.txt")], str(corpus / "vocab.txt"), str(reference), max_seq_length=24)
+    assert info["vocab_sha256"] == json.loads((reference / "pretrain_data.json").read_text())["vocab_sha256"]
+    for shard in sorted(p.name for p in reference.glob("*.tfrecord*")):
+        assert (tmp_path / "d" / shard).read_bytes() == (reference / shard).read_bytes(), shard
 
 
 def test_data_of_another_length_is_refused(corpus, tmp_path):

@@ -125,8 +125,9 @@ def main(argv=None):
     )
     print(table(run))
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump(run, f, indent=2, default=str)
+        from tf_electra.utils.files import atomic_write_text
+
+        atomic_write_text(args.json, json.dumps(run, indent=2, default=str))  # never a truncated earlier file
     return 0
 
 

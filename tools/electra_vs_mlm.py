@@ -194,7 +194,7 @@ def random_encoder(workdir, vocab):
     config = PretrainingConfig.from_hparams(dict(SIZES, vocab_size=8000)).discriminator_config()
     tokenizer = tf_electra.ElectraTokenizer(vocab)
     config = config.copy(vocab_size=len(tokenizer))
-    tf_electra.TFElectraForPreTraining(config).save_pretrained(folder, tokenizer=tokenizer, overwrite=True)
+    tf_electra.TFElectraForPreTraining(config).save_pretrained(folder, tokenizer=tokenizer)
     return folder
 
 
@@ -224,6 +224,9 @@ def main():
         parser.error(f"--workdir {args.workdir}: {e.strerror}")
     if not os.access(args.workdir, os.W_OK):
         parser.error(f"--workdir {args.workdir} is not writable")
+    random_dir = os.path.join(args.workdir, "random")  # replaced only if it is the tool's own (it was: any folder)
+    if os.path.isdir(random_dir) and os.listdir(random_dir) and not os.path.isfile(f"{random_dir}/config.json"):
+        parser.error(f"{random_dir} holds files this tool did not write; choose another --workdir")
     from tf_electra.utils.files import atomic_write_text
 
     rows = corpus()

@@ -24,6 +24,14 @@ def positive_int(text):
     return value
 
 
+def sequence_length(text):
+    """A --length for the presets' models: 1 to their 512 positions (checked before 2 x length ids are made)."""
+    value = positive_int(text)
+    if value > 512:
+        raise argparse.ArgumentTypeError(f"the presets' models have 512 positions, got {value}")
+    return value
+
+
 def seed(text):
     """A random seed: an integer in [0, 2**32)."""
     try:

@@ -8,6 +8,7 @@ from tf_electra.cli.arguments import column
 from tf_electra.cli.arguments import command as _command
 from tf_electra.cli.arguments import positive_int
 from tf_electra.cli.arguments import seed
+from tf_electra.cli.arguments import sequence_length
 from tf_electra.cli.pretraining_parser import add_pretraining_commands
 from tf_electra.presets import PRESETS
 
@@ -58,7 +59,7 @@ def _add_model_commands(sub):
     p.add_argument("preset", choices=PRESETS, help="the released model whose sizes to use")
     p.add_argument("--model-class", default="TFElectraForPreTraining", choices=MODEL_CLASS_NAMES, help="the head")
     p.add_argument("--attn-implementation", choices=("eager", "sdpa"), default="eager", help="attention kernel")
-    p.add_argument("--length", type=positive_int, default=16, help="sequence length of the random batch")
+    p.add_argument("--length", type=sequence_length, default=16, help="sequence length of the random batch")
 
     p = _command(
         sub,

@@ -35,6 +35,8 @@ INFO_FILE = "pretrain_data.json"  # (tasks/pretraining.py reads these names; it 
 SHARD_NAME = "pretrain_data.tfrecord-{index}-of-{count}"
 PARENT_ENV = "TF_ELECTRA_BUILDER_PID"  # a worker's builder, which the worker must not outlive
 DEFAULT_SHARDS = 8
+MAX_SHARDS = 100_000  # the original writes 1,000
+MAX_SEQ_LENGTH = 65_536  # BERT-style models have 512 positions
 LINES_PER_CHUNK = 1000  # without document boundaries, chunks of lines are the unit shards take
 ERRORS = {"DataError": DataError, "TokenizerError": TokenizerError, "ConfigError": ConfigError}
 
@@ -79,34 +81,36 @@ def build_pretraining_data(
     for path in paths:
         if os.path.getsize(path) == 0:
             raise DataError(f"{path} is empty")
-    if not is_positive_int(max_seq_length) or max_seq_length < SHORTEST_RANDOM_LENGTH:
+    if not is_positive_int(max_seq_length) or not SHORTEST_RANDOM_LENGTH <= max_seq_length <= MAX_SEQ_LENGTH:
         raise ConfigError(
-            f"max_seq_length must be an integer of at least {SHORTEST_RANDOM_LENGTH} (the original's shortest "
-            f"random target length), got {max_seq_length!r}"
+            f"max_seq_length must be an integer from {SHORTEST_RANDOM_LENGTH} (the original's shortest random "
+            f"target length) to {MAX_SEQ_LENGTH:,}, got {max_seq_length!r}"
         )
     shards = shards or DEFAULT_SHARDS
-    if not is_positive_int(shards):
-        raise ConfigError(f"shards must be a positive integer, got {shards!r}")
-    tokenizer = ElectraTokenizer(vocab, do_lower_case=do_lower_case)  # checks the vocabulary up front
-    jobs = [
-        dict(
-            paths=paths,
-            shard=k,
-            shards=shards,
-            vocab=vocab,
-            max_seq_length=max_seq_length,
-            seed=seed,
-            do_lower_case=do_lower_case,
-            blanks_separate_docs=blanks_separate_docs,
-        )
-        for k in range(shards)
-    ]
+    if not is_positive_int(shards) or shards > MAX_SHARDS:
+        raise ConfigError(f"shards must be an integer from 1 to {MAX_SHARDS:,}, got {shards!r}")
+    ElectraTokenizer(vocab, do_lower_case=do_lower_case)  # checks the vocabulary before any work
     workers = max(1, min(workers or os.cpu_count() or 1, shards))
     with atomic_directory(output, overwrite=overwrite, inputs=[*paths, vocab]) as tmp:
+        # The workers and the recorded hash use one copy: a vocab.txt replaced during the build cannot mix in.
+        vocab = shutil.copyfile(vocab, os.path.join(tmp, "vocab.txt"))
+        tokenizer = ElectraTokenizer(vocab, do_lower_case=do_lower_case)
+        jobs = [
+            dict(
+                paths=paths,
+                shard=k,
+                shards=shards,
+                vocab=vocab,
+                max_seq_length=max_seq_length,
+                seed=seed,
+                do_lower_case=do_lower_case,
+                blanks_separate_docs=blanks_separate_docs,
+            )
+            for k in range(shards)
+        ]
         counts = _run(jobs, tmp, workers, progress)
         if not sum(counts):
             raise DataError(f"{', '.join(paths)} hold no text to make examples from")
-        shutil.copyfile(vocab, os.path.join(tmp, "vocab.txt"))
         info = {
             "format": "google-research/electra pre-training TFRecords (input_ids, input_mask, segment_ids)",
             "max_seq_length": max_seq_length,

@@ -89,7 +89,7 @@ def pretrain(
     tokenizer = ElectraTokenizer(vocab, do_lower_case=config.do_lower_case)
     config = _with_vocab(config, tokenizer, vocab, data)
     output = os.path.abspath(output)
-    chief = is_chief()
+    chief = is_chief(strategy)
     check_not_foreign(output)  # before the lock, which writes into the folder
     with folder_lock(output, "pre-training run") if chief else contextlib.nullcontext():
         check_same_run(output, config)

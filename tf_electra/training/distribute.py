@@ -21,13 +21,19 @@ def make_strategy(name):
     raise TrainingError(f"unknown strategy {name!r}; choose one of {', '.join(STRATEGIES)}")
 
 
-def is_chief():
-    """Whether this process is the chief of a TF_CONFIG cluster (the only one that writes outputs)."""
+def is_chief(strategy):
+    """Whether this process writes the outputs: always, except a worker of a multi-worker run (TF_CONFIG) that is
+    not its chief. A TF_CONFIG left in the environment does not silence a run with another strategy.
+    """
+    if strategy != "multi-worker":
+        return True
     try:
         config = json.loads(os.environ.get("TF_CONFIG", "{}") or "{}")
     except json.JSONDecodeError as e:
         raise TrainingError(f"TF_CONFIG is not valid JSON: {e}") from e
-    task = config.get("task", {}) if isinstance(config, dict) else {}
+    task = config.get("task", {}) if isinstance(config, dict) else None
+    if not isinstance(task, dict) or not isinstance(config.get("cluster", {}), dict):
+        raise TrainingError('TF_CONFIG must be a JSON object whose "cluster" and "task" are objects')
     kind = task.get("type", "chief")
     if kind == "chief":
         return True

@@ -157,7 +157,7 @@ def finetune(model_dir=None, task=None, train=None, output=None, *, config=None,
         )
     config.validate()
     graph_rewrites.check_settings()  # bad switches, frozen oneDNN weights: refused before any write
-    chief = is_chief()
+    chief = is_chief(config.strategy)
     output = os.path.abspath(config.output)
     if chief:
         with folder_lock(output, "fine-tuning run"):
