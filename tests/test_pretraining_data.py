@@ -198,7 +198,7 @@ def test_records_written_as_the_original_writes_them_train(corpus, tmp_path):
         ("no [MASK]", TokenizerError, r"\[MASK\]"),
         ("max_seq_length 3", ConfigError, "max_seq_length"),
         ("output not empty", FileExistsError, "not empty"),
-        ("only blank lines", DataError, "hold no text"),
+        ("only blank lines", DataError, "blank.txt holds no text"),
         ("max_seq_length 10^8", ConfigError, r"max_seq_length must be an integer from 5 .* to 65,536"),
         ("shards 10^9", ConfigError, "shards must be an integer from 1 to 100,000"),  # it filled the memory
         ("a file twice", DataError, r"speeches\.txt is given twice"),  # every document was in the data twice
@@ -267,6 +267,31 @@ def test_the_shards_use_the_vocabulary_recorded_beside_them(corpus, tmp_path, mo
     assert info["vocab_sha256"] == json.loads((reference / "pretrain_data.json").read_text())["vocab_sha256"]
     for shard in sorted(p.name for p in reference.glob("*.tfrecord*")):
         assert (tmp_path / "d" / shard).read_bytes() == (reference / shard).read_bytes(), shard
+
+
+@pytest.mark.parametrize("how", ["appended", "replaced"])
+def test_an_input_changed_while_the_shards_are_built_is_refused(corpus, tmp_path, monkeypatch, how):
+    """Every shard worker reads every input: a file changed in between gave shards of two versions (exit 0)."""
+    from tf_electra.pretraining import data as data_module
+
+    text = tmp_path / "speeches.txt"
+    text.write_text((corpus / "speeches.txt").read_text())
+    run = data_module._run
+
+    def changing_run(jobs, tmp, workers, progress):
+        counts = run(jobs, tmp, workers, progress)
+        if how == "appended":
+            with open(text, "a") as f:
+                f.write("one more line .\n")
+        else:  # a new file under the old name, as editors and `mv` do
+            (tmp_path / "new.txt").write_text(text.read_text().upper())
+            os.replace(tmp_path / "new.txt", text)
+        return counts
+
+    monkeypatch.setattr(data_module, "_run", changing_run)
+    with pytest.raises(DataError, match=r"speeches\.txt changed while the shards were built"):
+        build_pretraining_data([str(text)], str(corpus / "vocab.txt"), str(tmp_path / "out"), max_seq_length=24)
+    assert not (tmp_path / "out").exists() and not [n for n in os.listdir(tmp_path) if ".tmp-" in n]
 
 
 def test_data_of_another_length_is_refused(corpus, tmp_path):

@@ -139,18 +139,32 @@ def run_torch(config, tokenizer, data, steps, every):
 
 
 def main():
+    from tf_electra.cli.arguments import positive_int
+    from tf_electra.errors import ElectraError
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data", help="a folder written by tf-electra build-pretraining-data")
     parser.add_argument("vocab")
     parser.add_argument("--impl", choices=("ours", "torch"), required=True)
-    parser.add_argument("--steps", type=int, default=600)
-    parser.add_argument("--every", type=int, default=100)
+    parser.add_argument("--steps", type=positive_int, default=600)
+    parser.add_argument("--every", type=positive_int, default=100, help="steps per printed row (divides --steps)")
     parser.add_argument("--hparams", default="{}", help="JSON of PretrainingConfig keys over electra_vs_mlm's sizes")
     args = parser.parse_args()
-    config, tokenizer = config_for(args.vocab, json.loads(args.hparams), args.steps)
-    run = run_ours if args.impl == "ours" else run_torch
-    for step, row in run(config, tokenizer, args.data, args.steps, args.every):
-        print(json.dumps({"impl": args.impl, "step": step, **{k: round(v, 4) for k, v in row.items()}}), flush=True)
+    if args.steps % args.every:  # the last rows would be dropped (or, with --every above --steps, every row)
+        parser.error(f"--every {args.every} does not divide --steps {args.steps}")
+    try:
+        hparams = json.loads(args.hparams)
+    except json.JSONDecodeError as e:
+        parser.error(f"--hparams is not JSON: {e}")
+    if not isinstance(hparams, dict):
+        parser.error(f"--hparams must be a JSON object, got {args.hparams}")
+    try:
+        config, tokenizer = config_for(args.vocab, hparams, args.steps)
+        run = run_ours if args.impl == "ours" else run_torch
+        for step, row in run(config, tokenizer, args.data, args.steps, args.every):
+            print(json.dumps({"impl": args.impl, "step": step, **{k: round(v, 4) for k, v in row.items()}}), flush=True)
+    except ElectraError as e:  # bad data, vocabulary or hparams: one line
+        sys.exit(f"pretraining_reference.py: error: {e}")
 
 
 if __name__ == "__main__":

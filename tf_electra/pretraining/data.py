@@ -108,9 +108,15 @@ def build_pretraining_data(
             )
             for k in range(shards)
         ]
+        stamps = [_stamp(p) for p in paths]
         counts = _run(jobs, tmp, workers, progress)
+        for path, stamp in zip(paths, stamps):  # each shard worker reads every input: one version for all
+            if _stamp(path) != stamp:
+                raise DataError(f"{path} changed while the shards were built; build again once it is complete")
         if not sum(counts):
-            raise DataError(f"{', '.join(paths)} hold no text to make examples from")
+            raise DataError(
+                f"{', '.join(paths)} {'holds' if len(paths) == 1 else 'hold'} no text to make examples from"
+            )
         info = {
             "format": "google-research/electra pre-training TFRecords (input_ids, input_mask, segment_ids)",
             "max_seq_length": max_seq_length,
@@ -128,6 +134,11 @@ def build_pretraining_data(
         }
         atomic_write_text(os.path.join(tmp, INFO_FILE), json.dumps(info, indent=2) + "\n")
     return info
+
+
+def _stamp(path):
+    status = os.stat(path)
+    return status.st_ino, status.st_size, status.st_mtime_ns
 
 
 def _size(path):
