@@ -23,6 +23,7 @@ RELEASED = {
     "large": {"embedding_size": 1024, "generator_hidden_size": 0.25},
 }
 
+RELEASED_POSITIONS = 512  # max_position_embeddings of every released model
 PRESETS = tuple(f"electra-{size}-{net}" for size in MODEL_SIZES for net in ("generator", "discriminator"))
 
 
@@ -92,7 +93,7 @@ def preset_config_dict(name):
     sizes = discriminator_sizes(size, RELEASED[size]["embedding_size"])
     if net == "generator":
         sizes = generator_sizes(sizes, RELEASED[size]["generator_hidden_size"])
-    return dict(sizes, vocab_size=30522, max_position_embeddings=512, type_vocab_size=2)
+    return dict(sizes, vocab_size=30522, max_position_embeddings=RELEASED_POSITIONS, type_vocab_size=2)
 
 
 def model_size_of(config):

@@ -2,6 +2,8 @@
 
 import argparse
 
+from tf_electra.presets import RELEASED_POSITIONS
+
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
     """Shows an option's default after its help, unless the help states it or there is none; keeps the examples'
@@ -25,10 +27,10 @@ def positive_int(text):
 
 
 def sequence_length(text):
-    """A --length for the presets' models: 1 to their 512 positions (checked before 2 x length ids are made)."""
+    """A --length for the presets' models: 1 to their positions (checked before 2 x length ids are made)."""
     value = positive_int(text)
-    if value > 512:
-        raise argparse.ArgumentTypeError(f"the presets' models have 512 positions, got {value}")
+    if value > RELEASED_POSITIONS:
+        raise argparse.ArgumentTypeError(f"the presets' models have {RELEASED_POSITIONS} positions, got {value}")
     return value
 
 

@@ -56,7 +56,8 @@ def check_text_files(paths):
     for path in paths:
         if not os.path.isfile(path):
             raise DataError(f"{path} does not exist or is not a file")
-        key = (os.stat(path).st_dev, os.stat(path).st_ino)  # the same file by another name or link, too
+        status = os.stat(path)
+        key = (status.st_dev, status.st_ino)  # the same file by another name or link, too
         if key in seen:
             raise DataError(f"{path} is given twice (also as {seen[key]}); its text would count twice")
         seen[key] = path
