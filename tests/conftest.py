@@ -54,6 +54,26 @@ def config():
     return tiny_config()
 
 
+def int8_problem():
+    """None where TensorFlow runs the int8 product on this CPU, else why not (an AVX2-only CPU gets empty results)."""
+    from tf_electra.errors import ExportError
+    from tf_electra.serving.quantize import check_int8_kernel
+
+    try:
+        check_int8_kernel()
+    except ExportError as e:
+        return str(e)
+    return None
+
+
+@pytest.fixture(scope="session")
+def int8_kernel():
+    """Skips a test that runs int8 products where this CPU cannot (test_quantize.py checks the refusal there)."""
+    problem = int8_problem()
+    if problem:
+        pytest.skip(problem)
+
+
 def torch_or_skip():
     """Imports the parity oracle, or skips the test with a message when torch is missing."""
     torch = pytest.importorskip("torch", reason="parity tests need torch==2.13.0 (pip install -e .[test])")

@@ -19,6 +19,7 @@ from tf_electra import TokenizerError
 from tf_electra import WeightsError
 from tf_electra.errors import CheckpointError
 
+from conftest import int8_problem
 from conftest import tiny_config
 
 
@@ -372,9 +373,10 @@ def test_a_shard_copy_that_the_index_assigns_elsewhere_is_not_loaded(folder, tmp
 def test_an_int8_model_is_not_saved_as_a_float_folder(folder, tmp_path):
     from tf_electra.serving.quantize import quantized_copy
 
-    model = quantized_copy(tf_electra.TFElectraForSequenceClassification.from_pretrained(str(folder)))
-    with pytest.raises(WeightsError, match="quantized to int8"):
-        model.save_pretrained(str(tmp_path / "out"))
+    if int8_problem() is None:  # (ours runs the int8 product when it is built: not on every CPU)
+        model = quantized_copy(tf_electra.TFElectraForSequenceClassification.from_pretrained(str(folder)))
+        with pytest.raises(WeightsError, match="quantized to int8"):
+            model.save_pretrained(str(tmp_path / "out"))
     keras_quantized = tf_electra.TFElectraForSequenceClassification.from_pretrained(str(folder))
     keras_quantized.quantize("int8")  # Keras' own quantization
     with pytest.raises(WeightsError, match="quantized to int8"):

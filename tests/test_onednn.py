@@ -21,6 +21,14 @@ from conftest import tiny_config
 ENV = "TF_ONEDNN_ASSUME_FROZEN_WEIGHTS"
 
 
+def cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return []
+
+
 @pytest.mark.parametrize(
     "value, frozen", [(None, False), ("1", True), ("true", True), ("TRUE", True), ("0", False), ("False", False)]
 )
@@ -74,7 +82,12 @@ def test_compiled_functions_keep_the_first_weights_so_training_is_refused():
     result = result_of(run_client("frozen_weights", env={ENV: "1"}))
     assert result["weights_moved_output"] > 1e-3  # the change is visible to eager calls
     assert result["retraced_vs_eager"] < 1e-5  # and to a newly traced function
-    assert result["compiled_vs_eager"] > 1e-3, result  # but not to the function that ran before the change
+    # but not to the function that ran before the change where oneDNN caches the weights (it did on the Intel Xeon
+    # with AMX we measured on; on an AVX2-only AMD EPYC it does not, and the function sees the change); never
+    # anything in between
+    stale, fresh = result["compiled_vs_eager"] > 1e-3, result["compiled_vs_eager"] < 1e-5
+    assert stale or fresh, result
+    assert stale or "amx_tile" not in cpu_flags(), result
     refused = f"ConfigError: {ENV} is or was true in this process, so oneDNN keeps the first weights"
     assert result["fit"].startswith(refused), result["fit"]
     assert result["fit_after_unset"].startswith(refused), result["fit_after_unset"]  # TensorFlow read it already

@@ -13,14 +13,17 @@ import re
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import tf_electra
 from tf_electra.errors import ExportError
+from tf_electra.serving import quantize as quantize_module
 from tf_electra.serving.export import export_saved_model
 from tf_electra.serving.quantize import Int8Dense
 from tf_electra.serving.quantize import quantize_encoder
 from tf_electra.serving.quantize import quantized_copy
 
+from conftest import int8_problem
 from conftest import padded_batch
 from conftest import result_of
 from conftest import run_cli
@@ -51,7 +54,7 @@ def dense_layer(rng, n_in, n_out, activation=None):
     return layer
 
 
-def test_int8_dense_matches_the_numpy_scheme_and_stays_close_to_float():
+def test_int8_dense_matches_the_numpy_scheme_and_stays_close_to_float(int8_kernel):
     rng = np.random.default_rng(0)
     dense = dense_layer(rng, 64, 48)
     quantized = Int8Dense.from_dense(dense)
@@ -63,7 +66,7 @@ def test_int8_dense_matches_the_numpy_scheme_and_stays_close_to_float():
     assert np.linalg.norm(out - exact) / np.linalg.norm(exact) < 0.02
 
 
-def test_each_row_is_quantized_on_its_own():
+def test_each_row_is_quantized_on_its_own(int8_kernel):
     """A request's result does not depend on the requests batched with it."""
     rng = np.random.default_rng(1)
     quantized = Int8Dense.from_dense(dense_layer(rng, 32, 16, activation="gelu"))
@@ -75,7 +78,7 @@ def test_each_row_is_quantized_on_its_own():
     assert np.isfinite(batched).all()
 
 
-def test_rank_3_inputs_keep_their_shape():
+def test_rank_3_inputs_keep_their_shape(int8_kernel):
     rng = np.random.default_rng(2)
     quantized = Int8Dense.from_dense(dense_layer(rng, 8, 5))
     x = rng.standard_normal((2, 3, 8)).astype(np.float32)
@@ -94,7 +97,7 @@ def traced_ops(layer, x):
 
 
 @pytest.mark.parametrize("fused", [False, True])
-def test_xla_fusion_marks_the_element_wise_ops_only_and_changes_no_result(fused):
+def test_xla_fusion_marks_the_element_wise_ops_only_and_changes_no_result(fused, int8_kernel):
     import tensorflow as tf
 
     from tf_electra.serving.quantize import DEQUANTIZE_SCOPE
@@ -121,7 +124,7 @@ def test_xla_fusion_marks_the_element_wise_ops_only_and_changes_no_result(fused)
     np.testing.assert_allclose(compiled, keras.ops.convert_to_numpy(plain(x)), rtol=1e-5, atol=1e-5)
 
 
-def test_a_whole_model_compiled_with_xla_fusion_gives_the_unfused_outputs():
+def test_a_whole_model_compiled_with_xla_fusion_gives_the_unfused_outputs(int8_kernel):
     import tensorflow as tf
 
     keras.utils.set_random_seed(0)
@@ -134,7 +137,7 @@ def test_a_whole_model_compiled_with_xla_fusion_gives_the_unfused_outputs():
     np.testing.assert_allclose(np.asarray(compiled(inputs)), np.asarray(plain(inputs).logits), atol=1e-4)
 
 
-def test_quantized_copy_replaces_every_block_dense_and_leaves_the_model_alone():
+def test_quantized_copy_replaces_every_block_dense_and_leaves_the_model_alone(int8_kernel):
     keras.utils.set_random_seed(0)
     config = tiny_config(num_hidden_layers=3)
     model = tf_electra.TFElectraForSequenceClassification(config)
@@ -165,8 +168,32 @@ def test_export_refuses_unknown_quantization_before_writing(tmp_path):
     ):
         with pytest.raises(ExportError, match=re.escape(message)):
             export_saved_model(model, tmp_path / "out", quantize=quantize, xla_fusion=bad)
-    with pytest.raises(ExportError, match="already quantized"):
-        export_saved_model(quantized_copy(model), tmp_path / "out", quantize="int8")
+    if int8_problem() is None:
+        with pytest.raises(ExportError, match="already quantized"):
+            export_saved_model(quantized_copy(model), tmp_path / "out", quantize="int8")
+    else:  # this CPU cannot run the int8 product: refused by the check, before any writing
+        with pytest.raises(ExportError, match="int8 export needs a CPU on which"):
+            export_saved_model(model, tmp_path / "out", quantize="int8")
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_kernel_check_agrees_with_a_real_product():
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(0, 256, (8, 64)).astype(np.uint8), rng.integers(-127, 128, (64, 16)).astype(np.int8)
+    qa, qb = tf.bitcast(tf.constant(a), tf.quint8), tf.bitcast(tf.constant(b), tf.qint8)
+    product = tf.bitcast(quantize_module._int8_matmul(tf, qa, qb, tf.zeros([16])), tf.int32).numpy()
+    right = product.shape == (8, 16) and (product == a.astype(np.int64) @ b.astype(np.int64)).all()
+    assert right is (int8_problem() is None), (product.shape, int8_problem())
+
+
+def test_a_cpu_whose_int8_product_returns_nothing_is_refused_in_one_line(tmp_path, monkeypatch):
+    # What TensorFlow 2.21 does on an AVX2 AMD EPYC: the op runs and returns an empty tensor.
+    empty = lambda tf, a, b, zeros: tf.bitcast(tf.zeros([0], tf.int32), tf.qint32)
+    monkeypatch.setattr(quantize_module, "_int8_matmul", empty)
+    model = tf_electra.TFElectraModel(tiny_config())
+    message = "it returned [] for [[3]] x [[-2]] (seen on CPUs without AVX-512)"
+    with pytest.raises(ExportError, match=re.escape(message)):
+        export_saved_model(model, tmp_path / "out", quantize="int8")
     assert not (tmp_path / "out").exists()
 
 
@@ -179,7 +206,9 @@ def test_without_onednn_the_cli_says_so_and_writes_nothing(tmp_path):
     )  # fmt: skip
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and "error: int8 export needs TensorFlow's oneDNN kernels" in lines[0], proc.stderr
+    # (on a CPU where the product returns nothing, it does so with oneDNN off too: that message comes first)
+    expected = "TensorFlow's oneDNN kernels" if int8_problem() is None else "a CPU on which"
+    assert len(lines) == 1 and f"error: int8 export needs {expected}" in lines[0], proc.stderr
     assert not (tmp_path / "out").exists()
 
 
@@ -202,7 +231,7 @@ def era_sentences():
 
 
 @pytest.mark.slow
-def test_fine_tuned_model_on_real_text_agrees_in_int8(tmp_path):
+def test_fine_tuned_model_on_real_text_agrees_in_int8(tmp_path, int8_kernel):
     from tf_electra.tokenization.vocab_training import train_vocab
 
     pairs = era_sentences()
@@ -258,7 +287,7 @@ def test_fine_tuned_model_on_real_text_agrees_in_int8(tmp_path):
 
 
 @pytest.mark.slow
-def test_int8_export_stores_the_weights_once_and_serves(tmp_path):
+def test_int8_export_stores_the_weights_once_and_serves(tmp_path, int8_kernel):
     """The int8 weights are graph constants; every signature calls one traced model, so they are stored once."""
     config = tiny_config(hidden_size=256, intermediate_size=1024, num_attention_heads=4, num_labels=3)
     model = tf_electra.TFElectraForSequenceClassification(config)

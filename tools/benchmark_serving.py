@@ -124,6 +124,17 @@ def main(argv=None):
         parser.error(f"--exports: choose from {', '.join(KINDS)}")
     if args.serve:
         return serve(args.serve, args.batch, args.seq, args.calls)
+    if any(kind.startswith("int8") for kind in args.exports):  # checked before the other exports are measured
+        from tf_electra.errors import ExportError
+        from tf_electra.serving.quantize import check_int8_kernel
+
+        try:
+            check_int8_kernel()
+        except ExportError as e:
+            if args.exports != parser.get_default("exports").split(","):
+                parser.error(f"--exports {','.join(args.exports)}: {e}")
+            args.exports = [kind for kind in args.exports if not kind.startswith("int8")]
+            print(f"# int8 left out: {e}")
     from bench import system
 
     print(f"# {system.cpu_model()} ({', '.join(system.cpu_flags())}), {os.cpu_count()} cores")
