@@ -232,3 +232,38 @@ def test_a_random_folder_of_the_users_is_refused_before_any_work(tmp_path, monke
     assert exit_info.value.code == 2
     assert "random holds files this tool did not write; choose another --workdir" in capsys.readouterr().err
     assert mine.read_text() == "mine" and os.listdir(tmp_path) == ["random"]
+
+
+def write_records(workdir, minutes, folders=("discriminator", "generator")):
+    import json
+
+    for objective, folder in zip(("electra", "mlm"), folders):
+        record = {"steps": 10, "seconds": 60.0 * minutes, "minutes": minutes}
+        (workdir / f"pretrain-{objective}.json").write_text(json.dumps(record))
+        if folder:
+            (workdir / f"pretrain-{objective}" / folder).mkdir(parents=True)
+            (workdir / f"pretrain-{objective}" / folder / "config.json").write_text("{}")
+
+
+def test_recorded_runs_are_reused_with_their_own_minutes_and_models(tmp_path):
+    write_records(tmp_path, 20.0)
+    encoders, record = electra_vs_mlm.pretrain_both("data", "vocab.txt", str(tmp_path), 20.0)
+    assert encoders == {
+        "electra": str(tmp_path / "pretrain-electra" / "discriminator"),
+        "mlm": str(tmp_path / "pretrain-mlm" / "generator"),
+    }
+    assert record["mlm"]["steps"] == 10
+
+
+def test_a_recorded_run_of_other_minutes_is_refused_not_reused(tmp_path):
+    # Was: a run recorded for --minutes 20 answered for --minutes 30, and the table said 30.
+    write_records(tmp_path, 20.0)
+    with pytest.raises(SystemExit, match=r"records a run of --minutes 20, not 30: pass --minutes 20, another"):
+        electra_vs_mlm.pretrain_both("data", "vocab.txt", str(tmp_path), 30.0)
+
+
+def test_a_recorded_run_whose_model_folder_is_gone_is_named(tmp_path):
+    # Was: a traceback from fine-tuning, after the pre-training records had been read.
+    write_records(tmp_path, 20.0, folders=("discriminator", None))
+    with pytest.raises(SystemExit, match=r"pretrain-mlm\.json records a finished run, but .*generator holds no model"):
+        electra_vs_mlm.pretrain_both("data", "vocab.txt", str(tmp_path), 20.0)

@@ -25,7 +25,6 @@ Usage:
 """
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -99,6 +98,10 @@ def parse_args(argv):
         unknown += [n for n in args.impls if n not in IMPLS]
     if unknown:
         parser.error(f"unknown names {unknown}; implementations: {list(IMPLS)}")
+    for name in ("presets", "tasks", "groups"):
+        if not getattr(args, name):
+            parser.error(f"--{name} names nothing to measure")
+    report.check_json_path(parser, args.json)
     return args
 
 
@@ -187,8 +190,7 @@ def main(argv=None):
     run["busy"] = {"timings": watch.measurements, "busy": watch.busy_measurements, "max_foreign": watch.max_foreign}
     print(report.markdown(run, GROUPS))
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump(run, f, indent=1)
+        report.write_json(args.json, run)
     return 0
 
 

@@ -16,7 +16,6 @@ Usage:
 """
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -51,6 +50,9 @@ def parse_args(argv):
     unknown = [g for g in args.groups if g not in GROUPS]
     if unknown or min(args.batch, args.seq, args.rounds) < 1:
         parser.error(f"unknown precisions {unknown}" if unknown else "batch, seq and rounds must be positive")
+    if not args.groups:
+        parser.error(f"--groups names nothing to measure; choose from {','.join(GROUPS)}")
+    report.check_json_path(parser, args.json)
     return args
 
 
@@ -125,9 +127,7 @@ def main(argv=None):
     )
     print(table(run))
     if args.json:
-        from tf_electra.utils.files import atomic_write_text
-
-        atomic_write_text(args.json, json.dumps(run, indent=2, default=str))  # never a truncated earlier file
+        report.write_json(args.json, run)
     return 0
 
 

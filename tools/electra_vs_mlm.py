@@ -163,12 +163,14 @@ def pretrain_both(data, vocab, workdir, minutes):
         start = time.perf_counter()
         last = pretrain(data, run, PretrainingConfig.from_hparams(hp), seed=0, verbose=1)
         seconds = time.perf_counter() - start
-        return {"steps": steps, "seconds": seconds, "estimated_seconds_per_step": per_step, "last": last}
+        record = {"steps": steps, "seconds": seconds, "estimated_seconds_per_step": per_step, "last": last}
+        return dict(record, minutes=budget)
 
     encoders, record, budget = {}, {}, minutes
     for objective in ("electra", "mlm"):
         run = os.path.join(workdir, f"pretrain-{objective}")
         record[objective] = recorded(run + ".json", lambda: pretrain_one(objective, run, budget))
+        check_record(run, record[objective], minutes if objective == "electra" else None)
         # The estimate of one 20-step window can be off by a third on a noisy machine: the masked LM gets the
         # wall clock that ELECTRA's run actually took, not the budget ELECTRA was meant to take.
         budget = record["electra"]["seconds"] / 60
@@ -178,6 +180,19 @@ def pretrain_both(data, vocab, workdir, minutes):
             flush=True,
         )
     return encoders, record
+
+
+def check_record(run, record, minutes):
+    """A recorded pre-training run is reused only with the --minutes it had and with its model folder."""
+    had = record.get("minutes", minutes)
+    if minutes is not None and had != minutes:
+        raise SystemExit(
+            f"error: {run}.json records a run of --minutes {had:g}, not {minutes:g}: pass --minutes {had:g}, "
+            f"another --workdir, or delete {run}.json and {run}/ to pre-train again"
+        )
+    folder = os.path.join(run, "discriminator" if os.path.basename(run).endswith("electra") else "generator")
+    if not os.path.isfile(os.path.join(folder, "config.json")):
+        raise SystemExit(f"error: {run}.json records a finished run, but {folder} holds no model; delete {run}.json")
 
 
 def random_encoder(workdir, vocab):

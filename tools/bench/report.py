@@ -1,6 +1,8 @@
 """The benchmark's markdown report: ratios against the best peer of the same precision, flagged when busy."""
 
+import os
 import sys
+import tempfile
 
 import numpy as np
 
@@ -152,3 +154,26 @@ def markdown(run, groups):
                 errors = [r.get("error") for results in by.values() for r in results if "error" in r]
                 lines.append(f"| {key} | failed: {errors[:1]} | | | | |")
     return "\n".join(lines)
+
+
+def check_json_path(parser, path):
+    """A --json path that cannot be written is a parser error before the measuring, not after it."""
+    if path is None:
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        parser.error(f"--json {path} is a folder; give a file name")
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".benchmark-check-"):
+            pass
+    except OSError as e:
+        parser.error(f"--json {path}: cannot write in {folder} ({e.strerror or e})")
+
+
+def write_json(path, run):
+    """Writes the run's measurements atomically (never a truncated file in place of an earlier one)."""
+    import json
+
+    from tf_electra.utils.files import atomic_write_text
+
+    atomic_write_text(path, json.dumps(run, indent=1, default=str))

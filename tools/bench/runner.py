@@ -43,8 +43,12 @@ class Worker:
         self.other_lines = []
 
     def send(self, command):
-        self.proc.stdin.write(json.dumps(command) + "\n")
-        self.proc.stdin.flush()
+        """The worker's reply, or {"error": ...} once it has exited (the run goes on with the others)."""
+        try:
+            self.proc.stdin.write(json.dumps(command) + "\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, ValueError):  # ValueError: its stdin was closed after an earlier failure
+            return {"error": f"the {self.name} worker exited (code {self.proc.wait()})"}
         for line in self.proc.stdout:
             if line.startswith("REPLY"):
                 return json.loads(line[5:])
