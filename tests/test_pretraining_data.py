@@ -330,7 +330,7 @@ def test_workers_die_with_a_builder_killed_by_kill_9(corpus, tmp_path):
         for pid in filter(str.isdigit, os.listdir("/proc")):
             try:
                 with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    if b"tf_electra.pretraining.data" in f.read() and os.getpgid(int(pid)) == parent.pid:
+                    if b"tf_electra.pretraining.shard" in f.read() and os.getpgid(int(pid)) == parent.pid:
                         found.append(int(pid))
             except OSError:
                 continue
@@ -374,3 +374,20 @@ def test_workers_run_when_the_builder_is_pid_1(corpus, tmp_path):
         command + ["--workers", "2", "--shards", "2", "--max-seq-length", "32"], capture_output=True, text=True
     )
     assert result.returncode == 0 and "examples of 32 tokens in 2 shards" in result.stdout, result.stderr[-2000:]
+
+
+def test_overwrite_replaces_an_earlier_build_never_a_folder_of_other_files(corpus, tmp_path):
+    # Was: `--output ~/notes --overwrite` replaced the folder and everything in it.
+    args = dict(max_seq_length=24, workers=1)
+    files, vocab = [str(corpus / "speeches.txt")], str(corpus / "vocab.txt")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "todo.txt").write_text("keep")
+    with pytest.raises(FileExistsError, match="notes holds files that build-pretraining-data did not write"):
+        build_pretraining_data(files, vocab, str(notes), overwrite=True, **args)
+    assert os.listdir(notes) == ["todo.txt"] and sorted(os.listdir(tmp_path)) == ["notes"]
+    first = build_pretraining_data(files, vocab, str(tmp_path / "data"), **args)
+    again = build_pretraining_data(files, vocab, str(tmp_path / "data"), overwrite=True, **dict(args, seed=5))
+    assert (first["seed"], again["seed"]) == (0, 5)
+    (tmp_path / "empty").mkdir()
+    build_pretraining_data(files, vocab, str(tmp_path / "empty"), overwrite=True, **args)

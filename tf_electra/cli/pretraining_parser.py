@@ -42,7 +42,9 @@ def add_pretraining_commands(sub):
     p.add_argument("--seed", type=seed, default=0, help="seed of the random choices (the output repeats with it)")
     p.add_argument("--cased", action="store_true", help="do not lower-case (a cased vocabulary)")
     p.add_argument("--no-document-breaks", action="store_true", help="blank lines do not end documents")
-    p.add_argument("--overwrite", action="store_true", help="replace a non-empty output folder")
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace an earlier build (a folder with pretrain_data.json)"
+    )
 
     p = command(
         sub,

@@ -10,34 +10,30 @@ original's. The output folder is written under a temporary name and renamed into
 
 import json
 import os
-import random
 import shutil
-import signal
 import subprocess
 import sys
 import time
+import warnings
 
 from tf_electra.errors import ConfigError
 from tf_electra.errors import DataError
 from tf_electra.errors import TokenizerError
 from tf_electra.pretraining.examples import SHORTEST_RANDOM_LENGTH
-from tf_electra.pretraining.examples import ExampleBuilder
-from tf_electra.pretraining.examples import serialize
+from tf_electra.pretraining.shard import PARENT_ENV
+from tf_electra.pretraining.shard import build_shard
 from tf_electra.tokenization.tokenizer import ElectraTokenizer
 from tf_electra.utils.files import atomic_directory
 from tf_electra.utils.files import atomic_write_text
 from tf_electra.utils.files import file_sha256
 from tf_electra.utils.text_files import check_text_files
-from tf_electra.utils.text_files import read_lines
 from tf_electra.utils.values import is_positive_int
 
 INFO_FILE = "pretrain_data.json"  # (tasks/pretraining.py reads these names; it may not import this module)
 SHARD_NAME = "pretrain_data.tfrecord-{index}-of-{count}"
-PARENT_ENV = "TF_ELECTRA_BUILDER_PID"  # a worker's builder, which the worker must not outlive
 DEFAULT_SHARDS = 8
 MAX_SHARDS = 100_000  # the original writes 1,000
 MAX_SEQ_LENGTH = 65_536  # BERT-style models have 512 positions
-LINES_PER_CHUNK = 1000  # without document boundaries, chunks of lines are the unit shards take
 ERRORS = {"DataError": DataError, "TokenizerError": TokenizerError, "ConfigError": ConfigError}
 
 
@@ -66,11 +62,12 @@ def build_pretraining_data(
         seed: Seed of the random choices (segment splits, short examples).
         do_lower_case: Lower-case the text (an uncased vocabulary).
         blanks_separate_docs: Blank lines end documents (otherwise they are skipped).
-        overwrite: Replace a non-empty output folder.
+        overwrite: Replace an earlier build (a folder holding pretrain_data.json) at `output`.
         progress: Optional callable(done_shards, total_shards).
 
     Returns:
-        The info dict written to pretrain_data.json (examples, shards, ...).
+        The info dict written to pretrain_data.json (examples, shards, ...; `long_lines`: how many lines held more
+        tokens than an example, whose tokens past it were dropped as the original drops them, with a warning).
 
     Raises:
         DataError: a missing, empty or non-UTF-8 input (naming file and line), or no examples at all.
@@ -92,6 +89,7 @@ def build_pretraining_data(
     ElectraTokenizer(vocab, do_lower_case=do_lower_case)  # checks the vocabulary before any work
     workers = max(1, min(workers or os.cpu_count() or 1, shards))
     with atomic_directory(output, overwrite=overwrite, inputs=[*paths, vocab]) as tmp:
+        _refuse_foreign(output)
         # The workers and the recorded hash use one copy: a vocab.txt replaced during the build cannot mix in.
         vocab = shutil.copyfile(vocab, os.path.join(tmp, "vocab.txt"))
         tokenizer = ElectraTokenizer(vocab, do_lower_case=do_lower_case)
@@ -109,7 +107,8 @@ def build_pretraining_data(
             for k in range(shards)
         ]
         stamps = [_stamp(p) for p in paths]
-        counts = _run(jobs, tmp, workers, progress)
+        results = _run(jobs, tmp, workers, progress)
+        counts = [result["examples"] for result in results]
         for path, stamp in zip(paths, stamps):  # each shard worker reads every input: one version for all
             if _stamp(path) != stamp:
                 raise DataError(f"{path} changed while the shards were built; build again once it is complete")
@@ -131,9 +130,34 @@ def build_pretraining_data(
             "do_lower_case": do_lower_case,
             "seed": seed,
             "inputs": [os.path.abspath(p) for p in paths],
+            "long_lines": _long_lines(results, paths),
         }
         atomic_write_text(os.path.join(tmp, INFO_FILE), json.dumps(info, indent=2) + "\n")
+    if info["long_lines"]["count"]:
+        warnings.warn(
+            f"{info['long_lines']['count']:,} line(s) hold more tokens than an example ({max_seq_length - 2}); "
+            f"as in the original, a line is one sentence and only its start is used (the first: "
+            f"{info['long_lines']['first']}); put one sentence or paragraph per line to use all the text",
+            UserWarning,
+            stacklevel=2,
+        )
     return info
+
+
+def _refuse_foreign(output):
+    """--overwrite replaces an earlier build (or an empty folder), never a folder of other files."""
+    if os.path.isdir(output) and os.listdir(output) and not os.path.isfile(os.path.join(output, INFO_FILE)):
+        raise FileExistsError(
+            f"{output} holds files that build-pretraining-data did not write (no {INFO_FILE}); --overwrite replaces "
+            "only an earlier build: choose another --output"
+        )
+
+
+def _long_lines(results, paths):
+    """How many lines are longer than an example (their tokens past it are dropped), and the first of them."""
+    firsts = [r["first_long"] for r in results if r["first_long"]]
+    first = min(firsts, key=lambda f: (paths.index(f[0]), f[1])) if firsts else None
+    return {"count": sum(r["long_lines"] for r in results), "first": f"{first[0]}:{first[1]}" if first else None}
 
 
 def _stamp(path):
@@ -146,16 +170,16 @@ def _size(path):
 
 
 def _run(jobs, folder, workers, progress):
-    """Builds every shard, `workers` at a time; returns the example count of each."""
+    """Builds every shard, `workers` at a time; returns the result of each (`build_shard`'s dict)."""
     for job in jobs:
         job["output"] = os.path.join(folder, SHARD_NAME.format(index=job["shard"], count=job["shards"]))
-    counts, pending, running = [0] * len(jobs), list(jobs), []
+    results, pending, running = [None] * len(jobs), list(jobs), []
     if workers == 1:
         for done, job in enumerate(jobs, 1):
-            counts[job["shard"]] = build_shard(job)
+            results[job["shard"]] = build_shard(job)
             if progress:
                 progress(done, len(jobs))
-        return counts
+        return results
     done = 0
     try:
         while pending or running:
@@ -163,7 +187,7 @@ def _run(jobs, folder, workers, progress):
                 running.append(_start(pending.pop(0)))
             finished = _wait_any(running)
             running.remove(finished)
-            counts[finished.job["shard"]] = _result(finished)
+            results[finished.job["shard"]] = _result(finished)
             done += 1
             if progress:
                 progress(done, len(jobs))
@@ -171,14 +195,14 @@ def _run(jobs, folder, workers, progress):
         for worker in running:
             worker.kill()
             worker.wait()
-    return counts
+    return results
 
 
 def _start(job):
     """A worker process (a fresh interpreter: TensorFlow does not survive fork(), and multiprocessing's spawn
     would re-run the caller's script) that builds one shard."""
     worker = subprocess.Popen(
-        [sys.executable, "-m", "tf_electra.pretraining.data"],
+        [sys.executable, "-m", "tf_electra.pretraining.shard"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -200,7 +224,8 @@ def _wait_any(running):
 
 
 def _result(worker):
-    out, err = worker.stdout.read(), worker.stderr.read()
+    with worker.stdout, worker.stderr:  # the worker has exited: read and close its pipes
+        out, err = worker.stdout.read(), worker.stderr.read()
     try:
         reply = json.loads(out.strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -208,85 +233,4 @@ def _result(worker):
         raise DataError(f"building shard {worker.job['shard']} failed: {last[0][:300]}") from None
     if "error" in reply:
         raise ERRORS.get(reply["type"], DataError)(reply["error"])
-    return reply["examples"]
-
-
-def build_shard(job):
-    """Writes one shard's examples; returns how many.
-
-    Documents are numbered across all files in order; shard k takes those numbered k mod S.
-    """
-    from tf_electra.utils.quiet import import_tensorflow_quietly
-
-    import_tensorflow_quietly()  # a spawned worker starts a fresh interpreter
-    import tensorflow as tf
-
-    tokenizer = ElectraTokenizer(job["vocab"], do_lower_case=job["do_lower_case"])
-    backend = tokenizer.backend_tokenizer
-    rng = random.Random(f"{job['seed']}/{job['shard']}")
-    builder = ExampleBuilder(job["max_seq_length"], tokenizer.cls_token_id, tokenizer.sep_token_id, rng)
-    count, number = 0, 0
-    with tf.io.TFRecordWriter(job["output"]) as writer:
-
-        def write(example):
-            nonlocal count
-            if example:
-                writer.write(serialize(example))
-                count += 1
-
-        for path in job["paths"]:
-            for unit in _units(path, job["blanks_separate_docs"]):
-                number += 1
-                if (number - 1) % job["shards"] != job["shard"]:
-                    continue
-                for encoding in backend.encode_batch(unit, add_special_tokens=False):
-                    write(builder.add_line(encoding.ids))
-                if job["blanks_separate_docs"]:
-                    write(builder.add_line(None))  # the document ends
-            write(builder.finish())  # examples never span files
-    return count
-
-
-def _units(path, blanks_separate_docs):
-    """The documents (or line chunks) of a file, as lists of stripped non-blank lines."""
-    unit = []
-    for line in read_lines(path):
-        line = line.strip()
-        if line:
-            unit.append(line)
-        ends = not line if blanks_separate_docs else len(unit) >= LINES_PER_CHUNK
-        if unit and ends:
-            yield unit
-            unit = []
-    if unit:
-        yield unit
-
-
-def _die_with_parent():
-    """Linux's parent-death signal: a builder killed with kill -9 takes its workers along (else they run on)."""
-    parent = os.environ.get(PARENT_ENV)  # set by _start (a builder may itself be PID 1, in a container)
-    if parent is None or sys.platform != "linux":
-        return
-    import ctypes
-
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
-    if os.getppid() != int(parent):  # the builder died before the signal was set
-        print(f"the builder (process {parent}) that started this worker has exited", file=sys.stderr)
-        os._exit(1)
-
-
-def _worker_main():
-    """`python -m tf_electra.pretraining.data`: builds the shard described by the JSON job on stdin."""
-    _die_with_parent()
-    try:
-        print(json.dumps({"examples": build_shard(json.load(sys.stdin))}))
-    except (DataError, TokenizerError, ConfigError, OSError) as e:
-        print(json.dumps({"error": str(e), "type": type(e).__name__}))
-    except Exception as e:  # e.g. TensorFlow's ResourceExhaustedError on a full disk: one line, not a traceback
-        message = (getattr(e, "message", None) or str(e)).strip().splitlines()
-        text = f"{type(e).__name__}: {message[0][:300] if message else ''}"
-        print(json.dumps({"error": f"building a shard failed: {text}", "type": "DataError"}))
-
-
-if __name__ == "__main__":
-    _worker_main()
+    return reply

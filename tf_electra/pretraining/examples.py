@@ -14,6 +14,7 @@ FEATURES = ("input_ids", "input_mask", "segment_ids")
 SINGLE_SEGMENT_PROBABILITY = 0.1
 RANDOM_LENGTH_PROBABILITY = 0.05
 SHORTEST_RANDOM_LENGTH = 5
+SINGLE_SEGMENT_TARGET = 100_000  # the original's first-segment target for a one-segment example
 
 
 class ExampleBuilder:
@@ -46,7 +47,7 @@ class ExampleBuilder:
         if not self.length:
             return None
         if self.rng.random() < SINGLE_SEGMENT_PROBABILITY:
-            first_target = 100000
+            first_target = SINGLE_SEGMENT_TARGET
         else:
             first_target = (self.target_length - 3) // 2  # [CLS] and two [SEP]s are added later
         first, second = [], []

@@ -1,0 +1,165 @@
+"""One shard of `build-pretraining-data`, built in a worker process (`python -m tf_electra.pretraining.shard`).
+
+Documents are numbered across all files in order; shard k takes those numbered k mod S. A line is a sentence
+(as in the original): an example keeps at most its first `max_seq_length` - 2 tokens, so a very long line is
+tokenized only as far as that rule can look (see `LineEncoder`), and the lines longer than an example are
+counted for the builder's report.
+"""
+
+import json
+import os
+import random
+import re
+import signal
+import string
+import sys
+
+from tf_electra.errors import ConfigError
+from tf_electra.errors import DataError
+from tf_electra.errors import TokenizerError
+from tf_electra.pretraining.examples import SINGLE_SEGMENT_TARGET
+from tf_electra.pretraining.examples import ExampleBuilder
+from tf_electra.pretraining.examples import serialize
+from tf_electra.tokenization.tokenizer import ElectraTokenizer
+from tf_electra.utils.text_files import read_lines
+
+PARENT_ENV = "TF_ELECTRA_BUILDER_PID"  # a worker's builder, which the worker must not outlive
+LINES_PER_CHUNK = 1000  # without document boundaries, chunks of lines are the unit shards take
+CHUNK_CHARS = 100_000  # a longer line is tokenized piece by piece
+CUT_CHARS = " " + string.punctuation
+CUTS = re.compile("[" + re.escape(CUT_CHARS) + "]")
+
+
+class LineEncoder:
+    """Token ids of lines, each cut at `SINGLE_SEGMENT_TARGET` tokens.
+
+    `ExampleBuilder` compares a line's length with targets of at most that many tokens and keeps at most
+    `max_seq_length` - 2 of its tokens, so the cut changes no example; it bounds the memory and time a line of
+    megabytes (a book without line breaks) costs: 26 MB in one line took 4.6 GB to tokenize whole. Pieces end at a
+    space or ASCII punctuation mark, where BERT's pre-tokenizer splits anyway (and its normalizer works character
+    by character), so they give the whole line's tokens.
+
+    Args:
+        backend: A `tokenizers.Tokenizer` (BERT normalizer and pre-tokenizer, WordPiece).
+        max_seq_length: Tokens per example: longer lines are counted in `long_lines`.
+    """
+
+    def __init__(self, backend, max_seq_length):
+        self.backend, self.longest = backend, max_seq_length - 2
+        self.long_lines, self.first_long = 0, None
+
+    def encode(self, lines, numbers=None):
+        """[token ids] of each line; `numbers` (the lines' numbers in their file) name the first long one."""
+        short = [i for i, line in enumerate(lines) if len(line) <= CHUNK_CHARS]
+        ids = [None] * len(lines)
+        for i, encoding in zip(short, self.backend.encode_batch([lines[i] for i in short], add_special_tokens=False)):
+            ids[i] = encoding.ids
+        for i, line in enumerate(lines):
+            if ids[i] is None:
+                ids[i] = self._long(line)
+            if len(ids[i]) > self.longest:
+                self.long_lines += 1
+                if self.first_long is None and numbers is not None:
+                    self.first_long = numbers[i]
+        return ids
+
+    def _long(self, line):
+        ids, start = [], 0
+        while start < len(line) and len(ids) < SINGLE_SEGMENT_TARGET:
+            end = _cut(line, start)
+            ids += self.backend.encode(line[start:end], add_special_tokens=False).ids
+            start = end
+        return ids[:SINGLE_SEGMENT_TARGET]
+
+
+def _cut(line, start):
+    """Where the piece of `line` from `start` ends: after the last space or ASCII punctuation mark within
+    CHUNK_CHARS (BERT's pre-tokenizer splits there, whatever surrounds it), else after the next one."""
+    if len(line) - start <= CHUNK_CHARS:
+        return len(line)
+    last = max(line.rfind(c, start, start + CHUNK_CHARS) for c in CUT_CHARS)
+    if last > start:
+        return last + 1
+    found = CUTS.search(line, start + CHUNK_CHARS)
+    return found.end() if found else len(line)
+
+
+def build_shard(job):
+    """Writes one shard's examples; returns {"examples": count, "long_lines": count, "first_long": [path, line]}."""
+    from tf_electra.utils.quiet import import_tensorflow_quietly
+
+    import_tensorflow_quietly()  # a spawned worker starts a fresh interpreter
+    import tensorflow as tf
+
+    tokenizer = ElectraTokenizer(job["vocab"], do_lower_case=job["do_lower_case"])
+    lines = LineEncoder(tokenizer.backend_tokenizer, job["max_seq_length"])
+    rng = random.Random(f"{job['seed']}/{job['shard']}")
+    builder = ExampleBuilder(job["max_seq_length"], tokenizer.cls_token_id, tokenizer.sep_token_id, rng)
+    count, number, first_long = 0, 0, None
+    with tf.io.TFRecordWriter(job["output"]) as writer:
+
+        def write(example):
+            nonlocal count
+            if example:
+                writer.write(serialize(example))
+                count += 1
+
+        for path in job["paths"]:
+            for unit in _units(path, job["blanks_separate_docs"]):
+                number += 1
+                if (number - 1) % job["shards"] != job["shard"]:
+                    continue
+                numbers, texts = zip(*unit)
+                for ids in lines.encode(texts, numbers):
+                    write(builder.add_line(ids))
+                if first_long is None and lines.first_long is not None:
+                    first_long = [path, lines.first_long]
+                if job["blanks_separate_docs"]:
+                    write(builder.add_line(None))  # the document ends
+            write(builder.finish())  # examples never span files
+    return {"examples": count, "long_lines": lines.long_lines, "first_long": first_long}
+
+
+def _units(path, blanks_separate_docs):
+    """The documents (or line chunks) of a file, as lists of (line number, stripped non-blank line)."""
+    unit = []
+    for number, line in enumerate(read_lines(path), 1):
+        line = line.strip()
+        if line:
+            unit.append((number, line))
+        ends = not line if blanks_separate_docs else len(unit) >= LINES_PER_CHUNK
+        if unit and ends:
+            yield unit
+            unit = []
+    if unit:
+        yield unit
+
+
+def _die_with_parent():
+    """Linux's parent-death signal: a builder killed with kill -9 takes its workers along (else they run on)."""
+    parent = os.environ.get(PARENT_ENV)  # set by the builder (which may itself be PID 1, in a container)
+    if parent is None or sys.platform != "linux":
+        return
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    if os.getppid() != int(parent):  # the builder died before the signal was set
+        print(f"the builder (process {parent}) that started this worker has exited", file=sys.stderr)
+        os._exit(1)
+
+
+def _worker_main():
+    """Builds the shard described by the JSON job on stdin; prints build_shard's result (or the error) as JSON."""
+    _die_with_parent()
+    try:
+        print(json.dumps(build_shard(json.load(sys.stdin))))
+    except (DataError, TokenizerError, ConfigError, OSError) as e:
+        print(json.dumps({"error": str(e), "type": type(e).__name__}))
+    except Exception as e:  # e.g. TensorFlow's ResourceExhaustedError on a full disk: one line, not a traceback
+        message = (getattr(e, "message", None) or str(e)).strip().splitlines()
+        text = f"{type(e).__name__}: {message[0][:300] if message else ''}"
+        print(json.dumps({"error": f"building a shard failed: {text}", "type": "DataError"}))
+
+
+if __name__ == "__main__":
+    _worker_main()
