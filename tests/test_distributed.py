@@ -93,3 +93,41 @@ def test_multi_worker_with_two_local_workers(single):
     assert all("replicas 2" in o for o in outputs)
     for i in range(2):
         assert_same_training(reference, initial, weights(folder / f"worker{i}.npz"))
+
+
+def start_alone(index, env=None):
+    """Worker `index` of a two-worker cluster whose other worker never starts (its port is closed)."""
+    cluster = {"worker": [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]}
+    tf_config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
+    code = (
+        "from tf_electra.errors import TrainingError\n"
+        "from tf_electra.training.distribute import make_strategy\n"
+        "try:\n    make_strategy('multi-worker')\nexcept TrainingError as e:\n    print('error:', e)\n"
+        "else:\n    print('started')\n"
+    )
+    env = {"TF_CONFIG": tf_config, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ, **env), timeout=120
+    )
+    return proc.stdout.strip(), cluster["worker"][1 - index]
+
+
+@pytest.mark.parametrize(
+    "index, message",
+    [
+        (0, "multi-worker start-up: worker 1 at {other} did not answer within 2 s"),  # the leader
+        (1, "the multi-worker run's leader, worker 0 at {other}, did not answer within 2 s"),
+    ],
+)
+def test_an_absent_worker_is_named_after_the_timeout(index, message):
+    # TensorFlow alone waits an hour (the leader in C++ code that ignores Ctrl-C): the test would time out.
+    out, other = start_alone(index, {"TF_ELECTRA_WORKER_TIMEOUT": "2"})
+    assert out == "error: " + message.format(other=other) + (
+        "; start every worker of TF_CONFIG's cluster (or raise TF_ELECTRA_WORKER_TIMEOUT)"
+    )
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-5", "1.5", "86401"])
+def test_a_bad_worker_timeout_is_one_line(value):
+    out, _ = start_alone(0, {"TF_ELECTRA_WORKER_TIMEOUT": value})
+    assert out == (f"error: TF_ELECTRA_WORKER_TIMEOUT must be a whole number of seconds from 1 to 86400, got {value!r}")

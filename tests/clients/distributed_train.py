@@ -17,12 +17,13 @@ if mode == "mirrored":
 import keras
 
 import tf_electra
+from tf_electra.training.distribute import make_strategy
 from tf_electra.training.optimization import create_optimizer
 
 if mode == "mirrored":
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-elif mode == "multi-worker":
-    strategy = tf.distribute.MultiWorkerMirroredStrategy()
+elif mode == "multi-worker":  # ours: the leader first waits for the other worker's address
+    strategy = make_strategy("multi-worker")
 else:
     strategy = tf.distribute.get_strategy()
 keras.utils.set_random_seed(0)

@@ -180,7 +180,8 @@ def _add_training_commands(sub):
         "--strategy",
         choices=("default", "mirrored", "multi-worker"),
         default="default",
-        help="tf.distribute strategy (multi-worker reads TF_CONFIG)",
+        help="tf.distribute strategy (multi-worker reads TF_CONFIG; its workers must start within "
+        "TF_ELECTRA_WORKER_TIMEOUT seconds, default 300)",
     )
     p.add_argument(
         "--column",

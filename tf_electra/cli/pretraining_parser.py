@@ -86,7 +86,8 @@ def add_pretraining_commands(sub):
         "--strategy",
         choices=("default", "mirrored", "multi-worker"),
         default="default",
-        help="tf.distribute strategy (multi-worker reads TF_CONFIG)",
+        help="tf.distribute strategy (multi-worker reads TF_CONFIG; its workers must start within "
+        "TF_ELECTRA_WORKER_TIMEOUT seconds, default 300)",
     )
     p.add_argument("--seed", type=seed, default=0, help="seed of initialisation, data order and masking")
     p.add_argument("--log-every", type=positive_int, help="steps between progress lines (default: iterations_per_loop)")

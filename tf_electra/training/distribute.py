@@ -2,10 +2,15 @@
 
 import json
 import os
+import socket
+import time
 
 from tf_electra.errors import TrainingError
 
 STRATEGIES = ("default", "mirrored", "multi-worker")
+WORKER_TIMEOUT_ENV = "TF_ELECTRA_WORKER_TIMEOUT"
+DEFAULT_WORKER_TIMEOUT = 300  # seconds for every worker of a multi-worker run to start
+COORDINATED_JOBS = ("chief", "worker")  # the tasks TensorFlow's coordination service waits for
 
 
 def make_strategy(name):
@@ -17,7 +22,7 @@ def make_strategy(name):
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     if name == "multi-worker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        return multi_worker_strategy()
     raise TrainingError(f"unknown strategy {name!r}; choose one of {', '.join(STRATEGIES)}")
 
 
@@ -38,3 +43,101 @@ def is_chief(strategy):
     if kind == "chief":
         return True
     return kind == "worker" and task.get("index", 0) == 0 and "chief" not in config.get("cluster", {})
+
+
+def multi_worker_strategy():
+    """MultiWorkerMirroredStrategy from TF_CONFIG, started within `worker_timeout()` seconds or a clear error.
+
+    TensorFlow's own start-up waits for an absent worker for an hour, in C++ code that ignores Ctrl-C. Here the
+    leader (the chief, else worker 0) first waits, in Python, until every other worker's address accepts a
+    connection (each worker opens it before it looks for the leader), and the others look for the leader for the
+    same time."""
+    import tensorflow as tf
+
+    timeout = worker_timeout()
+    resolver = tf.distribute.cluster_resolver.TFConfigClusterResolver()
+    tasks = _tasks(resolver.cluster_spec().as_dict())
+    me = (resolver.task_type, resolver.task_id)
+    leader = ("chief", 0) if ("chief", 0) in tasks else ("worker", 0)
+    if me in tasks and leader in tasks:
+        _limit_registration(tasks, leader, timeout)
+        if me == leader:
+            wait_for_workers({task: address for task, address in tasks.items() if task != me}, timeout)
+    try:
+        return tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=resolver)
+    except tf.errors.DeadlineExceededError:
+        raise TrainingError(
+            f"the multi-worker run's leader, {_name(leader)} at {tasks[leader]}, did not answer within {timeout} s; "
+            f"start every worker of TF_CONFIG's cluster (or raise {WORKER_TIMEOUT_ENV})"
+        ) from None
+
+
+def worker_timeout():
+    """Seconds a multi-worker run waits for its workers to start: TF_ELECTRA_WORKER_TIMEOUT, default 300."""
+    text = os.environ.get(WORKER_TIMEOUT_ENV, "").strip()
+    if not text:
+        return DEFAULT_WORKER_TIMEOUT
+    try:
+        seconds = int(text)
+    except ValueError:
+        seconds = 0
+    if not 1 <= seconds <= 86_400:
+        raise TrainingError(f"{WORKER_TIMEOUT_ENV} must be a whole number of seconds from 1 to 86400, got {text!r}")
+    return seconds
+
+
+def wait_for_workers(addresses, timeout, poll=0.5):
+    """Waits until each {(job, index): "host:port"} accepts a TCP connection; TrainingError names those that
+    did not within `timeout` seconds."""
+    pending, deadline = dict(addresses), time.monotonic() + timeout
+    while pending:
+        for task, address in list(pending.items()):
+            host, _, port = address.rpartition(":")
+            try:
+                with socket.create_connection((host.strip("[]"), int(port)), timeout=min(poll * 2, timeout)):
+                    del pending[task]
+            except (OSError, ValueError):
+                pass
+        if pending and time.monotonic() >= deadline:
+            missing = ", ".join(f"{_name(task)} at {address}" for task, address in sorted(pending.items()))
+            raise TrainingError(
+                f"multi-worker start-up: {missing} did not answer within {timeout} s; start every worker of "
+                f"TF_CONFIG's cluster (or raise {WORKER_TIMEOUT_ENV})"
+            )
+        if pending:
+            time.sleep(poll)
+
+
+def _tasks(cluster):
+    """{(job, index): address} of the coordinated jobs of a cluster spec dict (lists or sparse dicts)."""
+    tasks = {}
+    for job in COORDINATED_JOBS:
+        addresses = cluster.get(job, [])
+        items = addresses.items() if isinstance(addresses, dict) else enumerate(addresses)
+        tasks.update({(job, int(index)): str(address) for index, address in items})
+    return tasks
+
+
+def _limit_registration(tasks, leader, timeout):
+    """Configures TensorFlow's coordination service as MultiWorkerMirroredStrategy would, with `timeout` for the
+    workers to register (TensorFlow's default: an hour). Another TensorFlow version keeps its own."""
+    try:
+        from tensorflow.compiler.xla.tsl.protobuf import coordination_config_pb2
+        from tensorflow.python.eager import context
+    except ImportError:
+        return
+    jobs = [
+        coordination_config_pb2.CoordinatedJob(name=job, num_tasks=sum(1 for j, _ in tasks if j == job))
+        for job in COORDINATED_JOBS
+        if any(j == job for j, _ in tasks)
+    ]
+    context.context().configure_coordination_service(
+        service_type="standalone",
+        service_leader=f"/job:{leader[0]}/replica:0/task:{leader[1]}",
+        coordinated_jobs=jobs,
+        cluster_register_timeout_in_ms=timeout * 1000,
+    )
+
+
+def _name(task):
+    return f"{task[0]} {task[1]}"
