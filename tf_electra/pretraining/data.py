@@ -107,7 +107,14 @@ def build_pretraining_data(
             for k in range(shards)
         ]
         stamps = [_stamp(p) for p in paths]
-        results = _run(jobs, tmp, workers, progress)
+        try:
+            results = _run(jobs, tmp, workers, progress)
+        except Exception as e:  # (a full disk) name the shard's final path, not the temporary folder's
+            text = getattr(e, "message", None) or str(e)  # (TensorFlow's errors, in-process)
+            if tmp not in text:
+                raise
+            kind = "" if isinstance(e, DataError) else f"{type(e).__name__}: "
+            raise DataError(kind + text.replace(tmp, os.path.abspath(output))) from None
         counts = [result["examples"] for result in results]
         for path, stamp in zip(paths, stamps):  # each shard worker reads every input: one version for all
             if _stamp(path) != stamp:
