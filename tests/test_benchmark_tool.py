@@ -78,6 +78,7 @@ def test_a_bad_interpreter_is_one_error_line(tmp_path, capsys, value, message):
         (["--json", "/nonexistent/out.json"], "--json /nonexistent/out.json: cannot write in /nonexistent"),
         (["--json", "/proc/out.json"], "--json /proc/out.json: cannot write in /proc"),  # found after an hour
         (["--json", "/tmp"], "--json /tmp is a folder"),
+        (["--json", ""], "--json needs a file name"),
     ],
 )
 def test_bad_benchmark_arguments_are_one_error_line_before_any_measurement(args, message, capsys):

@@ -95,9 +95,11 @@ def test_multi_worker_with_two_local_workers(single):
         assert_same_training(reference, initial, weights(folder / f"worker{i}.npz"))
 
 
-def start_alone(index, env=None):
-    """Worker `index` of a two-worker cluster whose other worker never starts (its port is closed)."""
-    cluster = {"worker": [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]}
+def start_alone(index, env=None, other=None):
+    """Worker `index` of a two-worker cluster whose other worker never starts (its port is closed, or held by
+    `other`, a socket that is not a worker). Returns the process and the other's address."""
+    ports = [free_port(), other.getsockname()[1] if other else free_port()]
+    cluster = {"worker": [f"127.0.0.1:{ports[index == 1]}", f"127.0.0.1:{ports[index == 0]}"]}
     tf_config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
     code = (
         "from tf_electra.errors import TrainingError\n"
@@ -109,25 +111,41 @@ def start_alone(index, env=None):
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ, **env), timeout=120
     )
-    return proc.stdout.strip(), cluster["worker"][1 - index]
+    return proc, cluster["worker"][1 - index]
 
 
 @pytest.mark.parametrize(
     "index, message",
     [
-        (0, "multi-worker start-up: worker 1 at {other} did not answer within 2 s"),  # the leader
-        (1, "the multi-worker run's leader, worker 0 at {other}, did not answer within 2 s"),
+        (0, "multi-worker start-up: worker 1 at {other} did not answer within 2 s; start every worker of "
+            "TF_CONFIG's cluster (or raise TF_ELECTRA_WORKER_TIMEOUT)"),  # the leader
+        (1, "multi-worker start-up: this worker could not register with the leader, worker 0 at {other}, within "
+            "4 s: the leader, or a worker it waits for, has not started; start every worker of TF_CONFIG's "
+            "cluster within TF_ELECTRA_WORKER_TIMEOUT (2 s) of each other"),
     ],
-)
+)  # fmt: skip
 def test_an_absent_worker_is_named_after_the_timeout(index, message):
     # TensorFlow alone waits an hour (the leader in C++ code that ignores Ctrl-C): the test would time out.
-    out, other = start_alone(index, {"TF_ELECTRA_WORKER_TIMEOUT": "2"})
-    assert out == "error: " + message.format(other=other) + (
-        "; start every worker of TF_CONFIG's cluster (or raise TF_ELECTRA_WORKER_TIMEOUT)"
+    proc, other = start_alone(index, {"TF_ELECTRA_WORKER_TIMEOUT": "2"})
+    assert proc.stdout.strip() == "error: " + message.format(other=other)
+
+
+def test_an_address_held_by_something_else_ends_the_leader_with_one_line():
+    # The address answers, so the leader goes on into TensorFlow's start-up, which then waits in C++ (holding the
+    # GIL) for a worker that never registers: a watchdog process ends it.
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen(8)
+        proc, address = start_alone(0, {"TF_ELECTRA_WORKER_TIMEOUT": "3"}, other=other)
+    assert proc.returncode == -9, (proc.returncode, proc.stderr[-2000:])
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "error: multi-worker start-up: TensorFlow's start-up did not end within 3 s although every worker's "
+        f"address answered (worker 1 at {address}): is one held by a program that is not a worker of this run?"
     )
 
 
 @pytest.mark.parametrize("value", ["abc", "0", "-5", "1.5", "86401"])
 def test_a_bad_worker_timeout_is_one_line(value):
-    out, _ = start_alone(0, {"TF_ELECTRA_WORKER_TIMEOUT": value})
-    assert out == (f"error: TF_ELECTRA_WORKER_TIMEOUT must be a whole number of seconds from 1 to 86400, got {value!r}")
+    proc, _ = start_alone(0, {"TF_ELECTRA_WORKER_TIMEOUT": value})
+    expected = f"TF_ELECTRA_WORKER_TIMEOUT must be a whole number of seconds from 1 to 86400, got {value!r}"
+    assert proc.stdout.strip() == "error: " + expected

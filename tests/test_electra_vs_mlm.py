@@ -258,7 +258,15 @@ def test_recorded_runs_are_reused_with_their_own_minutes_and_models(tmp_path):
 def test_a_recorded_run_of_other_minutes_is_refused_not_reused(tmp_path):
     # Was: a run recorded for --minutes 20 answered for --minutes 30, and the table said 30.
     write_records(tmp_path, 20.0)
-    with pytest.raises(SystemExit, match=r"records a run of --minutes 20, not 30: pass --minutes 20, another"):
+    with pytest.raises(SystemExit, match=r"electra\.json records a run of 20 minutes, not 30: pass the --minutes"):
+        electra_vs_mlm.pretrain_both("data", "vocab.txt", str(tmp_path), 30.0)
+
+
+def test_a_masked_lm_record_of_another_electra_run_is_refused(tmp_path):
+    # ELECTRA's record deleted and made again for --minutes 30: the masked LM's 20-minute run no longer matches.
+    write_records(tmp_path, 20.0)
+    (tmp_path / "pretrain-electra.json").write_text('{"steps": 10, "seconds": 1800.0, "minutes": 30.0}')
+    with pytest.raises(SystemExit, match=r"mlm\.json records a run of 20 minutes, not 30"):
         electra_vs_mlm.pretrain_both("data", "vocab.txt", str(tmp_path), 30.0)
 
 

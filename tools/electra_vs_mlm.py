@@ -33,6 +33,7 @@ import argparse
 import csv
 import importlib.util
 import json
+import math
 import os
 import random
 import re
@@ -170,7 +171,7 @@ def pretrain_both(data, vocab, workdir, minutes):
     for objective in ("electra", "mlm"):
         run = os.path.join(workdir, f"pretrain-{objective}")
         record[objective] = recorded(run + ".json", lambda: pretrain_one(objective, run, budget))
-        check_record(run, record[objective], minutes if objective == "electra" else None)
+        check_record(run, record[objective], budget)
         # The estimate of one 20-step window can be off by a third on a noisy machine: the masked LM gets the
         # wall clock that ELECTRA's run actually took, not the budget ELECTRA was meant to take.
         budget = record["electra"]["seconds"] / 60
@@ -183,11 +184,12 @@ def pretrain_both(data, vocab, workdir, minutes):
 
 
 def check_record(run, record, minutes):
-    """A recorded pre-training run is reused only with the --minutes it had and with its model folder."""
+    """A recorded pre-training run is reused only with the budget it had (ELECTRA's: --minutes; the masked LM's:
+    the minutes ELECTRA's run took) and with its model folder."""
     had = record.get("minutes", minutes)
-    if minutes is not None and had != minutes:
+    if not math.isclose(had, minutes, rel_tol=1e-9):
         raise SystemExit(
-            f"error: {run}.json records a run of --minutes {had:g}, not {minutes:g}: pass --minutes {had:g}, "
+            f"error: {run}.json records a run of {had:g} minutes, not {minutes:g}: pass the --minutes of that run, "
             f"another --workdir, or delete {run}.json and {run}/ to pre-train again"
         )
     folder = os.path.join(run, "discriminator" if os.path.basename(run).endswith("electra") else "generator")

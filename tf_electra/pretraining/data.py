@@ -202,6 +202,8 @@ def _run(jobs, folder, workers, progress):
         for worker in running:
             worker.kill()
             worker.wait()
+            worker.stdout.close()
+            worker.stderr.close()
     return results
 
 

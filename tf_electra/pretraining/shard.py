@@ -6,6 +6,8 @@ tokenized only as far as that rule can look (see `LineEncoder`), and the lines l
 counted for the builder's report.
 """
 
+import collections
+import functools
 import json
 import os
 import random
@@ -13,6 +15,7 @@ import re
 import signal
 import string
 import sys
+import unicodedata
 
 from tf_electra.errors import ConfigError
 from tf_electra.errors import DataError
@@ -26,8 +29,9 @@ from tf_electra.utils.text_files import read_lines
 PARENT_ENV = "TF_ELECTRA_BUILDER_PID"  # a worker's builder, which the worker must not outlive
 LINES_PER_CHUNK = 1000  # without document boundaries, chunks of lines are the unit shards take
 CHUNK_CHARS = 100_000  # a longer line is tokenized piece by piece
-CUT_CHARS = " " + string.punctuation
-CUTS = re.compile("[" + re.escape(CUT_CHARS) + "]")
+# BERT's Chinese-character ranges: its normalizer puts spaces around each such character.
+CJK_RANGES = ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0x20000, 0x2A6DF), (0x2A700, 0x2B73F), (0x2B740, 0x2B81F))
+CJK_RANGES += ((0x2B820, 0x2CEAF), (0xF900, 0xFAFF), (0x2F800, 0x2FA1F))
 
 
 class LineEncoder:
@@ -35,9 +39,9 @@ class LineEncoder:
 
     `ExampleBuilder` compares a line's length with targets of at most that many tokens and keeps at most
     `max_seq_length` - 2 of its tokens, so the cut changes no example; it bounds the memory and time a line of
-    megabytes (a book without line breaks) costs: 26 MB in one line took 4.6 GB to tokenize whole. Pieces end at a
-    space or ASCII punctuation mark, where BERT's pre-tokenizer splits anyway (and its normalizer works character
-    by character), so they give the whole line's tokens.
+    megabytes (a book without line breaks) costs: 26 MB in one line took 4.6 GB to tokenize whole. Pieces end
+    where BERT splits whatever surrounds the character (`_cut`), and its normalizer works character by character,
+    so they give the whole line's tokens. (A line with no such character in 100,000 is tokenized whole.)
 
     Args:
         backend: A `tokenizers.Tokenizer` (BERT normalizer and pre-tokenizer, WordPiece).
@@ -73,15 +77,27 @@ class LineEncoder:
 
 
 def _cut(line, start):
-    """Where the piece of `line` from `start` ends: after the last space or ASCII punctuation mark within
-    CHUNK_CHARS (BERT's pre-tokenizer splits there, whatever surrounds it), else after the next one."""
+    """Where the piece of `line` from `start` ends: after the last character within CHUNK_CHARS that BERT splits
+    at whatever surrounds it (whitespace, punctuation, a Chinese character), else after the next one. Never after
+    "[", which may open a special token ("[MASK]") that the tokenizer matches in the text."""
     if len(line) - start <= CHUNK_CHARS:
         return len(line)
-    last = max(line.rfind(c, start, start + CHUNK_CHARS) for c in CUT_CHARS)
-    if last > start:
-        return last + 1
-    found = CUTS.search(line, start + CHUNK_CHARS)
+    last = collections.deque(_cuts().finditer(line, start, start + CHUNK_CHARS), maxlen=1)
+    if last:
+        return last[0].end()
+    found = _cuts().search(line, start + CHUNK_CHARS)
     return found.end() if found else len(line)
+
+
+@functools.lru_cache(maxsize=1)
+def _cuts():
+    """A character class of the cut characters: whitespace (\\t, \\n, \\r and category Zs), punctuation (ASCII
+    and category P, as BERT's pre-tokenizer has it) but "[", and BERT's Chinese characters."""
+    chars = {chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) in ("Zs", "Pc", "Pd", "Ps", "Pe", "Pi")}
+    chars |= {chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) in ("Pf", "Po")}
+    chars = (chars | set(" \t\n\r" + string.punctuation)) - {"["}
+    ranges = "".join(f"{chr(low)}-{chr(high)}" for low, high in CJK_RANGES)
+    return re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + ranges + "]")
 
 
 def build_shard(job):

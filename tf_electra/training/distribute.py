@@ -1,8 +1,11 @@
 """tf.distribute strategies by name, and which worker of a multi-worker run writes the outputs."""
 
+import contextlib
 import json
 import os
 import socket
+import subprocess
+import sys
 import time
 
 from tf_electra.errors import TrainingError
@@ -48,10 +51,12 @@ def is_chief(strategy):
 def multi_worker_strategy():
     """MultiWorkerMirroredStrategy from TF_CONFIG, started within `worker_timeout()` seconds or a clear error.
 
-    TensorFlow's own start-up waits for an absent worker for an hour, in C++ code that ignores Ctrl-C. Here the
-    leader (the chief, else worker 0) first waits, in Python, until every other worker's address accepts a
-    connection (each worker opens it before it looks for the leader), and the others look for the leader for the
-    same time."""
+    TensorFlow's own start-up waits for an absent worker for an hour, in C++ code that holds the GIL (no Ctrl-C,
+    no Python timer). Here the leader (the chief, else worker 0) first waits, in Python, until every other
+    worker's address accepts a connection (each worker opens it before it looks for the leader); the others look
+    for the leader for twice the time (the leader may itself wait that long for a late worker). Should TensorFlow's
+    start-up still not end (an address held by something that is not this run's worker), a watchdog process
+    prints one line and ends this one."""
     import tensorflow as tf
 
     timeout = worker_timeout()
@@ -59,17 +64,43 @@ def multi_worker_strategy():
     tasks = _tasks(resolver.cluster_spec().as_dict())
     me = (resolver.task_type, resolver.task_id)
     leader = ("chief", 0) if ("chief", 0) in tasks else ("worker", 0)
-    if me in tasks and leader in tasks:
-        _limit_registration(tasks, leader, timeout)
-        if me == leader:
-            wait_for_workers({task: address for task, address in tasks.items() if task != me}, timeout)
-    try:
+    if me not in tasks or leader not in tasks:
         return tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=resolver)
+    others = ", ".join(f"{_name(task)} at {address}" for task, address in sorted(tasks.items()) if task != me)
+    _limit_registration(tasks, leader, timeout * (1 if me == leader else 2))
+    if me == leader:
+        wait_for_workers({task: address for task, address in tasks.items() if task != me}, timeout)
+    stuck = (
+        f"error: multi-worker start-up: TensorFlow's start-up did not end within {timeout} s although every worker's "
+        f"address answered ({others}): is one held by a program that is not a worker of this run?"
+    )
+    try:
+        with watchdog(timeout + (0 if me == leader else 2 * timeout + 30), stuck):
+            return tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=resolver)
     except tf.errors.DeadlineExceededError:
         raise TrainingError(
-            f"the multi-worker run's leader, {_name(leader)} at {tasks[leader]}, did not answer within {timeout} s; "
-            f"start every worker of TF_CONFIG's cluster (or raise {WORKER_TIMEOUT_ENV})"
+            f"multi-worker start-up: this worker could not register with the leader, {_name(leader)} at "
+            f"{tasks[leader]}, within {2 * timeout} s: the leader, or a worker it waits for, has not started; start "
+            f"every worker of TF_CONFIG's cluster within {WORKER_TIMEOUT_ENV} ({timeout} s) of each other"
         ) from None
+
+
+@contextlib.contextmanager
+def watchdog(seconds, message):
+    """Unless the block ends within `seconds`, a separate process prints `message` to stderr and kills this one
+    (SIGKILL: TensorFlow's start-up traps SIGTERM, and holds the GIL, so nothing in this process can act)."""
+    code = (
+        "import os, select, signal, sys\n"
+        "if not select.select([sys.stdin], [], [], float(sys.argv[1]))[0]:\n"
+        "    print(sys.argv[2], file=sys.stderr, flush=True)\n"
+        "    os.kill(int(sys.argv[3]), signal.SIGKILL)\n"
+    )
+    dog = subprocess.Popen([sys.executable, "-c", code, str(seconds), message, str(os.getpid())], stdin=subprocess.PIPE)
+    try:
+        yield
+    finally:
+        dog.stdin.close()  # end of input: the watchdog exits
+        dog.wait()
 
 
 def worker_timeout():

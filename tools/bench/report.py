@@ -160,6 +160,8 @@ def check_json_path(parser, path):
     """A --json path that cannot be written is a parser error before the measuring, not after it."""
     if path is None:
         return
+    if not path.strip():
+        parser.error("--json needs a file name")
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         parser.error(f"--json {path} is a folder; give a file name")
