@@ -220,3 +220,26 @@ def test_the_serving_benchmark_leaves_int8_out_where_the_cpu_cannot_run_it(monke
     assert benchmark_serving.main([]) == 0  # the default list: int8 left out, the rest measured
     assert measured == [["float32", "bfloat16"]]
     assert "# int8 left out: int8 export needs a CPU on which" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "dtype, flags, count",
+    [("float32", [], 2), ("bfloat16", [], 1), ("bfloat16", ["avx512_bf16"], 2), ("bfloat16", ["amx_bf16"], 2)],
+)
+def test_emulated_bfloat16_products_are_timed_on_the_small_shape_only(dtype, flags, count):
+    # On an AVX2-only CPU PyTorch's one 4096^3 bfloat16 product ran for minutes before any case was timed.
+    from bench import worker
+
+    assert worker.ceiling_shapes(dtype, flags) == worker.SHAPES[:count]
+
+
+def test_a_kernel_probe_that_failed_is_a_line_of_the_report_not_a_crash():
+    # On a CPU without the int8 kernel the probe's {"error": ...} crashed the report after 17 minutes of measuring.
+    from bench import report
+
+    run = dict(started="now", cpu="cpu", cores=2, flags=[], python="3.11", versions={}, load_before=0.1)
+    run.update(load_after=0.2, busy={"busy": 0, "timings": 4, "max_foreign": 0.0}, cases=[])
+    run["kernels"] = {"tf_electra int8": {"error": "int8 export needs a CPU"}, "tf_electra": {"gemm:jit (f32)": 74.0}}
+    text = report.markdown(run, {})
+    assert "- tf_electra int8: error: int8 export needs a CPU" in text
+    assert "- tf_electra: gemm:jit (f32) x74; AMX: no" in text

@@ -188,9 +188,9 @@ def main(argv=None):
         )
     run["load_after"] = system.load_average()
     run["busy"] = {"timings": watch.measurements, "busy": watch.busy_measurements, "max_foreign": watch.max_foreign}
-    print(report.markdown(run, GROUPS))
-    if args.json:
+    if args.json:  # first: a report that fails must not lose the measurements
         report.write_json(args.json, run)
+    print(report.markdown(run, GROUPS))
     return 0
 
 

@@ -121,6 +121,9 @@ def markdown(run, groups):
     if run.get("kernels"):
         lines.append("\n### oneDNN primitives per ELECTRA-Small 8x128 inference call (ONEDNN_VERBOSE)\n")
         for name, counts in run["kernels"].items():
+            if "error" in counts:  # the implementation could not run here (int8 on a CPU without its kernel)
+                lines.append(f"- {name}: error: {counts['error']}")
+                continue
             text = "; ".join(f"{k} x{v:g}" for k, v in list(counts.items())[:6]) or "none (no oneDNN calls)"
             amx = "AMX: yes" if any("amx" in k for k in counts) else "AMX: no"
             lines.append(f"- {name}: {text}; {amx}")
