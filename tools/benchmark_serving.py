@@ -125,16 +125,14 @@ def main(argv=None):
     if args.serve:
         return serve(args.serve, args.batch, args.seq, args.calls)
     if any(kind.startswith("int8") for kind in args.exports):  # checked before the other exports are measured
-        from tf_electra.errors import ExportError
-        from tf_electra.serving.quantize import check_int8_kernel
+        from tf_electra.serving.quantize import int8_problem
 
-        try:
-            check_int8_kernel()
-        except ExportError as e:
-            if args.exports != parser.get_default("exports").split(","):
-                parser.error(f"--exports {','.join(args.exports)}: {e}")
+        problem = int8_problem()
+        if problem and args.exports != parser.get_default("exports").split(","):
+            parser.error(f"--exports {','.join(args.exports)}: {problem}")
+        if problem:
             args.exports = [kind for kind in args.exports if not kind.startswith("int8")]
-            print(f"# int8 left out: {e}")
+            print(f"# int8 left out: {problem}")
     from bench import system
 
     print(f"# {system.cpu_model()} ({', '.join(system.cpu_flags())}), {os.cpu_count()} cores")

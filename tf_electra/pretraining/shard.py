@@ -93,8 +93,8 @@ def _cut(line, start):
 def _cuts():
     """A character class of the cut characters: whitespace (\\t, \\n, \\r and category Zs), punctuation (ASCII
     and category P, as BERT's pre-tokenizer has it) but "[", and BERT's Chinese characters."""
-    chars = {chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) in ("Zs", "Pc", "Pd", "Ps", "Pe", "Pi")}
-    chars |= {chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) in ("Pf", "Po")}
+    categories = {chr(c): unicodedata.category(chr(c)) for c in range(0x10000)}
+    chars = {c for c, category in categories.items() if category == "Zs" or category.startswith("P")}
     chars = (chars | set(" \t\n\r" + string.punctuation)) - {"["}
     ranges = "".join(f"{chr(low)}-{chr(high)}" for low, high in CJK_RANGES)
     return re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + ranges + "]")

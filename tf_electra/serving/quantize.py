@@ -51,6 +51,13 @@ DEQUANTIZE_SCOPE = "tf_electra_int8_dequantize"
 
 def check_int8_kernel():
     """Raises ExportError when this TensorFlow cannot run the int8 matrix product on this CPU."""
+    problem = int8_problem()
+    if problem:
+        raise ExportError(problem)
+
+
+def int8_problem():
+    """None where this TensorFlow runs the int8 matrix product on this CPU, else why not (one line)."""
     import tensorflow as tf
 
     a = tf.bitcast(tf.constant([[3]], tf.uint8), tf.quint8)
@@ -58,16 +65,17 @@ def check_int8_kernel():
     try:
         out = tf.bitcast(_int8_matmul(tf, a, b, tf.zeros([1])), tf.int32)
     except (tf.errors.NotFoundError, tf.errors.InvalidArgumentError, tf.errors.UnimplementedError):
-        raise ExportError(
+        return (
             "int8 export needs TensorFlow's oneDNN kernels (x86-64 pip wheels, with "
             "TF_ENABLE_ONEDNN_OPTS not set to 0); this TensorFlow has no u8 x s8 QuantizedMatMulWithBias kernel"
-        ) from None
+        )
     if out.shape != (1, 1) or int(out[0, 0]) != -6:  # seen on AVX2 CPUs without AVX-512: an empty result
-        raise ExportError(
+        return (
             "int8 export needs a CPU on which TensorFlow's oneDNN u8 x s8 product (QuantizedMatMulWithBias) works: "
             f"on this one it returned {out.numpy().tolist()} for [[3]] x [[-2]] (seen on CPUs without AVX-512); "
             "export in float32 or bfloat16 here, and serve int8 only where this check passes"
         )
+    return None
 
 
 def _int8_matmul(tf, a, b, zeros):
