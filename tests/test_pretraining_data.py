@@ -136,6 +136,31 @@ def test_compressed_inputs_give_the_same_data(corpus, tmp_path):
     assert results[0] == results[1] == results[2]
 
 
+def test_special_tokens_typed_in_the_text_are_split_as_the_original_splits_them(corpus, tmp_path):
+    """The original's FullTokenizer has no special-token matching: "[SEP]" in a line is "[", "sep", "]". Oracle:
+    transformers' pure-Python BasicTokenizer + WordpieceTokenizer (BERT's tokenization.py, without never_split)."""
+    from conftest import torch_or_skip
+
+    _, transformers = torch_or_skip()
+    from transformers.models.bert.tokenization_bert import BasicTokenizer
+    from transformers.models.bert.tokenization_bert import WordpieceTokenizer
+
+    lines = [
+        "The state of our [SEP] union is [MASK] strong.",
+        "[CLS] We have [UNK] faced great [PAD] trials.",
+        "Let us [mask] begin [SEP][SEP] together.",
+    ]
+    (tmp_path / "t.txt").write_text("\n\n".join(lines) + "\n", encoding="utf-8")  # one line per document
+    build_pretraining_data([str(tmp_path / "t.txt")], str(corpus / "vocab.txt"), str(tmp_path / "d"), workers=1)
+    vocab = {t: i for i, t in enumerate((corpus / "vocab.txt").read_text(encoding="utf-8").splitlines())}
+    basic, pieces = BasicTokenizer(do_lower_case=True), WordpieceTokenizer(vocab=vocab, unk_token="[UNK]")
+    expected = sorted([vocab[p] for w in basic.tokenize(line) for p in pieces.tokenize(w)] for line in lines)
+    got = sorted(r["input_ids"][1 : sum(r["input_mask"]) - 1] for r in records(tmp_path / "d", 128))
+    assert got == expected
+    specials = {vocab[t] for t in ("[CLS]", "[SEP]", "[MASK]", "[PAD]")}
+    assert not specials & {i for ids in got for i in ids}
+
+
 def test_every_record_follows_the_original_feature_spec(corpus, tmp_path):
     build_pretraining_data(
         [str(corpus / "speeches.txt")], str(corpus / "vocab.txt"), str(tmp_path / "d"), max_seq_length=48, workers=1

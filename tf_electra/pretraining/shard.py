@@ -23,6 +23,7 @@ from tf_electra.errors import TokenizerError
 from tf_electra.pretraining.examples import SINGLE_SEGMENT_TARGET
 from tf_electra.pretraining.examples import ExampleBuilder
 from tf_electra.pretraining.examples import serialize
+from tf_electra.tokenization.backend import text_only
 from tf_electra.tokenization.tokenizer import ElectraTokenizer
 from tf_electra.utils.text_files import read_lines
 
@@ -79,7 +80,8 @@ class LineEncoder:
 def _cut(line, start):
     """Where the piece of `line` from `start` ends: after the last character within CHUNK_CHARS that BERT splits
     at whatever surrounds it (whitespace, punctuation, a Chinese character), else after the next one. Never after
-    "[", which may open a special token ("[MASK]") that the tokenizer matches in the text."""
+    "[", which may open a special token ("[MASK]") that a backend matching them would see in the text (the
+    builder's backend, `text_only`, matches none, as the original's tokenizer)."""
     if len(line) - start <= CHUNK_CHARS:
         return len(line)
     last = collections.deque(_cuts().finditer(line, start, start + CHUNK_CHARS), maxlen=1)
@@ -108,7 +110,7 @@ def build_shard(job):
     import tensorflow as tf
 
     tokenizer = ElectraTokenizer(job["vocab"], do_lower_case=job["do_lower_case"])
-    lines = LineEncoder(tokenizer.backend_tokenizer, job["max_seq_length"])
+    lines = LineEncoder(text_only(tokenizer.backend_tokenizer), job["max_seq_length"])
     rng = random.Random(f"{job['seed']}/{job['shard']}")
     builder = ExampleBuilder(job["max_seq_length"], tokenizer.cls_token_id, tokenizer.sep_token_id, rng)
     count, number, first_long = 0, 0, None

@@ -92,6 +92,14 @@ def build_backend(vocab, do_lower_case, strip_accents, tokenize_chinese_chars, s
     return tokenizer
 
 
+def text_only(backend):
+    """A copy of `backend` that matches no special token in the text: "[SEP]" in a line is "[", "sep", "]", as
+    the original BERT/ELECTRA FullTokenizer splits it (pre-training data must not get special ids from text)."""
+    state = json.loads(backend.to_str())
+    state["added_tokens"] = []
+    return Tokenizer.from_str(json.dumps(state))
+
+
 def collect(encodings, keys, overflowing=False):
     """({key: [value per sequence]}, the flat list of encodings) from the backend's encodings.
 
