@@ -203,7 +203,7 @@ tf_electra.export_saved_model(tf_electra.load_model_dir(root + "/run"), root + "
 
 @pytest.mark.parametrize("existed", [False, True])
 def test_a_run_that_fails_before_writing_leaves_no_new_folder_behind(tmp_path, existed):
-    from tf_electra.utils.files import folder_lock
+    from tf_electra.utils.locks import folder_lock
 
     folder = tmp_path / "out"
     if existed:

@@ -336,16 +336,22 @@ def test_cli_export(tmp_path):
     assert b"_XlaCompile" in (tmp_path / "int8" / "1" / "saved_model.pb").read_bytes()  # the CLI passed it on
 
 
-def test_a_full_disk_during_the_export_is_one_export_error_and_leaves_nothing(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    "error,reason",
+    [("ResourceExhaustedError", "No space left on device"), ("OutOfRangeError", "File too large")],  # ENOSPC, EFBIG
+)
+def test_a_full_disk_during_the_export_is_one_export_error_and_leaves_nothing(tmp_path, monkeypatch, error, reason):
     import tensorflow as tf
 
-    def full(self, *args, **kwargs):  # what SaveV2 raises on a full disk
-        raise tf.errors.ResourceExhaustedError(
-            None, None, "{{function_node __inference_save_fn}} /x/variables_temp/part-0; No space left on device"
-        )
+    def full(self, filepath, **kwargs):  # what SaveV2 raises on a full disk, or past the file size limit
+        message = f"{{{{function_node __wrapped__SaveV2}}}} {filepath}/variables/variables_temp/part-0; {reason}"
+        raise getattr(tf.errors, error)(None, None, message + " [Op:SaveV2]")
 
     monkeypatch.setattr(type(keras.export.ExportArchive()), "write_out", full)  # the backend's class
     model = tf_electra.TFElectraForSequenceClassification(tiny_config())
-    with pytest.raises(ExportError, match=r"cannot write the export under .*: /x/variables_temp/part-0; No space"):
-        export_saved_model(model, str(tmp_path / "base"))
-    assert os.listdir(tmp_path / "base") == []
+    base = tmp_path / "base"
+    with pytest.raises(ExportError) as info:
+        export_saved_model(model, str(base), version=3)
+    written = f"{base}/3/variables/variables_temp/part-0"
+    assert str(info.value) == f"cannot write the export under {base}: {written}; {reason}"
+    assert os.listdir(base) == []

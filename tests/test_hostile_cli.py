@@ -284,8 +284,9 @@ def test_a_full_disk_is_one_line_and_leaves_nothing_half_written(workspace, tmp_
     result = run_full_disk(*args)
     one_line_error(result, args[0])
     target = workspace / args[args.index("--output") + 1].split("/")[-1]
-    if args[0] == "build-pretraining-data":  # the shard is named where the user asked for it
-        assert ".tmp-" not in result.stderr and f"{target.name}/pretrain_data.tfrecord-" in result.stderr, result.stderr
+    assert ".tmp-" not in result.stderr, result.stderr  # files are named where the user asked for them
+    if args[0] == "build-pretraining-data":
+        assert f"{target.name}/pretrain_data.tfrecord-" in result.stderr, result.stderr
     leftovers = [n for n in os.listdir(workspace) if ".tmp-" in n]
     assert not leftovers, leftovers
     assert not target.exists() or not [n for n in os.listdir(target) if n != ".lock"] or args[0] == "finetune"
@@ -296,7 +297,7 @@ def test_a_full_disk_is_one_line_and_leaves_nothing_half_written(workspace, tmp_
 
 def test_overwrite_spares_checkpoints_inputs_and_live_runs(workspace, tmp_path):
     """--overwrite replaces model folders, never a training run, a folder holding the input, or a locked folder."""
-    from tf_electra.utils.files import folder_lock
+    from tf_electra.utils.locks import folder_lock
 
     from fixtures import checkpoint_shapes
     from fixtures import write_checkpoint

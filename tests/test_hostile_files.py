@@ -445,6 +445,25 @@ def test_errors_of_atomic_writes_name_the_path_asked_for_not_the_temporary_one(t
         assert info.value.filename == str(target) and ".tmp-" not in str(info.value), info.value
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda tmp: WeightsError(f"cannot write {tmp}/model.safetensors: I/O error"), id="ours"),
+        pytest.param(lambda tmp: OSError(f"Unable to create file (name = '{tmp}/model.weights.h5')"), id="h5py"),
+        pytest.param(lambda tmp: OSError(28, "No space left on device", f"{tmp}/config.json"), id="filename"),
+    ],
+)
+def test_errors_inside_an_atomic_folder_name_the_final_path(tmp_path, make):
+    """What a writer inside `atomic_directory` reports about its temporary folder names the folder asked for."""
+    from tf_electra.utils.files import atomic_directory
+
+    target = tmp_path / "model"
+    with pytest.raises(type(make("x"))) as info, atomic_directory(str(target)) as tmp:
+        raise make(tmp)
+    assert ".tmp-" not in str(info.value) and f"{target}/" in str(info.value), info.value
+    assert not target.exists() and os.listdir(tmp_path) == []
+
+
 @pytest.mark.parametrize("workdir", ["", ".", "..", "project_notes", "notes.txt"])
 def test_the_demo_never_deletes_a_folder_that_is_not_its_own(tmp_path, monkeypatch, workdir):
     from tf_electra.cli.demo import run_demo

@@ -25,9 +25,9 @@ from tf_electra.training.finetune import finetune as run_finetune
 from tf_electra.training.predict import evaluate_file
 from tf_electra.training.predict import predict_file
 from tf_electra.utils.files import file_sha256
-from tf_electra.utils.files import is_empty_folder
-from tf_electra.utils.files import refuse_existing
-from tf_electra.utils.files import refuse_replacing
+from tf_electra.utils.guards import refuse_existing
+from tf_electra.utils.guards import refuse_replacing
+from tf_electra.utils.locks import is_empty_folder
 from tf_electra.utils.onednn import ENV as FROZEN_ENV
 from tf_electra.utils.progress import Progress
 

@@ -26,8 +26,8 @@ import time
 
 from tf_electra.cli.demo_data import word_order_sentiment
 from tf_electra.cli.demo_data import write_vocab
-from tf_electra.utils.files import refuse_replacing
 from tf_electra.utils.files import remove_stale_temporaries
+from tf_electra.utils.guards import refuse_replacing
 
 VOCAB_SIZE = 300
 CHECKPOINT_HPARAMS = {

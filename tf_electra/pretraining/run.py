@@ -40,7 +40,7 @@ from tf_electra.training.schedules import WarmupLinearDecay
 from tf_electra.utils import graph_rewrites
 from tf_electra.utils.files import atomic_write_text
 from tf_electra.utils.files import file_sha256
-from tf_electra.utils.files import folder_lock
+from tf_electra.utils.locks import folder_lock
 
 HISTORY_FILE = "metrics.json"
 

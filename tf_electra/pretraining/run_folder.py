@@ -8,7 +8,7 @@ from tf_electra.errors import TrainingError
 from tf_electra.io.google_writer import latest_checkpoint
 from tf_electra.pretraining_config import PretrainingConfig
 from tf_electra.utils.files import file_sha256
-from tf_electra.utils.files import is_empty_folder
+from tf_electra.utils.locks import is_empty_folder
 
 CONFIG_FILE = "pretrain_config.json"
 # Options that may change when a run is continued; every other one must be the run's own.

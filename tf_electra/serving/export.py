@@ -205,16 +205,18 @@ def export_saved_model(
         apply_umask(target)
         return _rename_into_place(target, base_dir, final)
     except (OSError, *disk_errors(tf)) as e:  # SaveV2 reports a full disk as ResourceExhaustedError
-        reason = e.message.split("}}")[-1].strip() if isinstance(e, tf.errors.OpError) else e
-        raise ExportError(f"cannot write the export under {base_dir}: {reason}") from e
+        reason = e.message.split("}}")[-1] if isinstance(e, tf.errors.OpError) else str(e)
+        reason = re.sub(r"\s*\[Op:\w+\]$", "", reason.strip()).replace(target, final or base_dir)
+        raise ExportError(f"cannot write the export under {base_dir}: {reason.replace(tmp, base_dir)}") from e
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 def disk_errors(tf):
-    """The errors TensorFlow's file writes report for the disk: full, unwritable, gone."""
-    errors = tf.errors
-    return errors.ResourceExhaustedError, errors.PermissionDeniedError, errors.NotFoundError, errors.UnavailableError
+    """The errors TensorFlow's file writes report for the disk: full, unwritable, gone, over the file size limit
+    (EFBIG: a FAT32 disk's 4 GiB, `ulimit -f`)."""
+    names = ("ResourceExhaustedError", "PermissionDeniedError", "NotFoundError", "UnavailableError", "OutOfRangeError")
+    return tuple(getattr(tf.errors, name) for name in names)
 
 
 def _prepare_base_dir(base_dir):

@@ -38,8 +38,8 @@ from tf_electra.training.optimization import FINETUNE_PRESETS
 from tf_electra.training.optimization import create_optimizer
 from tf_electra.training.optimization import recipe
 from tf_electra.utils import graph_rewrites
-from tf_electra.utils.files import folder_lock
-from tf_electra.utils.files import is_empty_folder
+from tf_electra.utils.locks import folder_lock
+from tf_electra.utils.locks import is_empty_folder
 from tf_electra.utils.values import is_number
 from tf_electra.utils.values import is_positive_int
 

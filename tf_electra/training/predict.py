@@ -11,9 +11,9 @@ from tf_electra.tasks.data import run_model
 from tf_electra.tokenization.tokenizer import ElectraTokenizer
 from tf_electra.training.finetune import read_task_file
 from tf_electra.utils.files import atomic_write_text
-from tf_electra.utils.files import is_inside
-from tf_electra.utils.files import refuse_existing
-from tf_electra.utils.files import refuse_replacing
+from tf_electra.utils.guards import is_inside
+from tf_electra.utils.guards import refuse_existing
+from tf_electra.utils.guards import refuse_replacing
 
 
 def load_for_prediction(model_dir):

@@ -9,14 +9,15 @@ TF Serving container, say) can read them.
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import os
 import re
 import shutil
 import tempfile
 
-from tf_electra.errors import InputError
+from tf_electra.utils.guards import check_output_path
+from tf_electra.utils.guards import is_inside
+from tf_electra.utils.guards import refuse_replacing
 
 _TMP = re.compile(r"^\.(?P<name>.+)\.(?:tmp|old)-(?P<pid>\d+)-")
 
@@ -138,7 +139,7 @@ def atomic_directory(path, overwrite=False, inputs=()):
             folder or one above it.
         InputError: `path` is empty or not a path.
     """
-    _check_output_path(path)
+    check_output_path(path)
     path = os.path.abspath(path)
     if os.path.exists(path):
         if not os.path.isdir(path):
@@ -165,13 +166,23 @@ def atomic_directory(path, overwrite=False, inputs=()):
         else:
             rename_new(tmp, path)
     except BaseException as e:
-        if isinstance(e, OSError) and isinstance(e.filename, str) and is_inside(e.filename, tmp):
-            # name the file the user asked for, not the temporary folder it was being written in
-            inner = os.path.relpath(os.path.realpath(e.filename), os.path.realpath(tmp))
-            e.filename = os.path.normpath(os.path.join(path, inner))
+        _name_the_final_folder(e, tmp, path)
         _name_the_final_path(e, path)  # the rename into place
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _name_the_final_folder(error, tmp, path):
+    """An error about a file in the temporary folder `tmp` names the file the user asked for, below `path`: an
+    OSError's filename, or the text of an error whose one argument is its message (ours, h5py's OSError)."""
+    if isinstance(error, OSError) and isinstance(error.filename, str) and is_inside(error.filename, tmp):
+        inner = os.path.relpath(os.path.realpath(error.filename), os.path.realpath(tmp))
+        error.filename = os.path.normpath(os.path.join(path, inner))
+    elif len(error.args) == 1 and isinstance(error.args[0], str):
+        text = error.args[0]
+        for name in {os.path.realpath(tmp), tmp}:
+            text = text.replace(name, path)
+        error.args = (text,)
 
 
 def rename_new(source, destination):
@@ -190,53 +201,6 @@ def rename_new(source, destination):
         raise
 
 
-@contextlib.contextmanager
-def folder_lock(folder, what="run"):
-    """Holds an exclusive lock on `folder/.lock` for the block (released even on kill -9).
-
-    A folder that this created and that a failing block left empty is removed.
-
-    Raises:
-        FileExistsError: another process holds the lock (its pid is named).
-    """
-    if os.path.exists(folder) and not os.path.isdir(folder):
-        raise FileExistsError(f"{folder} exists and is not a folder; choose another output folder")
-    created = not os.path.exists(folder)
-    os.makedirs(folder, exist_ok=True)
-    lock_path = os.path.join(folder, ".lock")
-    handle = open(lock_path, "a+")  # noqa: SIM115 (held for the whole block)
-    locked = False
-    try:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            owner = handle.read().strip() or "unknown"
-            raise FileExistsError(
-                f"{folder} is in use by another {what} (process {owner}); wait for it or choose another folder"
-            ) from None
-        locked = True
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        yield
-        created = False  # the block finished: what it made of the folder stays
-    finally:
-        if created and locked and os.listdir(folder) == [".lock"]:
-            with contextlib.suppress(OSError):  # another process may have just opened the lock: it keeps the folder
-                os.remove(lock_path)
-                os.rmdir(folder)
-        handle.close()
-
-
-def is_empty_folder(path):
-    """True when `path` does not exist or holds nothing but a `.lock` file."""
-    if not os.path.exists(path):
-        return True
-    return os.path.isdir(path) and not [n for n in os.listdir(path) if n != ".lock"]
-
-
 def file_sha256(path):
     """The hex SHA-256 of a file's bytes."""
     digest = hashlib.sha256()
@@ -244,56 +208,3 @@ def file_sha256(path):
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def is_inside(path, folder):
-    """True when `path` is `folder` or lies below it (links resolved)."""
-    path, folder = os.path.realpath(path), os.path.realpath(folder)
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
-
-
-def is_locked(folder):
-    """True when a live process holds `folder/.lock` (see `folder_lock`)."""
-    lock_path = os.path.join(folder, ".lock")
-    if not os.path.isfile(lock_path):
-        return False
-    with open(lock_path, "a+") as handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-    return False
-
-
-def _check_output_path(output):
-    if not isinstance(output, (str, os.PathLike)) or not str(os.fspath(output)).strip():
-        raise InputError(f"the output must be a non-empty path, got {output!r}")
-
-
-def refuse_existing(output, overwrite):
-    """Raises FileExistsError where `output` exists (even as a dangling link) and `overwrite` is false."""
-    if not overwrite and os.path.lexists(output):
-        raise FileExistsError(f"{output} exists; pass --overwrite to replace it")
-
-
-def refuse_replacing(output, inputs=()):
-    """Raises FileExistsError where replacing `output` (a file or folder) would destroy one of `inputs`, the
-    current folder (or one above it), a training run's checkpoints, or a folder a running process holds, and
-    InputError for an empty or non-path `output`; nothing is touched.
-    """
-    _check_output_path(output)
-    with contextlib.suppress(FileNotFoundError):  # a current folder that was deleted cannot be replaced
-        if is_inside(os.getcwd(), output):
-            raise FileExistsError(f"{os.path.abspath(output)} is the current folder or holds it; choose another output")
-    for given in inputs:
-        if given is not None and isinstance(given, (str, os.PathLike)) and is_inside(given, output):
-            raise FileExistsError(f"{output} is or holds the input {given}; choose another output")
-    if not os.path.isdir(output):
-        return
-    if is_locked(output):
-        raise FileExistsError(f"{output} is in use by a running process; choose another output")
-    if os.path.isfile(os.path.join(output, "checkpoint")) or any(n.endswith(".index") for n in os.listdir(output)):
-        raise FileExistsError(
-            f"{output} holds training checkpoints, which --overwrite does not replace; choose another output"
-        )
