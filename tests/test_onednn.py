@@ -3,6 +3,8 @@ refused, and an export served under it. TensorFlow reads the variable once per p
 runs a model under it runs in a fresh process."""
 
 import json
+import os
+import sys
 
 import numpy as np
 import pytest
@@ -18,15 +20,10 @@ from conftest import run_cli
 from conftest import run_client
 from conftest import tiny_config
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
+from bench.system import cpu_flags
+
 ENV = "TF_ONEDNN_ASSUME_FROZEN_WEIGHTS"
-
-
-def cpu_flags():
-    try:
-        with open("/proc/cpuinfo") as f:
-            return next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
-    except OSError:
-        return []
 
 
 @pytest.mark.parametrize(
