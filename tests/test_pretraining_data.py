@@ -5,6 +5,7 @@ import gzip
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 
@@ -416,3 +417,20 @@ def test_overwrite_replaces_an_earlier_build_never_a_folder_of_other_files(corpu
     assert (first["seed"], again["seed"]) == (0, 5)
     (tmp_path / "empty").mkdir()
     build_pretraining_data(files, vocab, str(tmp_path / "empty"), overwrite=True, **args)
+
+
+def test_overwrite_checks_the_folder_again_when_it_replaces_it(corpus, tmp_path):
+    """A folder that became another program's during the build is kept (the check ran only at the start)."""
+    files, vocab = [str(corpus / "speeches.txt")], str(corpus / "vocab.txt")
+    data = tmp_path / "data"
+    build_pretraining_data(files, vocab, str(data), max_seq_length=24, workers=1)
+
+    def meanwhile(done, total):  # someone empties the earlier build and puts their own files there
+        if done == total:
+            shutil.rmtree(data)
+            data.mkdir()
+            (data / "todo.txt").write_text("keep")
+
+    with pytest.raises(FileExistsError, match="data holds files that build-pretraining-data did not write"):
+        build_pretraining_data(files, vocab, str(data), max_seq_length=24, overwrite=True, progress=meanwhile)
+    assert os.listdir(data) == ["todo.txt"] and sorted(os.listdir(tmp_path)) == ["data"]

@@ -88,8 +88,7 @@ def build_pretraining_data(
         raise ConfigError(f"shards must be an integer from 1 to {MAX_SHARDS:,}, got {shards!r}")
     ElectraTokenizer(vocab, do_lower_case=do_lower_case)  # checks the vocabulary before any work
     workers = max(1, min(workers or os.cpu_count() or 1, shards))
-    with atomic_directory(output, overwrite=overwrite, inputs=[*paths, vocab]) as tmp:
-        _refuse_foreign(output)
+    with atomic_directory(output, overwrite=overwrite, inputs=[*paths, vocab], keep=_refuse_foreign) as tmp:
         # The workers and the recorded hash use one copy: a vocab.txt replaced during the build cannot mix in.
         vocab = shutil.copyfile(vocab, os.path.join(tmp, "vocab.txt"))
         tokenizer = ElectraTokenizer(vocab, do_lower_case=do_lower_case)

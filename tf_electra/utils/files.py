@@ -124,7 +124,7 @@ def _name_the_final_path(error, path):
 
 
 @contextlib.contextmanager
-def atomic_directory(path, overwrite=False, inputs=()):
+def atomic_directory(path, overwrite=False, inputs=(), keep=None):
     """Yields a temporary folder that becomes `path` when the block succeeds.
 
     Args:
@@ -132,6 +132,9 @@ def atomic_directory(path, overwrite=False, inputs=()):
             `overwrite=True`, and never when it holds one of `inputs`, training checkpoints or a live lock.
         overwrite: Replace an existing non-empty folder.
         inputs: Paths the block reads.
+        keep: Called with `path` where it exists, to raise where it must not be replaced (e.g. it holds
+            another program's files). It and the checks above run when the block starts and again just
+            before the replace: what the folder became meanwhile counts.
 
     Raises:
         FileExistsError: `path` is not empty and `overwrite` is False, or another writer created it
@@ -146,7 +149,7 @@ def atomic_directory(path, overwrite=False, inputs=()):
             raise FileExistsError(f"{path} exists and is not a folder")
         if os.listdir(path) and not overwrite:
             raise FileExistsError(f"{path} exists and is not empty; choose another folder, or replace it (--overwrite)")
-    refuse_replacing(path, inputs)
+    _refuse(path, inputs, keep)
     parent = os.path.dirname(path)
     os.makedirs(parent, exist_ok=True)
     remove_stale_temporaries(parent, os.path.basename(path))
@@ -159,6 +162,7 @@ def atomic_directory(path, overwrite=False, inputs=()):
         yield tmp
         apply_umask(tmp)
         if overwrite and os.path.exists(path):
+            _refuse(path, inputs, keep)
             old = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.old-{os.getpid()}-", dir=parent)
             os.replace(path, os.path.join(old, "x"))
             os.replace(tmp, path)
@@ -170,6 +174,12 @@ def atomic_directory(path, overwrite=False, inputs=()):
         _name_the_final_path(e, path)  # the rename into place
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _refuse(path, inputs, keep):
+    refuse_replacing(path, inputs)
+    if keep is not None and os.path.exists(path):
+        keep(path)
 
 
 def _name_the_final_folder(error, tmp, path):
