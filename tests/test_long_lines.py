@@ -117,3 +117,47 @@ def test_text_without_long_lines_reports_none(text, tmp_path):
     info = build_pretraining_data([str(path)], str(folder / "vocab.txt"), str(tmp_path / "out"), max_seq_length=64)
     assert info["long_lines"] == {"count": 0, "first": None}
     assert os.path.isfile(tmp_path / "out" / "pretrain_data.json")
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".gz", ".bz2"])
+def test_read_lines_cuts_a_long_line_at_a_characters_end_and_drops_the_rest(tmp_path, suffix):
+    import bz2
+    import gzip
+
+    from tf_electra.utils.text_files import read_lines
+
+    data = ("é" * 5 + "\n" + "aé" * 100 + "\n\n" + "x" * 8 + "\n" + "last").encode()
+    path = tmp_path / f"t{suffix}"
+    path.write_bytes({".txt": bytes, ".gz": gzip.compress, ".bz2": bz2.compress}[suffix](data))
+    assert list(read_lines(str(path), max_bytes=8)) == ["éééé", "aéaéa", "", "x" * 8, "last"]
+    assert list(read_lines(str(path), max_bytes=9)) == ["éééé", "aéaéaé", "", "x" * 8, "last"]
+    assert list(read_lines(str(path))) == ["é" * 5, "aé" * 100, "", "x" * 8, "last"]
+
+
+def test_a_shard_worker_never_holds_a_long_line_whole(text, tmp_path, monkeypatch):
+    """Was: read_lines read the whole line first (a 10 GB line needed 10+ GB in every worker)."""
+    import tracemalloc
+
+    from tf_electra.pretraining import shard
+
+    folder, one = text
+    path = tmp_path / "big.txt"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("A short line.\n")
+        for _ in range(40_000_000 // len(one)):  # one line of ~40 MB
+            f.write(one + " ")
+        f.write("\nAnother line.\n")
+    monkeypatch.setattr(shard, "LINE_BYTES", 1 << 20)
+    job = dict(paths=[str(path)], shard=0, shards=1, vocab=str(folder / "vocab.txt"), max_seq_length=64, seed=0)
+    job.update(do_lower_case=True, blanks_separate_docs=True, output=str(tmp_path / "shard.tfrecord"))
+    import tensorflow  # noqa: F401 (imported by the worker: not what is measured)
+
+    shard._cuts()  # the cut characters' table, built once
+    tracemalloc.start()
+    try:
+        result = shard.build_shard(job)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result["long_lines"] == 1 and result["examples"] > 0
+    assert peak < 16 << 20, f"{peak / 2**20:.0f} MB"  # (reading the line whole: ~120 MB)

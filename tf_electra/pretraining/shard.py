@@ -1,9 +1,9 @@
 """One shard of `build-pretraining-data`, built in a worker process (`python -m tf_electra.pretraining.shard`).
 
 Documents are numbered across all files in order; shard k takes those numbered k mod S. A line is a sentence
-(as in the original): an example keeps at most its first `max_seq_length` - 2 tokens, so a very long line is
-tokenized only as far as that rule can look (see `LineEncoder`), and the lines longer than an example are
-counted for the builder's report.
+(as in the original): an example keeps at most its first `max_seq_length` - 2 tokens, so of a very long line
+only the first `LINE_BYTES` are read and only as much is tokenized as that rule can look at (see `LineEncoder`),
+and the lines longer than an example are counted for the builder's report.
 """
 
 import collections
@@ -30,6 +30,8 @@ from tf_electra.utils.text_files import read_lines
 PARENT_ENV = "TF_ELECTRA_BUILDER_PID"  # a worker's builder, which the worker must not outlive
 LINES_PER_CHUNK = 1000  # without document boundaries, chunks of lines are the unit shards take
 CHUNK_CHARS = 100_000  # a longer line is tokenized piece by piece
+# Bytes of a line that are read: 100,000 tokens take ~0.5 MB of English; a longer line's rest is never held.
+LINE_BYTES = 32 << 20
 # BERT's Chinese-character ranges: its normalizer puts spaces around each such character.
 CJK_RANGES = ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0x20000, 0x2A6DF), (0x2A700, 0x2B73F), (0x2B740, 0x2B81F))
 CJK_RANGES += ((0x2B820, 0x2CEAF), (0xF900, 0xFAFF), (0x2F800, 0x2FA1F))
@@ -141,7 +143,7 @@ def build_shard(job):
 def _units(path, blanks_separate_docs):
     """The documents (or line chunks) of a file, as lists of (line number, stripped non-blank line)."""
     unit = []
-    for number, line in enumerate(read_lines(path), 1):
+    for number, line in enumerate(read_lines(path, max_bytes=LINE_BYTES), 1):
         line = line.strip()
         if line:
             unit.append((number, line))

@@ -19,8 +19,13 @@ def open_binary(path):
     return open(path, "rb")
 
 
-def read_lines(path):
+def read_lines(path, max_bytes=None):
     """Yields the lines of a UTF-8 text file (without line ends).
+
+    Args:
+        max_bytes: For readers that use only a line's start: a longer line is cut after this many bytes (at a
+            character's end), and the rest of it is read and dropped piece by piece, never held whole. None
+            reads every line whole.
 
     Raises:
         DataError: the file is missing, not UTF-8 (naming the line), a corrupt archive, or empty.
@@ -28,14 +33,16 @@ def read_lines(path):
     count = 0
     try:
         with open_binary(path) as f:
-            for number, raw in enumerate(f, 1):
+            while raw := f.readline(max_bytes or -1):
+                count += 1
+                if max_bytes and len(raw) == max_bytes and not raw.endswith(b"\n"):
+                    raw = _drop_rest(f, raw)
                 try:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError as e:
                     raise DataError(
-                        f"{path}:{number} is not UTF-8 text ({e.reason} at byte {e.start}); convert the file to UTF-8"
+                        f"{path}:{count} is not UTF-8 text ({e.reason} at byte {e.start}); convert the file to UTF-8"
                     ) from None
-                count += 1
                 yield line.rstrip("\r\n")
     except (OSError, EOFError, ValueError) as e:
         if isinstance(e, DataError):
@@ -43,6 +50,18 @@ def read_lines(path):
         raise DataError(f"{path} cannot be read (corrupt or truncated archive?): {e}") from e
     if count == 0:
         raise DataError(f"{path} is empty")
+
+
+def _drop_rest(f, start):
+    """Reads past the rest of a line whose `start` was read; returns `start` without a character cut at its end."""
+    while (piece := f.readline(1 << 20)) and not piece.endswith(b"\n"):
+        pass
+    for back in range(1, min(4, len(start)) + 1):
+        byte = start[-back]
+        if byte & 0xC0 != 0x80:  # ASCII or a UTF-8 lead byte: the last character starts here
+            size = 1 if byte < 0x80 else 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return start[:-back] if size > back else start
+    return start  # no lead byte in the last four: not UTF-8, which the decoding names
 
 
 def check_text_files(paths):
