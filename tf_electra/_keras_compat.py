@@ -71,6 +71,16 @@ def symbolic_build_from_local_batch(model, iterator, data_batch, super_build):
     return super_build(iterator=iterator, data_batch=data_batch)
 
 
+def results_for_workers(model, results):
+    """A step's {name: scalar} results as Keras' TensorFlow trainer can average them over the workers of a
+    MultiWorkerMirroredStrategy: it reduces them with `reduce(..., axis=0)`, which needs a batch axis, so each
+    scalar gets one (the average over workers is then a scalar again). Other strategies: unchanged."""
+    strategy = getattr(model, "distribute_strategy", None)
+    if strategy is None or not type(strategy).__name__.startswith(("MultiWorkerMirrored", "CollectiveAllReduce")):
+        return results
+    return {k: keras.ops.reshape(v, (1,)) for k, v in results.items()}
+
+
 def register_pytree(cls, flatten, unflatten):
     """Registers an output class with optree in Keras' namespace and in the global one (a few Keras
     helpers, e.g. predict's batch concatenation, map structures in the global namespace)."""

@@ -270,6 +270,7 @@ def pretrain(args):
     from tf_electra.pretraining.run import pretrain as run
     from tf_electra.pretraining.run import saved_config
     from tf_electra.pretraining_config import PretrainingConfig
+    from tf_electra.training.distribute import is_chief
     from tf_electra.utils.values import parse_json_object
 
     settings = dict(model_size=args.model_size, train_batch_size=args.batch_size, max_seq_length=args.max_seq_length)
@@ -292,9 +293,6 @@ def pretrain(args):
         steps=args.steps,
     )
     shown = ", ".join(f"{k} {last[k]:.4f}" for k in ("masked_lm_accuracy", "disc_auc") if k in last)
-    print(
-        f"pre-trained to step {last.get('step', 0):,}"
-        + (f" ({shown})" if shown else "")
-        + f"; checkpoints and Hugging Face folders in {args.output}"
-    )
+    written = f"checkpoints and Hugging Face folders in {args.output}" if is_chief(args.strategy) else "the chief wrote"
+    print(f"pre-trained to step {last.get('step', 0):,}" + (f" ({shown})" if shown else "") + f"; {written}")
     return 0

@@ -251,17 +251,9 @@ class TFElectraPreTrainedModel(DatasetFitMixin, PretrainedMixin, keras.Model):
             )
         return losses[0] if len(losses) == 1 else ops.sum(ops.stack(losses))
 
-    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
-        return _keras_compat.symbolic_build_from_local_batch(self, iterator, data_batch, super()._maybe_symbolic_build)
-
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         results = super().compute_metrics(x, y, self._prediction_for_keras(y_pred, y), sample_weight)
-        strategy = getattr(self, "distribute_strategy", None)
-        if strategy is not None and type(strategy).__name__.startswith(("MultiWorkerMirrored", "CollectiveAllReduce")):
-            # Keras averages step results across workers with reduce(..., axis=0), which needs a
-            # batch axis: give each scalar one (the average over workers is then a scalar again).
-            results = {k: ops.reshape(v, (1,)) for k, v in results.items()}
-        return results
+        return _keras_compat.results_for_workers(self, results)
 
     def get_config(self):
         return {

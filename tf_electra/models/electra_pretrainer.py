@@ -14,6 +14,7 @@ import math
 import keras
 from keras import ops
 
+from tf_electra import _keras_compat
 from tf_electra.io.google_layout import Layout
 from tf_electra.io.weights import variable_names
 from tf_electra.models import masking
@@ -221,14 +222,12 @@ class ElectraPretrainer(DatasetFitMixin, keras.Model):
         return table
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        from tf_electra import _keras_compat
-
         return _keras_compat.aggregate_loss(self, y_pred["loss"])
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         input_mask = x.get("input_mask", x.get("attention_mask"))
         self.pretraining_metrics.update(y_pred, input_mask)
-        return self.get_metrics_result()
+        return _keras_compat.results_for_workers(self, self.get_metrics_result())
 
     def get_config(self):
         config = super().get_config()

@@ -20,6 +20,9 @@ class DatasetFitMixin:
             kwargs["shuffle"] = False
         return super().fit(x, y, *args, **kwargs)
 
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        return _keras_compat.symbolic_build_from_local_batch(self, iterator, data_batch, super()._maybe_symbolic_build)
+
     def make_train_function(self, force=False):
         """Builds the optimizer's variables, then Keras' train function.
 

@@ -33,6 +33,7 @@ from tf_electra.tasks.pretraining import damaged_file
 from tf_electra.tasks.pretraining import data_info
 from tf_electra.tasks.pretraining import pretraining_dataset
 from tf_electra.tokenization.tokenizer import ElectraTokenizer
+from tf_electra.training.distribute import check_same_start
 from tf_electra.training.distribute import is_chief
 from tf_electra.training.distribute import make_strategy
 from tf_electra.training.optimization import ElectraAdamW
@@ -96,12 +97,14 @@ def pretrain(
         check_same_vocabulary(output, vocab)
         dataset_seed = seed
         keras.utils.set_random_seed(seed)
-        with make_strategy(strategy).scope():
+        distribution = make_strategy(strategy)
+        with distribution.scope():
             model = build_pretrainer(config, tokenizer, seed, mixed_precision)
             optimizer = build_optimizer(config)
             model.compile(optimizer=optimizer)
             optimizer.build(model.trainable_variables)
             step = _resume(output, model, optimizer)
+        check_same_start(distribution, step, model.trainable_variables, output)
         if step > config.num_train_steps:
             raise TrainingError(
                 f"{output} is at step {step:,} already, past --steps {config.num_train_steps:,}; pass a larger "

@@ -85,6 +85,26 @@ def multi_worker_strategy():
         ) from None
 
 
+def check_same_start(strategy, step, variables, output):
+    """Under a multi-worker strategy, TrainingError on every worker unless all start from the same step and
+    weights: each restores from its own --output, and a worker whose folder is not the chief's (another path, not
+    shared) would train other weights than the rest, silently."""
+    import tensorflow as tf
+
+    if not type(strategy).__name__.startswith(("MultiWorkerMirrored", "CollectiveAllReduce")):
+        return
+    squares = float(sum(tf.reduce_sum(tf.square(tf.cast(v, tf.float64))).numpy() for v in variables))
+    mine = tf.constant([step, step**2, squares, squares**2], tf.float64)
+    total = strategy.reduce("SUM", strategy.run(lambda: mine), axis=None).numpy()
+    n = strategy.num_replicas_in_sync  # each replica adds its worker's values: equal values iff n * sum(x^2) = sum(x)^2
+    if n * total[1] != total[0] ** 2 or n * total[3] - total[2] ** 2 > 1e-12 * total[2] ** 2:
+        raise TrainingError(
+            f"the workers of this run start from different checkpoints (this one from step {step:,} in {output}, "
+            f"the mean over all {total[0] / n:,.1f}): every worker must read the chief's run folder; give them all "
+            "the same --output on a file system they share"
+        )
+
+
 @contextlib.contextmanager
 def watchdog(seconds, message):
     """Unless the block ends within `seconds`, a separate process prints `message` to stderr and kills this one
