@@ -374,3 +374,50 @@ def test_a_left_over_tf_config_does_not_stop_a_local_run_from_writing(model_dir,
     train = word_order_sentiment(16, seed=1)
     finetune(model_dir, "classification", train, str(tmp_path / "run"), epochs=1, max_length=32, verbose=0)
     assert (tmp_path / "run" / "best" / "config.json").exists()
+
+
+def test_predict_follows_the_head_of_a_transformers_style_folder(model_dir, tmp_path):
+    """Folders fine-tuned elsewhere (transformers' run_glue writes finetuning_task "sst2"): the head decides; a task
+    that the head cannot make is refused; a multi-label head gives sigmoid probabilities, as its export does; a
+    folder without its head's weights is refused (was: random predictions, different on each run)."""
+    from safetensors.numpy import load_file
+    from safetensors.numpy import save_file
+
+    tokenizer = tf_electra.ElectraTokenizer.from_pretrained(model_dir)
+    rows = [{"text": "the film was good"}, {"text": "a movie was not fun"}]
+
+    def folder(name, **config):
+        base = tf_electra.ElectraConfig.from_pretrained(model_dir).to_dict()
+        base = {k: v for k, v in base.items() if k not in ("id2label", "label2id")}
+        model = tf_electra.TFElectraForSequenceClassification(tf_electra.ElectraConfig(**dict(base, **config)))
+        model.save_pretrained(tmp_path / name, tokenizer=tokenizer)
+        return str(tmp_path / name), model
+
+    sst2, _ = folder("sst2", num_labels=2, finetuning_task="sst2")
+    assert [set(r) for r in predict_file(sst2, rows, max_length=32)] == [{"label", "probabilities"}] * 2
+    wrong, _ = folder("wrong", num_labels=2, finetuning_task="regression")
+    with pytest.raises(FinetuneError, match="names its task 'regression', but its head .* makes classification"):
+        predict_file(wrong, rows, max_length=32)
+    multi, model = folder("multi", num_labels=3, problem_type="multi_label_classification")
+    records = predict_file(multi, rows, max_length=32)
+    ids = tokenizer([r["text"] for r in rows], padding=True, return_tensors="np")
+    logits = np.asarray(model(dict(ids)).logits, np.float64)
+    np.testing.assert_allclose([r["probabilities"] for r in records], 1 / (1 + np.exp(-logits)), atol=1e-5)
+    assert records[0]["labels"] == [model.config.id2label[i] for i in np.flatnonzero(logits[0] >= 0)]
+    weights = tmp_path / "multi" / "model.safetensors"
+    save_file({k: v for k, v in load_file(str(weights)).items() if not k.startswith("classifier.")}, str(weights))
+    with pytest.raises(tf_electra.WeightsError, match="classifier"):
+        predict_file(multi, rows, max_length=32)
+
+
+def test_evaluate_json_is_json_when_a_metric_is_undefined(model_dir, tmp_path):
+    """Was: `evaluate --json` printed NaN (not JSON) for the correlations of constant labels."""
+    base = tf_electra.ElectraConfig.from_pretrained(model_dir).to_dict()
+    base = {k: v for k, v in base.items() if k not in ("id2label", "label2id")}
+    model = tf_electra.TFElectraForSequenceClassification(tf_electra.ElectraConfig(**dict(base, num_labels=1)))
+    model.save_pretrained(tmp_path / "reg", tokenizer=tf_electra.ElectraTokenizer.from_pretrained(model_dir))
+    (tmp_path / "dev.csv").write_text("text,label\nthe film was good,1.0\na movie was fun,1.0\n")
+    result = run_cli("evaluate", tmp_path / "reg", "--input", tmp_path / "dev.csv", "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    metrics = json.loads(result.stdout, parse_constant=lambda name: pytest.fail(f"{name} in {result.stdout}"))
+    assert metrics["pearson"] is None and isinstance(metrics["mse"], float)

@@ -445,6 +445,32 @@ def test_errors_of_atomic_writes_name_the_path_asked_for_not_the_temporary_one(t
         assert info.value.filename == str(target) and ".tmp-" not in str(info.value), info.value
 
 
+def test_an_output_that_is_a_device_or_a_pipe_is_refused_not_replaced(tmp_path):
+    """Was: the rename into place replaced it (`predict --output /dev/null --overwrite` as root made /dev/null a
+    regular file)."""
+    import stat
+
+    from tf_electra.utils.files import atomic_write_text
+
+    from conftest import run_cli
+
+    targets = [tmp_path / "fifo"]
+    os.mkfifo(targets[0])
+    try:
+        os.mknod(tmp_path / "null", 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # /dev/null's device, as root
+        targets.append(tmp_path / "null")
+    except PermissionError:
+        pass
+    for target in targets:
+        kind = stat.S_IFMT(os.lstat(target).st_mode)
+        with pytest.raises(FileExistsError, match="is not a regular file"):
+            atomic_write_text(str(target), "x")
+        (tmp_path / "corpus.txt").write_text("the film was good\n" * 20)
+        result = run_cli("build-vocab", tmp_path / "corpus.txt", "--output", target, "--overwrite")
+        assert result.returncode != 0 and "is not a regular file" in result.stderr.strip().splitlines()[-1]
+        assert stat.S_IFMT(os.lstat(target).st_mode) == kind  # still the device or pipe
+
+
 @pytest.mark.parametrize(
     "make",
     [

@@ -217,8 +217,8 @@ def predict(args):
 
 def evaluate(args):
     results = evaluate_file(args.model_dir, args.input, batch_size=args.batch_size, max_length=args.max_length)
-    if args.json:
-        print(json.dumps(results, indent=2))
+    if args.json:  # an undefined metric (a correlation of constant values) is null: NaN is not JSON
+        print(json.dumps({k: None if v != v else v for k, v in results.items()}, indent=2))
     else:
         for name, value in results.items():
             print(f"{name}: {value:.4f}")

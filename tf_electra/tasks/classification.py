@@ -140,14 +140,17 @@ class ClassificationTask(Task):
 
     def predictions(self, data, outputs, config):
         records = []
+        multi_label = config.problem_type == "multi_label_classification"  # one sigmoid per label, as exported
         for row_logits in outputs["logits"]:
-            probabilities = softmax(row_logits)
-            records.append(
-                {
-                    "label": config.id2label[int(np.argmax(probabilities))],
-                    "probabilities": [round(float(p), 6) for p in probabilities],
-                }
-            )
+            logits = np.asarray(row_logits, np.float64)
+            probabilities = 1 / (1 + np.exp(-logits)) if multi_label else softmax(logits)
+            record = {
+                "label": config.id2label[int(np.argmax(probabilities))],
+                "probabilities": [round(float(p), 6) for p in probabilities],
+            }
+            if multi_label:
+                record["labels"] = [config.id2label[i] for i, p in enumerate(probabilities) if p >= 0.5]
+            records.append(record)
         return records
 
     def serving_outputs(self, config, outputs):

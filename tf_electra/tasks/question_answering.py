@@ -26,7 +26,7 @@ def read_squad(source):
         DataError: an unreadable file or a malformed entry, naming the file and the entry's path.
     """
     if isinstance(source, list):
-        return [_example(e, f"item {i}") for i, e in enumerate(source)]
+        return _unique_ids([_example(e, f"item {i}") for i, e in enumerate(source)])
     name = "data"
     if not isinstance(source, dict):
         name = os.fspath(source)
@@ -55,6 +55,16 @@ def read_squad(source):
                 if qa.get("is_impossible"):
                     qa["answers"] = []
                 examples.append(_example(qa, f"{where} (id {qa['id']!r})"))
+    return _unique_ids(examples)
+
+
+def _unique_ids(examples):
+    """Answers are matched to questions by id: a repeated id would give every such question one answer."""
+    seen = {}
+    for example in examples:
+        first = seen.setdefault(example["id"], example["where"])
+        if first is not example["where"]:
+            raise DataError(f"{example['where']}: its id is also {first}'s; each question needs its own id")
     return examples
 
 

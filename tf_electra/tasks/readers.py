@@ -1,5 +1,6 @@
 """Reading task rows from Python lists, CSV, TSV or JSON Lines, keeping where each row came from."""
 
+import collections
 import contextlib
 import csv
 import io
@@ -92,7 +93,8 @@ def _read_delimited(path, delimiter):
             header = next(reader, None)
             if header is None:
                 raise DataError(f"{path} is empty (a header row is needed)")
-            repeated = sorted({name for name in header if name and header.count(name) > 1})  # Excel's empty columns
+            counts = collections.Counter(header)  # (once: header.count per column took 20 s for 40,000 columns)
+            repeated = sorted(name for name, n in counts.items() if name and n > 1)  # Excel's empty columns are ""
             if repeated:
                 raise DataError(f"{path}:1: the header names {', '.join(map(repr, repeated))} more than once")
             for values in reader:

@@ -5,6 +5,7 @@ import json
 from tf_electra.errors import FinetuneError
 from tf_electra.models.registry import load_model_dir
 from tf_electra.models.registry import model_folder
+from tf_electra.tasks.base import finetuning_tasks
 from tf_electra.tasks.base import get_task
 from tf_electra.tasks.base import task_for_model
 from tf_electra.tasks.data import run_model
@@ -19,11 +20,18 @@ from tf_electra.utils.guards import refuse_replacing
 def load_for_prediction(model_dir):
     """(model, tokenizer, task, task info) of a fine-tuned folder (or a finetune output folder)."""
     directory = model_folder(model_dir)
-    model = load_model_dir(directory)
+    model = load_model_dir(directory, require_all_weights=True)  # never a random head's predictions
     tokenizer = ElectraTokenizer.from_pretrained(directory)
     info = read_task_file(directory)
-    name = info.get("task") or getattr(model.config, "finetuning_task", None)
-    task = get_task(name) if name else task_for_model(model)
+    task = task_for_model(model)  # what its head computes
+    named = info.get("task") or getattr(model.config, "finetuning_task", None)  # transformers': e.g. "sst2"
+    if named and (info.get("task") or named in finetuning_tasks()):
+        task = get_task(named)
+        if not task.serves(model):
+            raise FinetuneError(
+                f"{directory} names its task {named!r}, but its head ({type(model).__name__}, num_labels "
+                f"{model.config.num_labels}) makes {task_for_model(model).name} predictions"
+            )
     if not task.finetunable:
         raise FinetuneError(
             f"{type(model).__name__} ({task.name}) makes no predictions from rows; use a fine-tuned "

@@ -95,7 +95,13 @@ def atomic_write_text(path, text):
 
 
 def atomic_write_bytes(path, data):
-    """Writes `data` to `path` through a temporary file in the same folder (replacing `path`)."""
+    """Writes `data` to `path` through a temporary file in the same folder (replacing `path`).
+
+    Raises:
+        FileExistsError: `path` is a device, pipe or socket (the rename would replace it: /dev/null, as root).
+    """
+    if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
+        raise FileExistsError(f"{path} is not a regular file (a device, pipe or socket); write to a file instead")
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     remove_stale_temporaries(folder, os.path.basename(path))
