@@ -1,5 +1,7 @@
 """What ElectraTokenizer accepts: texts, pairs and token ids, checked before they reach the Rust library."""
 
+import re
+
 import numpy as np
 
 from tf_electra.errors import TokenizerError
@@ -53,6 +55,60 @@ def prepare_texts(text, text_pair, is_split_into_words):
             else:
                 raise TokenizerError(f"{name} is a {type(part).__name__}, not a string")
     return batched, inputs, pairs_given
+
+
+# Characters (at least 16 per token of max_length): a longer text that truncation cuts is tokenized only as far
+# as it can use. The Rust library makes every overflow window of a truncated text, asked for or not, and of a pair
+# every combination of both texts' windows: two texts of 100,000 characters ran out of 24 GB at max_length 64.
+SHORTEN_FROM = 4096
+# BERT's whitespace, which its normalizer keeps and its pre-tokenizer splits at: a cut there splits no word.
+_SPACE = re.compile("[ \t\n\r\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+
+
+def shorten_for_truncation(inputs, truncation, max_length, backend):
+    """`inputs` with each long text that `truncation` cuts replaced by a prefix ending at whitespace that still
+    holds more than `max_length` tokens: the tokens, offsets and truncation are the same, but a text of megabytes
+    (a book in one row: 30 MB took 5.8 GB and 55 s to give 128 tokens) is not tokenized whole.
+
+    Args:
+        inputs: `prepare_texts`' inputs (strings, or (text, pair) tuples / [text, pair] lists).
+        backend: The `tokenizers.Tokenizer` without truncation or padding.
+    """
+    sides = {"longest_first": (0, 1), "only_first": (0,), "only_second": (1,)}.get(truncation, ())
+    if not sides or max_length is None:
+        return inputs
+    start = max(SHORTEN_FROM, 16 * max_length)
+
+    def count(text):
+        return len(backend.encode(text, add_special_tokens=False).ids)
+
+    def shorten(text, more=0):  # a prefix of more than max_length + more tokens
+        end = start
+        while len(text) > end:
+            space = _SPACE.search(text, end)
+            if space is None:
+                break
+            if count(text[: space.start()]) > max_length + more:
+                return text[: space.start()]
+            end = 2 * space.end()
+        return text
+
+    out = []
+    for item in inputs:
+        if isinstance(item, str):
+            out.append(shorten(item) if 0 in sides else item)
+            continue
+        parts = list(item)
+        long = [j in sides and isinstance(p, str) and len(p) > start for j, p in enumerate(parts)]
+        if truncation == "longest_first" and all(long):
+            pass  # which one is longer decides the split: only whole texts tell (kept whole)
+        elif truncation == "longest_first" and any(long):  # the other's length too, so the longer stays longer
+            j = long.index(True)
+            parts[j] = shorten(parts[j], more=count(parts[1 - j]) if isinstance(parts[1 - j], str) else 0)
+        else:
+            parts = [shorten(p) if is_long else p for p, is_long in zip(parts, long)]
+        out.append(type(item)(parts))
+    return out
 
 
 def check_encodable(text, name):

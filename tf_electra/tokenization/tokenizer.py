@@ -27,6 +27,7 @@ from tf_electra.tokenization.files import tokenizer_options
 from tf_electra.tokenization.inputs import check_encodable
 from tf_electra.tokenization.inputs import check_ids
 from tf_electra.tokenization.inputs import prepare_texts
+from tf_electra.tokenization.inputs import shorten_for_truncation
 from tf_electra.tokenization.settings import ConfiguredBackends
 from tf_electra.tokenization.settings import check_options
 from tf_electra.tokenization.settings import check_room_for_specials
@@ -191,6 +192,8 @@ class ElectraTokenizer:
         )
         if truncation is not None and add_special_tokens:
             check_room_for_specials(max_length, pair=is_pair)
+        if not (is_split_into_words or return_overflowing_tokens):  # (overflow windows need the whole text)
+            inputs = shorten_for_truncation(inputs, truncation, max_length, self._tokenizer)
         backend = self._backends.get(
             padding, truncation, max_length, stride, pad_to_multiple_of, padding_side or self.padding_side
         )
