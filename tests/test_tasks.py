@@ -304,6 +304,11 @@ def test_a_header_of_many_columns_is_checked_in_linear_time(tokenizer, tmp_path)
     [
         ("twice.csv", "text,label,text\na,x,b\n", "twice.csv:1: the header names 'text' more than once"),
         ("null.jsonl", '{"text": null, "label": "x"}\n', "null.jsonl:1: column 'text' is empty \\(null\\)"),
+        (  # was: named the file's last line, and not the quote
+            "quote.csv",
+            'text,label\na,x\n"open,y\n' + "b,z\n" * 500,
+            r"quote.csv:3: 1 fields, but the header has 2 \(text, label\); the record runs to line 503: is a quote",
+        ),
     ],
 )
 def test_ambiguous_rows_are_refused_by_name(tokenizer, tmp_path, name, content, message):

@@ -97,12 +97,19 @@ def _read_delimited(path, delimiter):
             repeated = sorted(name for name, n in counts.items() if name and n > 1)  # Excel's empty columns are ""
             if repeated:
                 raise DataError(f"{path}:1: the header names {', '.join(map(repr, repeated))} more than once")
+            names = ", ".join(header[:10]) + (", ..." if len(header) > 10 else "")
+            start = reader.line_num + 1
             for values in reader:
+                line, start = start, reader.line_num + 1  # this record's first line, and the next one's
                 if not values:  # a blank line; a line holding "" is an empty text (one-column files)
                     continue
-                line = reader.line_num
                 if len(values) != len(header):
-                    raise DataError(f"{path}:{line}: {len(values)} fields, but the header has {len(header)} ({header})")
+                    spans = f"; the record runs to line {reader.line_num}: is a quote left open?" * (
+                        reader.line_num > line
+                    )
+                    raise DataError(
+                        f"{path}:{line}: {len(values)} fields, but the header has {len(header)} ({names}){spans}"
+                    )
                 rows.append(Row(dict(zip(header, values)), f"{path}:{line}"))
         except csv.Error as e:
             raise DataError(f"{path}:{reader.line_num}: {e}") from None
