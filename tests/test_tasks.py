@@ -230,6 +230,15 @@ def test_malformed_rows_name_the_file_and_line(tokenizer, tmp_path):
         encode_token_classification([{"tokens": ["a", "b"], "tags": ["O"]}], tokenizer)
     with pytest.raises(DataError, match=r"label 5 is outside the 2 choices"):
         encode_multiple_choice([{"context": "c", "choices": ["a", "b"], "label": 5}], tokenizer)
+    choice = lambda label, choices=("a", "b"): {"context": "c", "choices": list(choices), "label": label}
+    for label in (1.7, True, "1.5", "--1", "²"):  # was: 1.7 and true were taken as choice 1, "--1" crashed
+        with pytest.raises(DataError, match=r"item 0: label .* is not a choice index"):
+            encode_multiple_choice([choice(label)], tokenizer)
+    assert encode_multiple_choice([choice("1"), choice(0)], tokenizer).labels == [1, 0]  # CSV text, JSON number
+    with pytest.raises(DataError, match=r"item 0: every choice must be a text, got \['a', None\]"):
+        encode_multiple_choice([choice(0, ["a", None])], tokenizer)  # was: the text "None"
+    with pytest.raises(DataError, match=r"item 1: 3 choices, but item 0 has 2; every example needs the same"):
+        encode_multiple_choice([choice(0), choice(0, "abc")], tokenizer)
     (tmp_path / "train.xml").write_text("<rows/>")
     with pytest.raises(DataError, match="unknown data format"):
         encode_classification(str(tmp_path / "train.xml"), tokenizer)
@@ -249,6 +258,8 @@ def test_files_as_editors_and_json_write_them_read_row_for_row(tokenizer, tmp_pa
     digits = tmp_path / "digits.csv"  # "²".isdigit(), yet int("²") fails: label names, sorted as text
     digits.write_text("text,label\na,1\nb,\u00b2\n", encoding="utf-8")
     assert encode_classification(str(digits), tokenizer).label2id == {"1": 0, "\u00b2": 1}
+    digits.write_text("text,label\na,10\nb,--5\nc,9\n", encoding="utf-8")  # was: int("--5") crashed finetune
+    assert encode_classification(str(digits), tokenizer).label2id == {"--5": 0, "10": 1, "9": 2}
     excel = tmp_path / "excel_columns.csv"  # trailing empty columns, as spreadsheets save them
     excel.write_text("text,label,,\nthe film,good,,\nbad,bad,,\n")
     assert encode_classification(str(excel), tokenizer).label2id == {"bad": 0, "good": 1}

@@ -1,5 +1,7 @@
 """Sentence and sentence-pair classification (GLUE-style): rows of text, an optional pair, a label."""
 
+import re
+
 import numpy as np
 
 from tf_electra.errors import DataError
@@ -20,7 +22,7 @@ def label_ids(rows, column, label2id):
     raw = [r.need(column) for r in rows]
     if label2id is None:
         names = {str(v) for v in raw}
-        numeric = all(n.lstrip("-").isdecimal() for n in names)  # "²" is a digit, not a number
+        numeric = all(re.fullmatch("-?[0-9]+", n) for n in names)  # "²" is a digit, "--5" no number
         names = sorted(names, key=int) if numeric else sorted(names)
         label2id = {name: i for i, name in enumerate(names)}
     ids = []

@@ -1,5 +1,7 @@
 """Multiple choice (SWAG-style): a context (and/or question) paired with each of N choices."""
 
+import re
+
 import numpy as np
 
 from tf_electra.errors import DataError
@@ -43,6 +45,8 @@ def encode_multiple_choice(
             choices = choices.split("|")
         if not isinstance(choices, (list, tuple)) or len(choices) < 2:
             raise DataError(f"{r.where}: column {choices_column!r} needs a list of at least 2 choices, got {choices!r}")
+        if not all(isinstance(c, (str, int, float)) and not isinstance(c, bool) for c in choices):
+            raise DataError(f"{r.where}: every choice must be a text, got {choices!r}")  # not None -> "None"
         context, question = r.get(context_column), r.get(question_column)
         if context is None and question is None:
             raise DataError(f"{r.where}: missing column {context_column!r} (or {question_column!r})")
@@ -52,16 +56,20 @@ def encode_multiple_choice(
         seconds += [prefix + str(c) for c in choices]
         counts.append(len(choices))
         if with_labels:
-            label = r.need(label_column)
-            try:
-                label = int(label)
-            except (TypeError, ValueError):
-                raise DataError(f"{r.where}: label {label!r} is not a choice index") from None
+            given = r.need(label_column)  # an index: 1 or "1" (CSV), never 1.7 or true
+            exact = isinstance(given, int) and not isinstance(given, bool)
+            if not (exact or (isinstance(given, str) and re.fullmatch(r"\s*-?[0-9]+\s*", given))):
+                raise DataError(f"{r.where}: label {given!r} is not a choice index (0, 1, ...)")
+            label = int(given)
             if not 0 <= label < len(choices):
                 raise DataError(f"{r.where}: label {label} is outside the {len(choices)} choices")
             labels.append(label)
     if len(set(counts)) > 1:
-        raise DataError(f"every example needs the same number of choices; got {sorted(set(counts))}")
+        k = next(i for i, n in enumerate(counts) if n != counts[0])
+        raise DataError(
+            f"{rows[k].where}: {counts[k]} choices, but {rows[0].where} has {counts[0]}; every example needs the same "
+            "number of choices"
+        )
     task = get_task("multiple-choice")
     if not rows:
         return check_not_empty(TaskData(task, {k: [] for k in FEATURES}), source)
