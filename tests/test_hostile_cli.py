@@ -179,6 +179,11 @@ CASES = [
     ),
     ("build-vocab empty list", "build-vocab {root}/nothing.txt --output {root}/v.txt", "does not exist"),
     (
+        "build-vocab min-frequency 2^64",  # was: OverflowError: int too big to convert
+        "build-vocab {root}/corpus.txt --output {root}/v.txt --min-frequency 18446744073709551616",
+        "min_frequency must be a whole number from 1 to 2**63 - 1, got 18446744073709551616",
+    ),
+    (
         "build-vocab vocab-size 2^40",
         "build-vocab {root}/corpus.txt --output {root}/v.txt --vocab-size 1099511627776",
         "vocab_size must be at most 16,777,216",

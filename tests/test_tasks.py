@@ -290,6 +290,10 @@ def test_a_question_id_given_twice_is_refused_by_both_places(tokenizer):
         read_squad([dict(qa("a"), context="x y"), dict(qa("b"), context="x y")])
     squad["data"][0]["paragraphs"][1]["qas"][0]["id"] = "q2"
     assert [e["id"] for e in read_squad(squad)] == ["q1", "q2"]
+    spaces = dict(qa("?"), answers=[{"text": " ", "answer_start": 1}])
+    blank = {"data": [{"paragraphs": [{"context": "   ", "qas": [spaces]}]}]}
+    with pytest.raises(DataError, match=r"\(id 'q1'\): its context has no tokens"):  # was: "1 is not in list"
+        encode_question_answering(blank, tokenizer)
 
 
 def test_a_header_of_many_columns_is_checked_in_linear_time(tokenizer, tmp_path):

@@ -147,6 +147,8 @@ def encode_question_answering(source, tokenizer, max_length=384, doc_stride=None
             continue
         answer = example["answers"][0]
         start_char, end_char = answer["answer_start"], answer["answer_start"] + len(answer["text"])
+        if 1 not in sequence_ids:
+            raise DataError(f"{example['where']}: its context has no tokens (empty or only whitespace)")
         first = sequence_ids.index(1)
         last = len(sequence_ids) - 1 - sequence_ids[::-1].index(1)
         if offsets[first][0] > start_char or offsets[last][1] < end_char:

@@ -61,6 +61,8 @@ def train_vocab(
         raise ConfigError(f"vocab_size must be an integer above {len(SPECIAL_TOKENS)}, got {vocab_size!r}")
     if vocab_size > MAX_VOCAB_SIZE:  # the trainer allocates for the size asked: 1e9 aborts the process
         raise ConfigError(f"vocab_size must be at most {MAX_VOCAB_SIZE:,} (BERT's is 30,522), got {vocab_size:,}")
+    if not is_positive_int(min_frequency) or min_frequency >= 2**63:  # the trainer's u64: beyond it, an OverflowError
+        raise ConfigError(f"min_frequency must be a whole number from 1 to 2**63 - 1, got {min_frequency!r}")
     paths = check_text_files(files) if files or texts is None else []
     lines = itertools.chain((line for path in paths for line in read_lines(path)), (str(t) for t in texts or ()))
     tokenizer = Tokenizer(WordPiece(unk_token="[UNK]", max_input_chars_per_word=100))
