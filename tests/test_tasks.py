@@ -319,6 +319,12 @@ def test_a_header_of_many_columns_is_checked_in_linear_time(tokenizer, tmp_path)
     [
         ("twice.csv", "text,label,text\na,x,b\n", "twice.csv:1: the header names 'text' more than once"),
         ("null.jsonl", '{"text": null, "label": "x"}\n', "null.jsonl:1: column 'text' is empty \\(null\\)"),
+        (  # was: invalid UTF-8 in predict's output, or "text 0" as the place
+            "surrogate.jsonl",
+            '{"text": "a", "label": "x"}\n{"text": "b", "label": "x", "note": ["\\udc80x"]}\n',
+            r"surrogate.jsonl:2: column 'note' holds '\\udc80' at character 0, which is not valid Unicode",
+        ),
+        ("deep.jsonl", '{"text": ' + "[" * 100_000 + "]" * 100_000 + "}\n", "deep.jsonl:1: JSON nested too deeply"),
         (  # was: named the file's last line, and not the quote
             "quote.csv",
             'text,label\na,x\n"open,y\n' + "b,z\n" * 500,

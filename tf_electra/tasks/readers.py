@@ -126,7 +126,29 @@ def _read_jsonl(path):
             value = json.loads(line.strip())
         except json.JSONDecodeError as e:
             raise DataError(f"{path}:{line_number}: not valid JSON: {e}") from e
+        except RecursionError:
+            raise DataError(f"{path}:{line_number}: JSON nested too deeply") from None
         if not isinstance(value, dict):
             raise DataError(f"{path}:{line_number}: expected a JSON object, got {type(value).__name__}")
+        _check_unicode(value, f"{path}:{line_number}")
         rows.append(Row(value, f"{path}:{line_number}"))
     return rows
+
+
+def _check_unicode(value, where, column=None):
+    """A JSON "\\udc80" escape is a lone surrogate: no tokenizer or UTF-8 output can take it (named here)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise DataError(
+                f"{where}: column {column!r} holds {value[e.start]!r} at character {e.start}, which is not valid "
+                "Unicode (a lone surrogate escape)"
+            ) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_unicode(key, where, column)
+            _check_unicode(item, where, key if column is None else column)
+    elif isinstance(value, list):
+        for item in value:
+            _check_unicode(item, where, column)
