@@ -421,3 +421,27 @@ def test_evaluate_json_is_json_when_a_metric_is_undefined(model_dir, tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     metrics = json.loads(result.stdout, parse_constant=lambda name: pytest.fail(f"{name} in {result.stdout}"))
     assert metrics["pearson"] is None and isinstance(metrics["mse"], float)
+
+
+@pytest.mark.parametrize(
+    "info, message",
+    [
+        ({"task": ["x"]}, r"'task' must be a task name, got \['x'\]"),
+        ({"max_length": "abc"}, "'max_length' must be a positive integer, got 'abc'"),
+        ({"columns": {"foo": "x"}}, "'columns' must map some of text_column, text_pair_column, label_column to"),
+        ({"columns": ["text"]}, "'columns' must map some of"),
+        (None, "the tokenizer has 300 tokens but the model's vocab_size is 200"),
+    ],
+)
+def test_a_folder_whose_task_file_or_tokenizer_does_not_fit_is_refused_by_name(model_dir, tmp_path, info, message):
+    """Was: a TypeError far from the file, or a failure at the first row that used a token past the model's."""
+    base = tf_electra.ElectraConfig.from_pretrained(model_dir).to_dict()
+    base = {k: v for k, v in base.items() if k not in ("id2label", "label2id")}
+    config = tf_electra.ElectraConfig(**dict(base, num_labels=2, vocab_size=300 if info else 200))
+    folder = tmp_path / "clf"
+    tokenizer = tf_electra.ElectraTokenizer.from_pretrained(model_dir)
+    tf_electra.TFElectraForSequenceClassification(config).save_pretrained(folder, tokenizer=tokenizer)
+    if info:
+        (folder / "tf_electra_task.json").write_text(json.dumps(info))
+    with pytest.raises(FinetuneError, match=message):
+        predict_file(str(folder), [{"text": "the film"}], max_length=32)
