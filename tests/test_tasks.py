@@ -110,6 +110,12 @@ def test_token_classification_aligns_to_the_first_piece(tokenizer):
     ]
     assert [id2label[labels[i]] for i in first_pieces] == ["O", "B-X", "O"]
     assert len(tokens) > 5 and all(labels[i] == -100 for i in range(len(labels)) if i not in first_pieces)
+    # Words past max_length, and words without a token, get no prediction: said, not silent (was: null tags, and a
+    # gold B-X at word 50 of 60 left out of the scores).
+    rows = [rows[0], {"tokens": ["the"] * 60, "tags": ["O"] * 49 + ["B-X"] + ["O"] * 10}, {"tokens": [" ", "a"]}]
+    rows[2]["tags"] = ["O", "O"]
+    with pytest.warns(UserWarning, match=r"2 row\(s\) have words without a prediction \(the first: item 1, 30 of 60"):
+        encode_token_classification(rows, tokenizer, max_length=32)
 
 
 SQUAD = {

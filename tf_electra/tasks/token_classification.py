@@ -1,5 +1,7 @@
 """Word-level tagging (NER, POS): rows hold a list of words and one tag per word."""
 
+import warnings
+
 import numpy as np
 
 from tf_electra.errors import DataError
@@ -60,8 +62,25 @@ def encode_token_classification(
                 raise DataError(f"{r.where}: tags {unknown} are not in the label set {sorted(label2id)}")
             labels.append(align_word_labels(encoded.word_ids(index), [label2id[t] for t in ts]))
     extra = {"rows": rows, "word_ids": [encoded.word_ids(i) for i in range(len(rows))], "words": words}
+    _warn_unpredicted(rows, words, extra["word_ids"], max_length)
     data = TaskData(get_task("token-classification"), {k: encoded[k] for k in FEATURES}, labels, label2id, extra)
     return check_not_empty(data, source)
+
+
+def _warn_unpredicted(rows, words, word_ids, max_length):
+    """Says which rows have words that get no prediction (null tags, not scored), as transformers' run_ner does
+    not: the words past max_length, and words without any token (empty, spaces, control characters)."""
+    missing = [(r.where, len(ws) - len(set(w) - {None}), len(ws)) for r, ws, w in zip(rows, words, word_ids)]
+    missing = [m for m in missing if m[1]]
+    if missing:
+        where, lost, total = missing[0]
+        warnings.warn(
+            f"{len(missing):,} row(s) have words without a prediction (the first: {where}, {lost} of {total} "
+            f"words): words past max_length={max_length} tokens and words without any token get a null tag and "
+            "are not scored; raise --max-length to use them",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def align_word_labels(word_ids, word_labels):
