@@ -445,6 +445,22 @@ def test_errors_of_atomic_writes_name_the_path_asked_for_not_the_temporary_one(t
         assert info.value.filename == str(target) and ".tmp-" not in str(info.value), info.value
 
 
+def test_a_full_disk_names_the_file_being_written(tmp_path):
+    """Was: "[Errno 27] File too large" with no path (the write's error names no file), or "-> None" after it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import resource, signal, sys\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000)); signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "from tf_electra.utils.files import atomic_write_text\n"
+        "try:\n    atomic_write_text(sys.argv[1], 'x' * 100000)\nexcept OSError as e:\n    print(e)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "out.txt")], capture_output=True, text=True)
+    assert result.stdout.strip() == f"[Errno 27] File too large: '{tmp_path / 'out.txt'}'", result
+    assert os.listdir(tmp_path) == []
+
+
 def test_an_output_that_is_a_device_or_a_pipe_is_refused_not_replaced(tmp_path):
     """Was: the rename into place replaced it (`predict --output /dev/null --overwrite` as root made /dev/null a
     regular file)."""

@@ -1,6 +1,7 @@
 """Task data pipelines: labels round-trip, per-batch padding, clear errors for malformed rows."""
 
 import json
+import os
 
 import keras
 import numpy as np
@@ -245,6 +246,12 @@ def test_malformed_rows_name_the_file_and_line(tokenizer, tmp_path):
         encode_multiple_choice([choice(0, ["a", None])], tokenizer)  # was: the text "None"
     with pytest.raises(DataError, match=r"item 1: 3 choices, but item 0 has 2; every example needs the same"):
         encode_multiple_choice([choice(0), choice(0, "abc")], tokenizer)
+    (tmp_path / "dir.csv").mkdir()  # was: "does not exist"
+    with pytest.raises(DataError, match=r"dir.csv is a folder, not a data file"):
+        encode_classification(str(tmp_path / "dir.csv"), tokenizer)
+    os.mkfifo(tmp_path / "pipe.csv")
+    with pytest.raises(DataError, match=r"pipe.csv is a device, pipe or socket, not a data file"):
+        encode_classification(str(tmp_path / "pipe.csv"), tokenizer)
     (tmp_path / "train.xml").write_text("<rows/>")
     with pytest.raises(DataError, match="unknown data format"):
         encode_classification(str(tmp_path / "train.xml"), tokenizer)

@@ -49,7 +49,8 @@ def read_rows(source, columns=None):
         return rows
     path = os.fspath(source)
     if not os.path.isfile(path):
-        raise DataError(f"{path} does not exist")
+        kind = "a folder" if os.path.isdir(path) else "a device, pipe or socket" if os.path.exists(path) else None
+        raise DataError(f"{path} is {kind}, not a data file" if kind else f"{path} does not exist")
     extension = os.path.splitext(path)[1].lower()
     if extension in (".csv", ".tsv"):
         return _read_delimited(path, "\t" if extension == ".tsv" else ",")

@@ -118,15 +118,20 @@ def atomic_write_bytes(path, data):
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-        _name_the_final_path(e, path)
-        raise
+        named = _name_the_final_path(e, path)
+        if named is e:
+            raise
+        raise named from e
 
 
 def _name_the_final_path(error, path):
-    """An OSError about a temporary entry of `path` (`.NAME.tmp-...`) names `path` instead."""
+    """An OSError about a temporary entry of `path` (`.NAME.tmp-...`), or about no file (a write to a full
+    disk: "[Errno 28] No space left on device"), as one naming `path` alone; else `error` itself."""
     name = getattr(error, "filename", None) if isinstance(error, OSError) else None
-    if isinstance(name, str) and os.path.basename(name).startswith(f".{os.path.basename(path)}.tmp-"):
-        error.filename, error.filename2 = os.path.abspath(path), None
+    temporary = isinstance(name, str) and os.path.basename(name).startswith(f".{os.path.basename(path)}.tmp-")
+    if temporary or (isinstance(error, OSError) and name is None and error.errno is not None):
+        return type(error)(error.errno, error.strerror, os.path.abspath(path))
+    return error
 
 
 @contextlib.contextmanager
@@ -162,8 +167,10 @@ def atomic_directory(path, overwrite=False, inputs=(), keep=None):
     try:
         tmp = tempfile.mkdtemp(prefix=temporary_name(path), dir=parent)
     except OSError as e:
-        _name_the_final_path(e, path)
-        raise
+        named = _name_the_final_path(e, path)
+        if named is e:
+            raise
+        raise named from e
     try:
         yield tmp
         apply_umask(tmp)
@@ -177,9 +184,11 @@ def atomic_directory(path, overwrite=False, inputs=(), keep=None):
             rename_new(tmp, path)
     except BaseException as e:
         _name_the_final_folder(e, tmp, path)
-        _name_the_final_path(e, path)  # the rename into place
         shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        named = _name_the_final_path(e, path)  # the rename into place
+        if named is e:
+            raise
+        raise named from e
 
 
 def _refuse(path, inputs, keep):
