@@ -208,6 +208,11 @@ def test_corrupted_and_truncated_files(tmp_path):
         load_google_checkpoint(str(broken), "discriminator")
     with pytest.raises(CheckpointError, match="no checkpoint"):
         load_google_checkpoint(str(tmp_path), "discriminator")
+    gone = tmp_path / "gone"  # was: "no 'checkpoint' file" although there is one, naming a moved checkpoint
+    gone.mkdir()
+    (gone / "checkpoint").write_text('model_checkpoint_path: "model.ckpt-100"\n')
+    with pytest.raises(CheckpointError, match=r"gone/checkpoint names .*gone/model.ckpt-100, which has no .index"):
+        inspect_google_checkpoint(str(gone))
 
 
 def test_folder_resolution_picks_the_newest(tmp_path):

@@ -35,6 +35,11 @@ def resolve_prefix(path):
             return latest
         indexes = [p for p in glob.glob(os.path.join(glob.escape(path), "*.index")) if os.path.isfile(p)]
         if not indexes:
+            if latest:  # the state file names a checkpoint that is gone
+                raise CheckpointError(
+                    f"{path}/checkpoint names {latest}, which has no .index file, and the folder holds no other "
+                    "checkpoint (moved or deleted?)"
+                )
             raise CheckpointError(f"{path} holds no checkpoint (no 'checkpoint' file and no *.index file)")
 
         def step(p):
