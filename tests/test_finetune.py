@@ -395,6 +395,8 @@ def test_predict_follows_the_head_of_a_transformers_style_folder(model_dir, tmp_
 
     sst2, _ = folder("sst2", num_labels=2, finetuning_task="sst2")
     assert [set(r) for r in predict_file(sst2, rows, max_length=32)] == [{"label", "probabilities"}] * 2
+    located = [dict(r, where="Paris") for r in rows]  # was: a column named "where" left out of the input shown
+    assert predict_file(sst2, located, max_length=32, include_input=True)[0]["input"] == located[0]
     wrong, _ = folder("wrong", num_labels=2, finetuning_task="regression")
     with pytest.raises(FinetuneError, match="names its task 'regression', but its head .* makes classification"):
         predict_file(wrong, rows, max_length=32)

@@ -10,6 +10,7 @@ from tf_electra.tasks.base import finetuning_tasks
 from tf_electra.tasks.base import get_task
 from tf_electra.tasks.base import task_for_model
 from tf_electra.tasks.data import run_model
+from tf_electra.tasks.readers import Row
 from tf_electra.tokenization.tokenizer import ElectraTokenizer
 from tf_electra.training.finetune import TASK_FILE
 from tf_electra.training.finetune import read_task_file
@@ -113,4 +114,5 @@ def evaluate_file(model_dir, source, batch_size=32, max_length=None):
 
 
 def _row_input(row):
-    return {k: v for k, v in dict(row).items() if k not in ("where",)}
+    """A data row's columns (a column named "where" too); of a SQuAD example, all but our "where" note."""
+    return dict(row) if isinstance(row, Row) else {k: v for k, v in row.items() if k != "where"}
