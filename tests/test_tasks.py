@@ -117,6 +117,9 @@ def test_token_classification_aligns_to_the_first_piece(tokenizer):
     rows[2]["tags"] = ["O", "O"]
     with pytest.warns(UserWarning, match=r"2 row\(s\) have words without a prediction \(the first: item 1, 30 of 60"):
         encode_token_classification(rows, tokenizer, max_length=32)
+    with pytest.warns(UserWarning), pytest.raises(DataError, match="no word of the data has a token to score"):
+        blank = encode_token_classification([{"tokens": [" ", "\x00"], "tags": ["O", "B-X"]}], tokenizer)
+        blank.task.metrics(blank, {"logits": np.zeros((1, len(blank.labels[0]), 2))})  # was: every score 0.0
 
 
 SQUAD = {

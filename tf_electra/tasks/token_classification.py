@@ -131,6 +131,8 @@ class TokenClassificationTask(Task):
             keep = [i for i, label in enumerate(labels) if label >= 0]
             true.append([id2label[labels[i]] for i in keep])
             predicted.append([id2label[int(np.argmax(row_logits[i]))] for i in keep])
+        if not any(true):  # (every word empty, or cut off by max_length): no score, rather than a 0.0
+            raise DataError("no word of the data has a token to score; check the tokens column and --max-length")
         return metrics.token_classification_metrics(true, predicted)
 
     def predictions(self, data, outputs, config):
