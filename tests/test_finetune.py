@@ -431,6 +431,7 @@ def test_evaluate_json_is_json_when_a_metric_is_undefined(model_dir, tmp_path):
         ({"task": ["x"]}, r"'task' must be a task name, got \['x'\]"),
         ({"max_length": "abc"}, "'max_length' must be a positive integer, got 'abc'"),
         ({"columns": {"foo": "x"}}, "'columns' must map some of text_column, text_pair_column, label_column to"),
+        ({"columns": {"text_column": 3}}, "'columns' must map some of"),
         ({"columns": ["text"]}, "'columns' must map some of"),
         (None, "the tokenizer has 300 tokens but the model's vocab_size is 200"),
     ],

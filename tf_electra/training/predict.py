@@ -58,10 +58,11 @@ def _check_task_info(info, task, path):
         raise FinetuneError(f"{path}: 'max_length' must be a positive integer, got {info['max_length']!r}")
     columns = info.get("columns") or {}
     if not isinstance(columns, dict) or not all(
-        k in task.columns and (v is None or isinstance(v, str)) for k, v in columns.items()
+        k in task.columns and (v is None or v is False or isinstance(v, str)) for k, v in columns.items()
     ):
         raise FinetuneError(
-            f"{path}: 'columns' must map some of {', '.join(task.columns)} to column names, got {columns!r}"
+            f"{path}: 'columns' must map some of {', '.join(task.columns)} to column names (or false: none), got "
+            f"{columns!r}"
         )
 
 
