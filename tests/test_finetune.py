@@ -433,6 +433,7 @@ def test_evaluate_json_is_json_when_a_metric_is_undefined(model_dir, tmp_path):
         ({"columns": {"foo": "x"}}, "'columns' must map some of text_column, text_pair_column, label_column to"),
         ({"columns": {"text_column": 3}}, "'columns' must map some of"),
         ({"columns": ["text"]}, "'columns' must map some of"),
+        (["task", "classification"], "must hold a JSON object .task, columns, max_length., got list"),
         (None, "the tokenizer has 300 tokens but the model's vocab_size is 200"),
     ],
 )

@@ -10,7 +10,6 @@ while a run uses it.
 """
 
 import dataclasses
-import json
 import math
 import os
 import shutil
@@ -37,13 +36,14 @@ from tf_electra.training.distribute import make_strategy
 from tf_electra.training.optimization import FINETUNE_PRESETS
 from tf_electra.training.optimization import create_optimizer
 from tf_electra.training.optimization import recipe
+from tf_electra.training.task_file import TASK_FILE
+from tf_electra.training.task_file import read_task_file  # noqa: F401 (public here since 0.1)
 from tf_electra.utils import graph_rewrites
 from tf_electra.utils.locks import folder_lock
 from tf_electra.utils.locks import is_empty_folder
 from tf_electra.utils.values import is_number
 from tf_electra.utils.values import is_positive_int
 
-TASK_FILE = "tf_electra_task.json"  # beside config.json in best/: the task and its data columns
 ARTIFACTS = ("best", "logs", "metrics.json")
 
 
@@ -281,19 +281,6 @@ def hyperparameters(config, task, model):
     )
     hp["model_size"] = size
     return hp, benchmark
-
-
-def read_task_file(directory):
-    """The task info fine-tuning stored beside the model ({} when there is none)."""
-    path = os.path.join(directory, TASK_FILE)
-    if not os.path.isfile(path):
-        return {}
-    try:
-        with open(path, encoding="utf-8") as f:
-            info = json.load(f)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise FinetuneError(f"{path} is not valid JSON: {e}") from e
-    return info if isinstance(info, dict) else {}
 
 
 __getattr__ = moved("tf_electra.training.finetune", {"predict_file": "tf_electra.training.predict"})

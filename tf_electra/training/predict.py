@@ -1,7 +1,6 @@
 """Predictions and metrics of a fine-tuned model on a data file: `tf-electra predict` and `evaluate`."""
 
 import json
-import os
 
 from tf_electra.errors import FinetuneError
 from tf_electra.models.registry import load_model_dir
@@ -12,13 +11,12 @@ from tf_electra.tasks.base import task_for_model
 from tf_electra.tasks.data import run_model
 from tf_electra.tasks.readers import Row
 from tf_electra.tokenization.tokenizer import ElectraTokenizer
-from tf_electra.training.finetune import TASK_FILE
-from tf_electra.training.finetune import read_task_file
+from tf_electra.training.task_file import check_columns
+from tf_electra.training.task_file import read_task_file
 from tf_electra.utils.files import atomic_write_text
 from tf_electra.utils.guards import is_inside
 from tf_electra.utils.guards import refuse_existing
 from tf_electra.utils.guards import refuse_replacing
-from tf_electra.utils.values import is_positive_int
 
 
 def load_for_prediction(model_dir):
@@ -27,8 +25,6 @@ def load_for_prediction(model_dir):
     model = load_model_dir(directory, require_all_weights=True)  # never a random head's predictions
     tokenizer = ElectraTokenizer.from_pretrained(directory)
     info = read_task_file(directory)
-    if not isinstance(info.get("task", ""), str):
-        raise FinetuneError(f"{os.path.join(directory, TASK_FILE)}: 'task' must be a task name, got {info['task']!r}")
     task = task_for_model(model)  # what its head computes
     named = info.get("task") or getattr(model.config, "finetuning_task", None)  # transformers': e.g. "sst2"
     if named and (info.get("task") or named in finetuning_tasks()):
@@ -48,22 +44,8 @@ def load_for_prediction(model_dir):
             f"{directory}: the tokenizer has {len(tokenizer):,} tokens but the model's vocab_size is "
             f"{model.config.vocab_size:,}; the folder's tokenizer files belong to another model"
         )
-    _check_task_info(info, task, os.path.join(directory, TASK_FILE))
+    check_columns(info, task, directory)
     return model, tokenizer, task, info
-
-
-def _check_task_info(info, task, path):
-    """The task file's values, checked by name (a wrong type was a TypeError far from the file)."""
-    if info.get("max_length") is not None and not is_positive_int(info["max_length"]):
-        raise FinetuneError(f"{path}: 'max_length' must be a positive integer, got {info['max_length']!r}")
-    columns = info.get("columns") or {}
-    if not isinstance(columns, dict) or not all(
-        k in task.columns and (v is None or v is False or isinstance(v, str)) for k, v in columns.items()
-    ):
-        raise FinetuneError(
-            f"{path}: 'columns' must map some of {', '.join(task.columns)} to column names (or false: none), got "
-            f"{columns!r}"
-        )
 
 
 def _encode(task, source, tokenizer, info, max_length, with_labels, model):

@@ -1,0 +1,45 @@
+"""The task file fine-tuning writes beside a model (`best/tf_electra_task.json`): the task, its data columns and
+max_length, so that `predict` and `evaluate` read new data as the training data was read."""
+
+import json
+import os
+
+from tf_electra.errors import FinetuneError
+from tf_electra.utils.values import is_positive_int
+
+TASK_FILE = "tf_electra_task.json"
+
+
+def read_task_file(directory):
+    """The task info stored in `directory` ({} when there is none), its values checked by name.
+
+    Raises:
+        FinetuneError: the file is not JSON, not an object, or a value has the wrong type.
+    """
+    path = os.path.join(directory, TASK_FILE)
+    if not os.path.isfile(path):
+        return {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            info = json.load(f)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise FinetuneError(f"{path} is not valid JSON: {e}") from e
+    if not isinstance(info, dict):
+        raise FinetuneError(f"{path} must hold a JSON object (task, columns, max_length), got {type(info).__name__}")
+    if not isinstance(info.get("task", ""), str):
+        raise FinetuneError(f"{path}: 'task' must be a task name, got {info['task']!r}")
+    if info.get("max_length") is not None and not is_positive_int(info["max_length"]):
+        raise FinetuneError(f"{path}: 'max_length' must be a positive integer, got {info['max_length']!r}")
+    return info
+
+
+def check_columns(info, task, directory):
+    """The task file's columns are some of `task`'s, each a column name (or null/false: none)."""
+    columns = info.get("columns") or {}
+    if not isinstance(columns, dict) or not all(
+        k in task.columns and (v is None or v is False or isinstance(v, str)) for k, v in columns.items()
+    ):
+        raise FinetuneError(
+            f"{os.path.join(directory, TASK_FILE)}: 'columns' must map some of {', '.join(task.columns)} to column "
+            f"names (or false: none), got {columns!r}"
+        )
