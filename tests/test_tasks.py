@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import tf_electra
+from tf_electra.errors import ConfigError
 from tf_electra.tasks.classification import encode_classification
 from tf_electra.tasks.metrics import squad_metrics
 from tf_electra.tasks.multiple_choice import encode_multiple_choice
@@ -232,10 +233,15 @@ def test_malformed_rows_name_the_file_and_line(tokenizer, tmp_path):
     long_question["data"][0]["paragraphs"][1]["qas"][1]["question"] = "was the film good " * 5  # a Rust panic before
     with pytest.raises(DataError, match=r"id 'q2'.*the question has 20 tokens, which leaves too little room"):
         encode_question_answering(long_question, tokenizer, max_length=32)
-    with pytest.raises(tf_electra.errors.TokenizerError, match="stride"):  # not the question's fault: the stride's
-        encode_question_answering(long_question["data"][0]["paragraphs"][0]["qas"][:1] and {"data": [{"paragraphs": [
-            dict(long_question["data"][0]["paragraphs"][0], qas=long_question["data"][0]["paragraphs"][0]["qas"][:1])
-        ]}]}, tokenizer, max_length=32, doc_stride=40)  # fmt: skip
+    short = {"id": "s", "question": "good", "answers": [{"text": "the film", "answer_start": 0}]}
+    one = {"data": [{"paragraphs": [{"context": "the film was good " * 5, "qas": [short]}]}]}
+    with pytest.raises(ConfigError, match="max_length=32 leaves no room .* beyond doc_stride=40"):  # the stride's fault
+        encode_question_answering(one, tokenizer, max_length=32, doc_stride=40)
+    for max_length in (3, 4, 6):  # was: longer features than max_length (3), the Rust library's message (4)
+        with pytest.raises(ConfigError, match=f"max_length={max_length} leaves no room .* needs max_length >= doc"):
+            encode_question_answering(one, tokenizer, max_length=max_length)
+    features = encode_question_answering(one, tokenizer, max_length=7).features["input_ids"]
+    assert len(features) > 1 and max(map(len, features)) == 7
     with pytest.raises(DataError, match=r"item 0: 2 words but 1 tags"):
         encode_token_classification([{"tokens": ["a", "b"], "tags": ["O"]}], tokenizer)
     with pytest.raises(DataError, match=r"label 5 is outside the 2 choices"):

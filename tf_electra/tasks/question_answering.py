@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 
+from tf_electra.errors import ConfigError
 from tf_electra.errors import DataError
 from tf_electra.models.question_answering import TFElectraForQuestionAnswering
 from tf_electra.tasks import metrics
@@ -124,8 +125,12 @@ def encode_question_answering(source, tokenizer, max_length=384, doc_stride=None
                     f"{e['where']}: answer {text!r} at {start} lies outside the context or does not match it"
                 )
     questions = [e["question"].lstrip() for e in examples]
-    if doc_stride < max_length - 3:  # (a larger stride is the tokenizer's own error, for every example)
-        check_room_for_contexts(examples, questions, tokenizer, max_length, doc_stride)
+    if max_length - 4 <= doc_stride:  # no room past the stride even for a one-token question (a Rust error or panic)
+        raise ConfigError(
+            f"max_length={max_length} leaves no room for a question and its context beyond doc_stride={doc_stride}; "
+            f"question answering needs max_length >= doc_stride + 5 (7 with the default stride)"
+        )
+    check_room_for_contexts(examples, questions, tokenizer, max_length, doc_stride)
     encoded = tokenizer(
         questions,
         [e["context"] for e in examples],
