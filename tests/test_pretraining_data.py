@@ -4,10 +4,12 @@ import bz2
 import gzip
 import json
 import os
+import pathlib
 import random
 import shutil
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -62,6 +64,63 @@ def test_a_vocabulary_larger_than_asked_for_says_why(tmp_path):
     assert len(tokens) > 10 and len((tmp_path / "vocab.txt").read_text().splitlines()) == len(tokens)
 
 
+def test_a_vocabulary_is_the_same_in_every_process(tmp_path):
+    """Was: another vocabulary in every run of the same text (the trainer numbered the word-continuing characters
+    in Python-independent hash order, and broke ties between pairs by those numbers). Also when the alphabet is cut
+    to limit_alphabet with ties at the cut: the most frequent characters are kept, ties by code point."""
+    import collections
+
+    from conftest import sotu_speeches
+
+    rare = "".join(chr(c) + " " for c in range(0x3B1, 0x3C9))  # 24 Greek letters, each once: tied at the cut
+    (tmp_path / "rare.txt").write_text(rare + "\n", encoding="utf-8")
+    files = [str(p) for p in sotu_speeches(count=3)] + [str(tmp_path / "rare.txt")]
+    text = "".join(pathlib.Path(p).read_text(encoding="utf-8").lower() for p in files)
+    counts = collections.Counter(c for c in text if not c.isspace())
+    limit = sum(n > 1 for n in counts.values()) + 12  # the cut falls among the characters seen once
+    assert counts["\u03b1"] == 1 and sum(n == 1 for n in counts.values()) > 12
+    code = (
+        "import json, sys; from tf_electra.tokenization.vocab_training import train_vocab; "
+        "print(json.dumps(train_vocab(sys.argv[2:], vocab_size=1200, limit_alphabet=int(sys.argv[1]))))"
+    )
+    command = [sys.executable, "-c", code, str(limit), *files]
+    runs = [subprocess.run(command, capture_output=True, text=True) for _ in range(3)]
+    assert all(r.returncode == 0 for r in runs), runs[0].stderr[-2000:]
+    vocabularies = [json.loads(r.stdout) for r in runs]
+    assert vocabularies[0] == vocabularies[1] == vocabularies[2]
+    tokens = vocabularies[0]
+    alphabet = [t for t in tokens[5:] if len(t) == 1]
+    assert alphabet == sorted(sorted(sorted(counts), key=lambda c: -counts[c])[:limit])  # ties: by code point
+    assert len(tokens) == 1200 and tokens[: len(alphabet) + 5] == tokens[:5] + alphabet
+
+
+def test_ctrl_c_interrupts_the_vocabulary_trainer_at_once():
+    """Was: Ctrl-C waited until the trainer's Rust code returned (here ~20 s; minutes on a large corpus)."""
+    import signal
+
+    code = """if True:
+        import random, sys
+        from tf_electra.tokenization.vocab_training import train_vocab
+        rng = random.Random(0)
+        def texts():  # 200,000 words of 10 random letters: the merges take long, reading the text does not
+            for _ in range(2000):
+                yield " ".join("".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(10)) for _ in range(100))
+            print("read", file=sys.stderr, flush=True)
+        try:
+            train_vocab(texts=texts(), vocab_size=500_000, min_frequency=1)
+            print("finished")
+        except KeyboardInterrupt:
+            print("interrupted")
+    """
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr.readline() == "read\n"
+    time.sleep(0.5)  # into the trainer
+    start = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=120)
+    assert out == "interrupted\n" and time.monotonic() - start < 5, (out, time.monotonic() - start)
+
+
 def test_a_word_of_thousands_of_letters_or_a_line_of_megabytes_trains_a_vocabulary_quickly():
     """Was: one 400,000-letter word took the trainer 84 s (a 50 MB one, over 300 s and 3.5 GB): WordPiece makes
     [UNK] of any word over 100 characters, so words of 1,000+ are left out. A long line goes in pieces cut at
@@ -76,7 +135,7 @@ def test_a_word_of_thousands_of_letters_or_a_line_of_megabytes_trains_a_vocabula
     trainer.start()
     trainer.join(timeout=30)
     assert result and not any(len(t) > 100 for t in result[0])
-    line = "\t".join(TEXT) * 60 + "\u3000end"  # ~630,000 characters (the trainer itself breaks ties at random)
+    line = "\t".join(TEXT) * 60 + "\u3000end"  # ~630,000 characters
     pieces = list(vocab_training._pieces(line))
     assert len(pieces) > 5 and all(len(p) < vocab_training.PIECE_CHARS + 100 for p in pieces)
     assert [w for p in pieces for w in p.split()] == line.split()  # every word kept, none cut

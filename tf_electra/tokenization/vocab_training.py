@@ -5,8 +5,10 @@ The vocabulary starts with BERT's special tokens in BERT's order ([PAD] = 0, [UN
 split the way it will be tokenized), and marks word pieces with "##".
 """
 
+import collections
 import itertools
 import re
+import threading
 import warnings
 
 from tokenizers import Tokenizer
@@ -70,22 +72,24 @@ def train_vocab(
     if not is_positive_int(min_frequency) or min_frequency >= 2**63:  # the trainer's u64: beyond it, an OverflowError
         raise ConfigError(f"min_frequency must be a whole number from 1 to 2**63 - 1, got {min_frequency!r}")
     paths = check_text_files(files) if files or texts is None else []
-    lines = itertools.chain((line for path in paths for line in read_lines(path)), (str(t) for t in texts or ()))
-    lines = (piece for line in lines for piece in _pieces(line))
-    tokenizer = Tokenizer(WordPiece(unk_token="[UNK]", max_input_chars_per_word=100))
-    tokenizer.normalizer = normalizers.BertNormalizer(
-        clean_text=True, handle_chinese_chars=True, strip_accents=strip_accents, lowercase=lowercase
+    texts = texts if texts is None or isinstance(texts, (list, tuple)) else list(texts)  # read more than once
+
+    def lines():
+        lines = itertools.chain((line for path in paths for line in read_lines(path)), (str(t) for t in texts or ()))
+        return (piece for line in lines for piece in _pieces(line))
+
+    # The trainer numbers the characters that continue a word ("##e") in hash order, which differs from process
+    # to process, and breaks ties between equally frequent pairs by those numbers: the same text gave another
+    # vocabulary in every run. A first pass without merges finds the alphabet; the real one is given it in order.
+    first = _train(lines(), len(SPECIAL_TOKENS) + 1, lowercase, strip_accents, show_progress=show_progress)
+    alphabet, continuing = _alphabet(first)
+    if limit_alphabet is not None and len(alphabet) > limit_alphabet:  # the most frequent ones; ties by code point
+        counts = _character_counts(lines(), lowercase, strip_accents)
+        alphabet = sorted(sorted(alphabet, key=lambda c: -counts[c])[:limit_alphabet])
+    kept = SPECIAL_TOKENS + tuple(alphabet) + tuple("##" + c for c in alphabet if c in continuing)
+    tokenizer = _train(
+        lines(), vocab_size, lowercase, strip_accents, min_frequency, kept, alphabet, show_progress=show_progress
     )
-    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    trainer = trainers.WordPieceTrainer(
-        vocab_size=vocab_size,
-        min_frequency=min_frequency,
-        special_tokens=list(SPECIAL_TOKENS),
-        limit_alphabet=limit_alphabet,
-        continuing_subword_prefix="##",
-        show_progress=show_progress,
-    )
-    tokenizer.train_from_iterator(lines, trainer=trainer)
     vocab = tokenizer.get_vocab(with_added_tokens=True)
     tokens = [token for token, _ in sorted(vocab.items(), key=lambda item: item[1])]
     if len(tokens) <= len(SPECIAL_TOKENS):
@@ -102,6 +106,75 @@ def train_vocab(
     if output is not None:
         atomic_write_text(output, "".join(token + "\n" for token in tokens))
     return tokens
+
+
+def _train(
+    lines,
+    vocab_size,
+    lowercase,
+    strip_accents,
+    min_frequency=2,
+    special=SPECIAL_TOKENS,
+    alphabet=None,
+    show_progress=False,
+):
+    """A WordPiece tokenizer trained on `lines`; `alphabet` (when given) is the whole alphabet kept."""
+    tokenizer = Tokenizer(WordPiece(unk_token="[UNK]", max_input_chars_per_word=100))
+    tokenizer.normalizer = _normalizer(lowercase, strip_accents)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    trainer = trainers.WordPieceTrainer(
+        vocab_size=vocab_size,
+        min_frequency=min_frequency,
+        special_tokens=list(special),
+        continuing_subword_prefix="##",
+        show_progress=show_progress,
+        **({} if alphabet is None else {"limit_alphabet": len(alphabet), "initial_alphabet": list(alphabet)}),
+    )
+    _interruptible(tokenizer.train_from_iterator, lines, trainer=trainer)
+    return tokenizer
+
+
+def _interruptible(function, *args, **kwargs):
+    """Calls function in a daemon thread and waits for it in short steps, so that Ctrl-C interrupts at once: the
+    trainer's Rust code returns to Python only when it is done, and a signal waits for the main thread (~9 s)."""
+    if threading.current_thread() is not threading.main_thread():
+        return function(*args, **kwargs)
+    result = []
+
+    def target():
+        try:
+            result.append((True, function(*args, **kwargs)))
+        except BaseException as e:  # raised again in the caller's thread
+            result.append((False, e))
+
+    worker = threading.Thread(target=target, name="tf-electra-vocab-trainer", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.1)
+    ok, value = result[0]
+    if not ok:
+        raise value
+    return value
+
+
+def _normalizer(lowercase, strip_accents):
+    return normalizers.BertNormalizer(
+        clean_text=True, handle_chinese_chars=True, strip_accents=strip_accents, lowercase=lowercase
+    )
+
+
+def _alphabet(tokenizer):
+    """(the characters of a tokenizer trained without merges, in code point order; those that continue words)."""
+    tokens = [t for t in tokenizer.get_vocab(with_added_tokens=False) if t not in SPECIAL_TOKENS]
+    return sorted(t for t in tokens if len(t) == 1), {t[2:] for t in tokens if len(t) == 3 and t.startswith("##")}
+
+
+def _character_counts(lines, lowercase, strip_accents):
+    """How often each character occurs in the normalized text (what the trainer ranks its alphabet by)."""
+    normalizer, counts = _normalizer(lowercase, strip_accents), collections.Counter()
+    for line in lines:
+        counts.update(normalizer.normalize_str(line))
+    return counts
 
 
 def _pieces(line):
