@@ -67,3 +67,17 @@ def test_summary_builds_a_preset_and_runs_a_forward_pass():
     assert result.returncode == 0, result.stderr[-2000:]
     assert "13,549,057" in result.stdout  # ELECTRA-Small discriminator parameters
     assert "logits: shape (2, 8), dtype float32" in result.stdout
+
+
+def test_build_vocab_starts_without_tensorflow(tmp_path):
+    """Was: every command imported TensorFlow first (~4 s here), build-vocab too, which never uses it."""
+    (tmp_path / "text.txt").write_text("the cat sat on the mat\nthe dog sat on the log\n", encoding="utf-8")
+    code = (
+        "import sys; from tf_electra.cli.main import main; "
+        f"status = main(['build-vocab', {str(tmp_path / 'text.txt')!r}, '--output', {str(tmp_path / 'v.txt')!r}]); "
+        "print(status, sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    tokens = (tmp_path / "v.txt").read_text().splitlines()
+    assert result.stdout.splitlines() == [f"wrote {len(tokens)} tokens to {tmp_path / 'v.txt'}", "0 []"], result.stderr
+    assert tokens[:5] == ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] and "sat" in tokens

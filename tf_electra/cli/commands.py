@@ -9,6 +9,8 @@ import sys
 
 import numpy as np
 
+from tf_electra.cli.text_commands import build_vocab  # noqa: F401 (every command is here too)
+from tf_electra.cli.text_commands import plural
 from tf_electra.errors import CheckpointError
 from tf_electra.errors import ExportError
 from tf_electra.io import google_layout
@@ -25,15 +27,10 @@ from tf_electra.training.finetune import finetune as run_finetune
 from tf_electra.training.predict import evaluate_file
 from tf_electra.training.predict import predict_file
 from tf_electra.utils.files import file_sha256
-from tf_electra.utils.guards import refuse_existing
 from tf_electra.utils.guards import refuse_replacing
 from tf_electra.utils.locks import is_empty_folder
 from tf_electra.utils.onednn import ENV as FROZEN_ENV
 from tf_electra.utils.progress import Progress
-
-
-def plural(count, word):
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def summary(args):
@@ -229,18 +226,6 @@ def demo(args):
     from tf_electra.cli.demo import run_demo
 
     return run_demo(args.workdir, keep=args.keep)
-
-
-def build_vocab(args):
-    from tf_electra.tokenization.vocab_training import train_vocab
-
-    refuse_existing(args.output, args.overwrite)
-    refuse_replacing(args.output, args.text)
-    tokens = train_vocab(
-        args.text, args.vocab_size, args.output, lowercase=not args.cased, min_frequency=args.min_frequency
-    )
-    print(f"wrote {plural(len(tokens), 'token')} to {args.output}")
-    return 0
 
 
 def build_pretraining_data(args):

@@ -1,4 +1,4 @@
-"""`tf-electra`: parse the arguments (instantly), then run the command with TensorFlow loaded quietly.
+"""`tf-electra`: parse the arguments (instantly), then run the command with TensorFlow loaded quietly (if it needs it).
 
 Every error ends the command with one line, `tf-electra COMMAND: error: <message>`, and exit status
 1 (2 for argument errors); `--debug` prints the traceback too. Warnings are one line each,
@@ -33,6 +33,10 @@ def main(argv=None):
         warnings.showwarning = one_line_warnings(name)
     try:
         frozen_weights()  # TF_ONEDNN_ASSUME_FROZEN_WEIGHTS: a value TensorFlow would abort on is one line instead
+        from tf_electra.cli import text_commands
+
+        if args.func in text_commands.COMMANDS:
+            return getattr(text_commands, args.func)(args)
         from tf_electra.utils.quiet import import_tensorflow_quietly
 
         import_tensorflow_quietly()
