@@ -185,11 +185,18 @@ def test_an_example_serializes_to_the_same_bytes_in_every_process():
 
 
 @pytest.mark.slow
-def test_output_repeats_with_the_seed_and_not_with_the_number_of_workers(corpus, tmp_path):
+def test_output_repeats_with_the_seed_and_not_with_the_number_of_workers(corpus, tmp_path, monkeypatch):
+    """Also: each worker process builds shard after shard (was: one process, and one TensorFlow import of ~5 s, for
+    every shard: 8 shards of a few lines took 23 s, now 5.6 s)."""
+    from tf_electra.pretraining import data as data_module
+
+    started, start = [], data_module._start
+    monkeypatch.setattr(data_module, "_start", lambda: started.append(1) or start())
     args = dict(max_seq_length=32, shards=4, seed=3)
     files, vocab = [str(corpus / "speeches.txt")], str(corpus / "vocab.txt")
     one = build_pretraining_data(files, vocab, str(tmp_path / "one"), workers=1, **args)
     two = build_pretraining_data(files, vocab, str(tmp_path / "two"), workers=2, **args)
+    assert len(started) == 2  # processes for 4 shards
     build_pretraining_data(files, vocab, str(tmp_path / "other"), workers=1, **dict(args, seed=4))
     assert one["examples"] == two["examples"] > 20
     assert records(tmp_path / "one", 32) == records(tmp_path / "two", 32)
@@ -200,6 +207,30 @@ def test_output_repeats_with_the_seed_and_not_with_the_number_of_workers(corpus,
     assert sorted(os.listdir(tmp_path / "one")) == sorted(
         ["pretrain_data.json", "vocab.txt"] + [f"pretrain_data.tfrecord-{i}-of-4" for i in range(4)]
     )
+
+
+def test_a_worker_that_dies_is_named_with_its_last_words(corpus, tmp_path, monkeypatch):
+    """A worker process that ends without a reply (killed, out of memory) fails the build in one line; the other
+    workers are stopped, and nothing is written."""
+    from tf_electra.pretraining import data as data_module
+
+    start, count = data_module._start, []
+
+    def start_one_that_dies():
+        count.append(1)
+        if len(count) > 1:
+            return start()
+        worker = start()
+        worker.kill()  # as the kernel's OOM killer would
+        worker.wait()
+        worker.errors.write(b"MemoryError: out of memory\n")
+        return worker
+
+    monkeypatch.setattr(data_module, "_start", start_one_that_dies)
+    files, vocab = [str(corpus / "speeches.txt")], str(corpus / "vocab.txt")
+    with pytest.raises(DataError, match=r"^building shard 0 failed: MemoryError: out of memory$"):
+        build_pretraining_data(files, vocab, str(tmp_path / "out"), max_seq_length=32, shards=4, workers=2)
+    assert not (tmp_path / "out").exists() and os.listdir(tmp_path) == []
 
 
 @pytest.mark.slow

@@ -8,12 +8,14 @@ original's. The output folder is written under a temporary name and renamed into
 `pretrain_data.json` (what was built, and how) and a copy of the vocabulary.
 """
 
+import contextlib
 import json
 import os
+import selectors
 import shutil
 import subprocess
 import sys
-import time
+import tempfile
 import warnings
 
 from tf_electra.errors import ConfigError
@@ -176,69 +178,86 @@ def _size(path):
 
 
 def _run(jobs, folder, workers, progress):
-    """Builds every shard, `workers` at a time; returns the result of each (`build_shard`'s dict)."""
+    """Builds every shard, `workers` processes at a time, each taking the next shard when it is done (one start-up
+    per process: each imports TensorFlow, ~5 s); returns the result of each (`build_shard`'s dict)."""
     for job in jobs:
         job["output"] = os.path.join(folder, SHARD_NAME.format(index=job["shard"], count=job["shards"]))
-    results, pending, running = [None] * len(jobs), list(jobs), []
+    results, pending = [None] * len(jobs), list(jobs)
     if workers == 1:
         for done, job in enumerate(jobs, 1):
             results[job["shard"]] = build_shard(job)
             if progress:
                 progress(done, len(jobs))
         return results
-    done = 0
+    running = []
     try:
-        while pending or running:
-            while pending and len(running) < workers:
-                running.append(_start(pending.pop(0)))
-            finished = _wait_any(running)
-            running.remove(finished)
-            results[finished.job["shard"]] = _result(finished)
-            done += 1
-            if progress:
-                progress(done, len(jobs))
+        with selectors.DefaultSelector() as selector:
+            for _ in range(min(workers, len(jobs))):
+                running.append(_start())
+                _give(running[-1], pending.pop(0))
+                selector.register(running[-1].stdout, selectors.EVENT_READ, running[-1])
+            for done in range(1, len(jobs) + 1):
+                worker = selector.select()[0][0].data
+                results[worker.job["shard"]] = _reply(worker)
+                if progress:
+                    progress(done, len(jobs))
+                if pending:
+                    _give(worker, pending.pop(0))
+                else:
+                    selector.unregister(worker.stdout)
+                    worker.stdin.close()  # the worker ends
     finally:
         for worker in running:
-            worker.kill()
+            if worker.poll() is None and not worker.stdin.closed:
+                worker.kill()
             worker.wait()
-            worker.stdout.close()
-            worker.stderr.close()
+            for stream in (worker.stdin, worker.stdout, worker.errors):
+                with contextlib.suppress(BrokenPipeError):  # (a job it never read: closed all the same)
+                    stream.close()
     return results
 
 
-def _start(job):
+def _start():
     """A worker process (a fresh interpreter: TensorFlow does not survive fork(), and multiprocessing's spawn
-    would re-run the caller's script) that builds one shard."""
+    would re-run the caller's script) that builds the shards it is given on stdin, one JSON job per line."""
+    errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed in _run; read on failure: a pipe could fill and stop it)
     worker = subprocess.Popen(
         [sys.executable, "-m", "tf_electra.pretraining.shard"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=errors,
         text=True,
         env={**os.environ, PARENT_ENV: str(os.getpid())},
     )
-    worker.job = job
-    worker.stdin.write(json.dumps(job))
-    worker.stdin.close()
+    worker.errors = errors
     return worker
 
 
-def _wait_any(running):
-    while True:
-        for worker in running:
-            if worker.poll() is not None:
-                return worker
-        time.sleep(0.05)
-
-
-def _result(worker):
-    with worker.stdout, worker.stderr:  # the worker has exited: read and close its pipes
-        out, err = worker.stdout.read(), worker.stderr.read()
+def _give(worker, job):
+    worker.job = job
     try:
-        reply = json.loads(out.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        last = [line.strip() for line in err.splitlines() if line.strip()][-1:] or [f"exit status {worker.returncode}"]
-        raise DataError(f"building shard {worker.job['shard']} failed: {last[0][:300]}") from None
+        worker.stdin.write(json.dumps(job) + "\n")
+        worker.stdin.flush()
+    except BrokenPipeError:  # it has died
+        raise _failure(worker) from None
+
+
+def _reply(worker):
+    """The worker's result for its shard (one JSON line), or its error raised here."""
+    line = worker.stdout.readline()
+    try:
+        reply = json.loads(line)
+    except ValueError:
+        raise _failure(worker) from None
     if "error" in reply:
         raise ERRORS.get(reply["type"], DataError)(reply["error"])
     return reply
+
+
+def _failure(worker):
+    """The error of a worker that ended without a reply: the last line it wrote to stderr, else its exit status."""
+    worker.wait()
+    worker.errors.seek(0)
+    err = worker.errors.read().decode("utf-8", errors="replace")
+    last = [line.strip() for line in err.splitlines() if line.strip()][-1:] or [f"exit status {worker.returncode}"]
+    return DataError(f"building shard {worker.job['shard']} failed: {last[0][:300]}")

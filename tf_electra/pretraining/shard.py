@@ -169,16 +169,25 @@ def _die_with_parent():
 
 
 def _worker_main():
-    """Builds the shard described by the JSON job on stdin; prints build_shard's result (or the error) as JSON."""
+    """Builds the shard of each JSON job line on stdin, in turn; prints build_shard's result (or the error) as one
+    JSON line for each, on a private copy of stdout (whatever else is printed goes to stderr)."""
     _die_with_parent()
+    replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    for line in sys.stdin:
+        replies.write(json.dumps(_build(json.loads(line))) + "\n")
+        replies.flush()
+
+
+def _build(job):
     try:
-        print(json.dumps(build_shard(json.load(sys.stdin))))
+        return build_shard(job)
     except (DataError, TokenizerError, ConfigError, OSError) as e:
-        print(json.dumps({"error": str(e), "type": type(e).__name__}))
+        return {"error": str(e), "type": type(e).__name__}
     except Exception as e:  # e.g. TensorFlow's ResourceExhaustedError on a full disk: one line, not a traceback
         message = (getattr(e, "message", None) or str(e)).strip().splitlines()
         text = f"{type(e).__name__}: {message[0][:300] if message else ''}"
-        print(json.dumps({"error": f"building a shard failed: {text}", "type": "DataError"}))
+        return {"error": f"building a shard failed: {text}", "type": "DataError"}
 
 
 if __name__ == "__main__":
