@@ -69,15 +69,21 @@ def test_summary_builds_a_preset_and_runs_a_forward_pass():
     assert "logits: shape (2, 8), dtype float32" in result.stdout
 
 
-def test_build_vocab_starts_without_tensorflow(tmp_path):
-    """Was: every command imported TensorFlow first (~4 s here), build-vocab too, which never uses it."""
-    (tmp_path / "text.txt").write_text("the cat sat on the mat\nthe dog sat on the log\n", encoding="utf-8")
+def test_the_data_commands_start_without_tensorflow(tmp_path):
+    """Was: every command imported TensorFlow first (~4 s and 700 MB here), build-vocab too, which never uses it,
+    and build-pretraining-data, whose worker processes write the shards."""
+    (tmp_path / "text.txt").write_text("the cat sat on the mat .\nthe dog sat on the log .\n" * 20, encoding="utf-8")
+    text, vocab, data = (str(tmp_path / name) for name in ("text.txt", "v.txt", "data"))
     code = (
         "import sys; from tf_electra.cli.main import main; "
-        f"status = main(['build-vocab', {str(tmp_path / 'text.txt')!r}, '--output', {str(tmp_path / 'v.txt')!r}]); "
+        f"status = main(['build-vocab', {text!r}, '--output', {vocab!r}]); "
+        f"status += main(['build-pretraining-data', {text!r}, '--vocab', {vocab!r}, '--output', {data!r}, "
+        "'--max-seq-length', '16', '--shards', '2', '--workers', '2']); "
         "print(status, sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     tokens = (tmp_path / "v.txt").read_text().splitlines()
-    assert result.stdout.splitlines() == [f"wrote {len(tokens)} tokens to {tmp_path / 'v.txt'}", "0 []"], result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"wrote {len(tokens)} tokens to {vocab}" and lines[-1] == "0 []", (result.stdout, result.stderr)
+    assert lines[1].startswith("wrote ") and lines[1].endswith(f" examples of 16 tokens in 2 shards to {data}")
     assert tokens[:5] == ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] and "sat" in tokens

@@ -9,7 +9,8 @@ import sys
 
 import numpy as np
 
-from tf_electra.cli.text_commands import build_vocab  # noqa: F401 (every command is here too)
+from tf_electra.cli.text_commands import build_pretraining_data  # noqa: F401 (every command is here too)
+from tf_electra.cli.text_commands import build_vocab  # noqa: F401
 from tf_electra.cli.text_commands import plural
 from tf_electra.errors import CheckpointError
 from tf_electra.errors import ExportError
@@ -226,29 +227,6 @@ def demo(args):
     from tf_electra.cli.demo import run_demo
 
     return run_demo(args.workdir, keep=args.keep)
-
-
-def build_pretraining_data(args):
-    from tf_electra.pretraining.data import build_pretraining_data as build
-
-    info = build(
-        args.text,
-        args.vocab,
-        args.output,
-        max_seq_length=args.max_seq_length,
-        shards=args.shards,
-        workers=args.workers,
-        seed=args.seed,
-        do_lower_case=not args.cased,
-        blanks_separate_docs=not args.no_document_breaks,
-        overwrite=args.overwrite,
-        progress=Progress("building shards"),
-    )
-    print(
-        f"wrote {plural(info['examples'], 'example')} of {info['max_seq_length']} tokens in "
-        f"{plural(info['shards'], 'shard')} to {args.output}"
-    )
-    return 0
 
 
 def pretrain(args):
