@@ -209,6 +209,22 @@ def test_output_repeats_with_the_seed_and_not_with_the_number_of_workers(corpus,
     )
 
 
+def test_what_a_worker_prints_cannot_pass_for_its_reply(corpus, tmp_path, monkeypatch):
+    """Was: a sitecustomize (or .pth file) printing at start-up hung the builder, or, printing a reply-like line,
+    gave wrong example counts with exit status 0. Workers now answer on a pipe of their own."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(
+        'print("hello from sitecustomize")\nprint(\'{"examples": 0, "long_lines": 0, "first_long": null}\')\n'
+    )
+    files, vocab = [str(corpus / "speeches.txt")], str(corpus / "vocab.txt")
+    args = dict(max_seq_length=32, shards=3)
+    one = build_pretraining_data(files, vocab, str(tmp_path / "one"), workers=1, **args)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(site), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    two = build_pretraining_data(files, vocab, str(tmp_path / "two"), workers=2, **args)
+    assert two["examples_per_shard"] == one["examples_per_shard"] and min(one["examples_per_shard"]) > 0
+
+
 def test_a_worker_that_dies_is_named_with_its_last_words(corpus, tmp_path, monkeypatch):
     """A worker process that ends without a reply (killed, out of memory) fails the build in one line; the other
     workers are stopped, and nothing is written."""

@@ -23,6 +23,7 @@ from tf_electra.errors import DataError
 from tf_electra.errors import TokenizerError
 from tf_electra.pretraining.examples import SHORTEST_RANDOM_LENGTH
 from tf_electra.pretraining.shard import PARENT_ENV
+from tf_electra.pretraining.shard import REPLY_FD_ENV
 from tf_electra.pretraining.shard import build_shard
 from tf_electra.tokenization.tokenizer import ElectraTokenizer
 from tf_electra.utils.files import atomic_directory
@@ -195,7 +196,7 @@ def _run(jobs, folder, workers, progress):
             for _ in range(min(workers, len(jobs))):
                 running.append(_start())
                 _give(running[-1], pending.pop(0))
-                selector.register(running[-1].stdout, selectors.EVENT_READ, running[-1])
+                selector.register(running[-1].replies, selectors.EVENT_READ, running[-1])
             for done in range(1, len(jobs) + 1):
                 worker = selector.select()[0][0].data
                 results[worker.job["shard"]] = _reply(worker)
@@ -204,14 +205,14 @@ def _run(jobs, folder, workers, progress):
                 if pending:
                     _give(worker, pending.pop(0))
                 else:
-                    selector.unregister(worker.stdout)
+                    selector.unregister(worker.replies)
                     worker.stdin.close()  # the worker ends
     finally:
         for worker in running:
             if worker.poll() is None and not worker.stdin.closed:
                 worker.kill()
             worker.wait()
-            for stream in (worker.stdin, worker.stdout, worker.errors):
+            for stream in (worker.stdin, worker.replies, worker.errors):
                 with contextlib.suppress(BrokenPipeError):  # (a job it never read: closed all the same)
                     stream.close()
     return results
@@ -219,17 +220,27 @@ def _run(jobs, folder, workers, progress):
 
 def _start():
     """A worker process (a fresh interpreter: TensorFlow does not survive fork(), and multiprocessing's spawn
-    would re-run the caller's script) that builds the shards it is given on stdin, one JSON job per line."""
-    errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed in _run; read on failure: a pipe could fill and stop it)
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "tf_electra.pretraining.shard"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=errors,
-        text=True,
-        env={**os.environ, PARENT_ENV: str(os.getpid())},
-    )
-    worker.errors = errors
+    would re-run the caller's script) that builds the shards it is given on stdin, one JSON job per line, and
+    answers each on a pipe of its own (whatever it prints goes with its stderr to a file, read if it fails)."""
+    errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed in _run; a pipe could fill up and stop the worker)
+    read_end, write_end = os.pipe()
+    try:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "tf_electra.pretraining.shard"],
+            stdin=subprocess.PIPE,
+            stdout=errors,
+            stderr=errors,
+            text=True,
+            pass_fds=(write_end,),
+            env={**os.environ, PARENT_ENV: str(os.getpid()), REPLY_FD_ENV: str(write_end)},
+        )
+    except BaseException:
+        os.close(read_end)
+        errors.close()
+        raise
+    finally:
+        os.close(write_end)
+    worker.errors, worker.replies = errors, os.fdopen(read_end, encoding="utf-8")
     return worker
 
 
@@ -244,11 +255,13 @@ def _give(worker, job):
 
 def _reply(worker):
     """The worker's result for its shard (one JSON line), or its error raised here."""
-    line = worker.stdout.readline()
+    line = worker.replies.readline()
     try:
         reply = json.loads(line)
     except ValueError:
-        raise _failure(worker) from None
+        reply = None
+    if not isinstance(reply, dict) or reply.get("shard") != worker.job["shard"]:  # it died (or: not our worker)
+        raise _failure(worker)
     if "error" in reply:
         raise ERRORS.get(reply["type"], DataError)(reply["error"])
     return reply
@@ -256,7 +269,11 @@ def _reply(worker):
 
 def _failure(worker):
     """The error of a worker that ended without a reply: the last line it wrote to stderr, else its exit status."""
-    worker.wait()
+    try:
+        worker.wait(timeout=5)
+    except subprocess.TimeoutExpired:  # alive, yet no reply
+        worker.kill()
+        worker.wait()
     worker.errors.seek(0)
     err = worker.errors.read().decode("utf-8", errors="replace")
     last = [line.strip() for line in err.splitlines() if line.strip()][-1:] or [f"exit status {worker.returncode}"]

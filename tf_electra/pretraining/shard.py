@@ -28,6 +28,7 @@ from tf_electra.tokenization.tokenizer import ElectraTokenizer
 from tf_electra.utils.text_files import read_lines
 
 PARENT_ENV = "TF_ELECTRA_BUILDER_PID"  # a worker's builder, which the worker must not outlive
+REPLY_FD_ENV = "TF_ELECTRA_REPLY_FD"  # the pipe a worker answers on
 LINES_PER_CHUNK = 1000  # without document boundaries, chunks of lines are the unit shards take
 CHUNK_CHARS = 100_000  # a longer line is tokenized piece by piece
 # Bytes of a line that are read: 100,000 tokens take ~0.5 MB of English; a longer line's rest is never held.
@@ -169,13 +170,15 @@ def _die_with_parent():
 
 
 def _worker_main():
-    """Builds the shard of each JSON job line on stdin, in turn; prints build_shard's result (or the error) as one
-    JSON line for each, on a private copy of stdout (whatever else is printed goes to stderr)."""
+    """Builds the shard of each JSON job line on stdin, in turn; writes build_shard's result (or the error) as one
+    JSON line for each to the pipe the builder gave it (REPLY_FD_ENV; stdout when run by hand), where nothing
+    else can write (a sitecustomize printing at start-up once hung the builder)."""
     _die_with_parent()
-    replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)
+    reply_fd = os.environ.get(REPLY_FD_ENV)
+    replies = os.fdopen(int(reply_fd) if reply_fd else os.dup(1), "w", encoding="utf-8")
     for line in sys.stdin:
-        replies.write(json.dumps(_build(json.loads(line))) + "\n")
+        job = json.loads(line)
+        replies.write(json.dumps(dict(_build(job), shard=job["shard"])) + "\n")
         replies.flush()
 
 
