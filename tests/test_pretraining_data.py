@@ -121,6 +121,69 @@ def test_ctrl_c_interrupts_the_vocabulary_trainer_at_once():
     assert out == "interrupted\n" and time.monotonic() - start < 5, (out, time.monotonic() - start)
 
 
+def test_after_ctrl_c_the_trainer_reads_no_more_text():
+    """Was: the trainer's thread read on after Ctrl-C, into an interpreter shutting down (a Rust panic and its
+    backtrace after "interrupted", in 3 of 8 tries of a hostile pass)."""
+    import _thread
+    import threading
+
+    read = []
+
+    class Lines(list):  # (a list, so train_vocab reads it as it comes)
+        def __iter__(self):
+            for i in range(10**7):
+                read.append(i)
+                if i == 20_000:
+                    _thread.interrupt_main()  # Ctrl-C, while the trainer reads
+                yield f"line {i % 5000} of a text that goes on"
+
+    assert threading.current_thread() is threading.main_thread()
+    with pytest.raises(KeyboardInterrupt):
+        train_vocab(texts=Lines(["(not empty)"]), vocab_size=300)
+    count = len(read)
+    time.sleep(0.5)
+    assert len(read) == count < 10**6
+    assert not [t for t in threading.enumerate() if t.name == "tf-electra-vocab-trainer"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        (dict(texts="the cat sat"), ConfigError, "texts must be a list of strings, got one str: pass"),  # was: letters
+        (dict(texts=[b"the cat"]), DataError, r"texts\[0\] is bytes, not a string"),  # was: trained on "b'the cat'"
+        (dict(texts=["a", None]), DataError, r"texts\[1\] is NoneType, not a string"),  # was: on "None"
+        (dict(texts=["a b"], limit_alphabet=-1), ConfigError, "limit_alphabet must be a positive integer or None"),
+        (dict(texts=["a b"], limit_alphabet=0), ConfigError, "limit_alphabet must be a positive integer or None"),
+        (dict(texts=["a b"], limit_alphabet="5"), ConfigError, "limit_alphabet must be a positive integer or None"),
+    ],
+)
+def test_bad_vocabulary_arguments_are_refused_by_name(tmp_path, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        train_vocab(vocab_size=100, output=str(tmp_path / "vocab.txt"), **kwargs)
+    assert not (tmp_path / "vocab.txt").exists()
+
+
+def test_a_text_changed_while_the_vocabulary_is_trained_is_refused(tmp_path, monkeypatch):
+    """Was: the passes read two versions of a file replaced in between (a vocabulary of both, exit status 0)."""
+    from tf_electra.tokenization import vocab_training
+
+    text = tmp_path / "text.txt"
+    text.write_text("\n".join(TEXT) + "\n", encoding="utf-8")
+    train = vocab_training._train
+
+    def replacing_train(lines, vocab_size, *args, **kwargs):
+        tokenizer = train(lines, vocab_size, *args, **kwargs)
+        if vocab_size == len(vocab_training.SPECIAL_TOKENS) + 1:  # after the first pass, as `mv new old` would
+            (tmp_path / "new.txt").write_text(text.read_text().replace("a", "\u0430"), encoding="utf-8")
+            os.replace(tmp_path / "new.txt", text)
+        return tokenizer
+
+    monkeypatch.setattr(vocab_training, "_train", replacing_train)
+    with pytest.raises(DataError, match=r"text\.txt changed while the vocabulary was trained; train again once"):
+        train_vocab([str(text)], vocab_size=200, output=str(tmp_path / "vocab.txt"))
+    assert not (tmp_path / "vocab.txt").exists()
+
+
 def test_a_word_of_thousands_of_letters_or_a_line_of_megabytes_trains_a_vocabulary_quickly():
     """Was: one 400,000-letter word took the trainer 84 s (a 50 MB one, over 300 s and 3.5 GB): WordPiece makes
     [UNK] of any word over 100 characters, so words of 1,000+ are left out. A long line goes in pieces cut at
@@ -353,6 +416,10 @@ def test_records_written_as_the_original_writes_them_train(corpus, tmp_path):
         ("only blank lines", DataError, "blank.txt holds no text"),
         ("max_seq_length 10^8", ConfigError, r"max_seq_length must be an integer from 5 .* to 65,536"),
         ("shards 10^9", ConfigError, "shards must be an integer from 1 to 100,000"),  # it filled the memory
+        ("workers 0", ConfigError, r"workers must be an integer from 1 to \d+ \(this machine lets us use \d+ CPUs"),
+        ("workers 10^20", ConfigError, r"workers must be an integer from 1 to \d+ .*got 100000000000000000000"),
+        ("workers 2.5", ConfigError, "workers must be an integer from 1 to .*got 2.5"),
+        ("seed 'x'", ConfigError, "seed must be an integer, got 'x'"),
         ("a file twice", DataError, r"speeches\.txt is given twice"),  # every document was in the data twice
         ("a file and a link to it", DataError, r"link\.txt is given twice \(also as .*speeches\.txt\)"),
     ],
@@ -381,15 +448,20 @@ def test_bad_input_is_refused_and_nothing_is_written(corpus, tmp_path, case, err
     elif case == "max_seq_length 10^8":
         length = 10**8
     texts, shards = [str(text)], None
+    options = {"workers": 1}
     if case == "shards 10^9":
         shards = 10**9
+    elif case.startswith("workers"):  # was: any number of processes (each ~750 MB), or a TypeError
+        options["workers"] = {"workers 0": 0, "workers 10^20": 10**20, "workers 2.5": 2.5}[case]
+    elif case == "seed 'x'":  # was: recorded as given
+        options["seed"] = "x"
     elif case == "a file twice":
         texts.append(str(text))
     elif case == "a file and a link to it":
         os.link(text, tmp_path / "link.txt")
         texts.append(str(tmp_path / "link.txt"))
     with pytest.raises(error, match=match):
-        build_pretraining_data(texts, str(vocab), str(output), max_seq_length=length, shards=shards, workers=1)
+        build_pretraining_data(texts, str(vocab), str(output), max_seq_length=length, shards=shards, **options)
     if case == "output not empty":
         assert os.listdir(output) == ["keep.txt"]
     else:

@@ -30,6 +30,7 @@ from tf_electra.utils.files import atomic_directory
 from tf_electra.utils.files import atomic_write_text
 from tf_electra.utils.files import file_sha256
 from tf_electra.utils.text_files import check_text_files
+from tf_electra.utils.text_files import file_stamp
 from tf_electra.utils.values import is_positive_int
 
 INFO_FILE = "pretrain_data.json"  # (tasks/pretraining.py reads these names; it may not import this module)
@@ -90,7 +91,17 @@ def build_pretraining_data(
     if not is_positive_int(shards) or shards > MAX_SHARDS:
         raise ConfigError(f"shards must be an integer from 1 to {MAX_SHARDS:,}, got {shards!r}")
     ElectraTokenizer(vocab, do_lower_case=do_lower_case)  # checks the vocabulary before any work
-    workers = max(1, min(workers or os.cpu_count() or 1, shards))
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if workers is not None and (not is_positive_int(workers) or workers > max(8, 4 * cpus)):  # each: ~750 MB
+        raise ConfigError(
+            f"workers must be an integer from 1 to {max(8, 4 * cpus)} (this machine lets us use {cpus} "
+            f"CPUs; each worker holds ~750 MB), got {workers!r}"
+        )
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ConfigError(f"seed must be an integer, got {seed!r}")
+    if workers is not None and workers > cpus:  # each holds TensorFlow (~750 MB) and they share the CPUs
+        warnings.warn(f"{workers} workers for {cpus} CPUs: each takes ~750 MB and none runs faster", UserWarning, 2)
+    workers = min(workers or cpus, shards)
     with atomic_directory(output, overwrite=overwrite, inputs=[*paths, vocab], keep=_refuse_foreign) as tmp:
         # The workers and the recorded hash use one copy: a vocab.txt replaced during the build cannot mix in.
         vocab = shutil.copyfile(vocab, os.path.join(tmp, "vocab.txt"))
@@ -108,7 +119,7 @@ def build_pretraining_data(
             )
             for k in range(shards)
         ]
-        stamps = [_stamp(p) for p in paths]
+        stamps = [file_stamp(p) for p in paths]
         try:
             results = _run(jobs, tmp, workers, progress)
         except Exception as e:  # (a full disk) name the shard's final path, not the temporary folder's
@@ -119,7 +130,7 @@ def build_pretraining_data(
             raise DataError(kind + text.replace(tmp, os.path.abspath(output))) from None
         counts = [result["examples"] for result in results]
         for path, stamp in zip(paths, stamps):  # each shard worker reads every input: one version for all
-            if _stamp(path) != stamp:
+            if file_stamp(path) != stamp:
                 raise DataError(f"{path} changed while the shards were built; build again once it is complete")
         if not sum(counts):
             raise DataError(
@@ -167,11 +178,6 @@ def _long_lines(results, paths):
     firsts = [r["first_long"] for r in results if r["first_long"]]
     first = min(firsts, key=lambda f: (paths.index(f[0]), f[1])) if firsts else None
     return {"count": sum(r["long_lines"] for r in results), "first": f"{first[0]}:{first[1]}" if first else None}
-
-
-def _stamp(path):
-    status = os.stat(path)
-    return status.st_ino, status.st_size, status.st_mtime_ns
 
 
 def _size(path):

@@ -21,6 +21,7 @@ from tf_electra.errors import ConfigError
 from tf_electra.errors import DataError
 from tf_electra.utils.files import atomic_write_text
 from tf_electra.utils.text_files import check_text_files
+from tf_electra.utils.text_files import file_stamp
 from tf_electra.utils.text_files import read_lines
 from tf_electra.utils.values import is_positive_int
 
@@ -71,11 +72,16 @@ def train_vocab(
         raise ConfigError(f"vocab_size must be at most {MAX_VOCAB_SIZE:,} (BERT's is 30,522), got {vocab_size:,}")
     if not is_positive_int(min_frequency) or min_frequency >= 2**63:  # the trainer's u64: beyond it, an OverflowError
         raise ConfigError(f"min_frequency must be a whole number from 1 to 2**63 - 1, got {min_frequency!r}")
+    if limit_alphabet is not None and not is_positive_int(limit_alphabet):
+        raise ConfigError(f"limit_alphabet must be a positive integer or None, got {limit_alphabet!r}")
+    if isinstance(texts, (str, bytes)):  # (else trained on its letters, one by one)
+        raise ConfigError(f"texts must be a list of strings, got one {type(texts).__name__}: pass [text]")
     paths = check_text_files(files) if files or texts is None else []
     texts = texts if texts is None or isinstance(texts, (list, tuple)) else list(texts)  # read more than once
+    stamps = [file_stamp(path) for path in paths]
 
     def lines():
-        lines = itertools.chain((line for path in paths for line in read_lines(path)), (str(t) for t in texts or ()))
+        lines = itertools.chain((line for path in paths for line in read_lines(path)), _strings(texts))
         return (piece for line in lines for piece in _pieces(line))
 
     # The trainer numbers the characters that continue a word ("##e") in hash order, which differs from process
@@ -90,6 +96,9 @@ def train_vocab(
     tokenizer = _train(
         lines(), vocab_size, lowercase, strip_accents, min_frequency, kept, alphabet, show_progress=show_progress
     )
+    for path, stamp in zip(paths, stamps):  # read two or three times: one version in all
+        if file_stamp(path) != stamp:
+            raise DataError(f"{path} changed while the vocabulary was trained; train again once it is complete")
     vocab = tokenizer.get_vocab(with_added_tokens=True)
     tokens = [token for token, _ in sorted(vocab.items(), key=lambda item: item[1])]
     if len(tokens) <= len(SPECIAL_TOKENS):
@@ -106,6 +115,13 @@ def train_vocab(
     if output is not None:
         atomic_write_text(output, "".join(token + "\n" for token in tokens))
     return tokens
+
+
+def _strings(texts):
+    for i, text in enumerate(texts if texts is not None else ()):
+        if not isinstance(text, str):  # (str() trained on "None", "b'...'" and brackets)
+            raise DataError(f"texts[{i}] is {type(text).__name__}, not a string")
+        yield text
 
 
 def _train(
@@ -130,27 +146,43 @@ def _train(
         show_progress=show_progress,
         **({} if alphabet is None else {"limit_alphabet": len(alphabet), "initial_alphabet": list(alphabet)}),
     )
-    _interruptible(tokenizer.train_from_iterator, lines, trainer=trainer)
+    _train_interruptibly(tokenizer, lines, trainer)
     return tokenizer
 
 
-def _interruptible(function, *args, **kwargs):
-    """Calls function in a daemon thread and waits for it in short steps, so that Ctrl-C interrupts at once: the
-    trainer's Rust code returns to Python only when it is done, and a signal waits for the main thread (~9 s)."""
+def _train_interruptibly(tokenizer, lines, trainer):
+    """Trains in a daemon thread while this one waits in short steps, so that Ctrl-C interrupts at once (the
+    trainer's Rust code returns to Python only when it is done; a signal waits for the main thread: ~9 s). After
+    Ctrl-C the trainer's next read of the text fails, so it ends before Python shuts down (else it read from a
+    finalized interpreter: a Rust panic and its backtrace after "interrupted")."""
     if threading.current_thread() is not threading.main_thread():
-        return function(*args, **kwargs)
-    result = []
+        return tokenizer.train_from_iterator(lines, trainer=trainer)
+    stop, result = threading.Event(), []
+
+    def read():
+        for line in lines:
+            if stop.is_set():
+                raise KeyboardInterrupt("the vocabulary's training was interrupted")
+            yield line
 
     def target():
         try:
-            result.append((True, function(*args, **kwargs)))
+            result.append((True, tokenizer.train_from_iterator(read(), trainer=trainer)))
         except BaseException as e:  # raised again in the caller's thread
             result.append((False, e))
+        finally:
+            done.set()
 
-    worker = threading.Thread(target=target, name="tf-electra-vocab-trainer", daemon=True)
-    worker.start()
-    while worker.is_alive():
-        worker.join(0.1)
+    # An Event, not Thread.join: Python 3.11's join, interrupted, marks a running thread as ended (bpo-45274).
+    done = threading.Event()
+    threading.Thread(target=target, name="tf-electra-vocab-trainer", daemon=True).start()
+    try:
+        while not done.wait(0.1):
+            pass
+    except KeyboardInterrupt:
+        stop.set()
+        done.wait(2.0)  # reading: it stops at its next line; merging, it calls no Python code until it is done
+        raise
     ok, value = result[0]
     if not ok:
         raise value

@@ -81,3 +81,9 @@ def check_text_files(paths):
             raise DataError(f"{path} is given twice (also as {seen[key]}); its text would count twice")
         seen[key] = path
     return paths
+
+
+def file_stamp(path):
+    """What changes when a file is written to or replaced: (inode, size, modification time in ns)."""
+    status = os.stat(path)
+    return status.st_ino, status.st_size, status.st_mtime_ns
