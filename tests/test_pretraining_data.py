@@ -538,7 +538,10 @@ def test_data_of_another_length_is_refused(corpus, tmp_path):
         pretraining_dataset(str(tmp_path / "d"), 24, 8)
 
 
-def test_workers_die_with_a_builder_killed_by_kill_9(corpus, tmp_path):
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
+def test_workers_die_with_a_builder_killed_by_kill_9_or_terminated(corpus, tmp_path, how):
+    """SIGTERM (`timeout`, `docker stop`) was: exit at once, the half-built folder left under its temporary name;
+    now as Ctrl-C: one line, status 143, nothing left."""
     import signal
     import time
 
@@ -547,7 +550,8 @@ def test_workers_die_with_a_builder_killed_by_kill_9(corpus, tmp_path):
     command = [sys.executable, "-m", "tf_electra.cli", "build-pretraining-data", str(big)]
     command += ["--vocab", str(corpus / "vocab.txt"), "--output", str(tmp_path / "out"), "--workers", "2"]
     command += ["--max-seq-length", "32", "--shards", "4"]
-    parent = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    errors = open(tmp_path / "stderr.txt", "w+")  # noqa: SIM115 (read below)
+    parent = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True)
 
     def workers():
         found = []
@@ -566,8 +570,14 @@ def test_workers_die_with_a_builder_killed_by_kill_9(corpus, tmp_path):
         time.sleep(0.05)
     time.sleep(1.5)  # past their start-up
     started = workers()
-    os.kill(parent.pid, signal.SIGKILL)  # the builder alone, as a crash or the OOM killer would
-    parent.wait()
+    os.kill(parent.pid, getattr(signal, how))  # the builder alone, as a crash, the OOM killer or `timeout` would
+    parent.wait(timeout=60)
+    if how == "SIGTERM":
+        errors.seek(0)
+        last = errors.read().splitlines()[-1]
+        assert parent.returncode == 143 and last == "tf-electra build-pretraining-data: terminated", last
+        assert sorted(os.listdir(tmp_path)) == ["big.txt", "stderr.txt"]  # no half-built folder
+    errors.close()
 
     def alive(pid):
         try:

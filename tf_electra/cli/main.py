@@ -7,7 +7,9 @@ Every error ends the command with one line, `tf-electra COMMAND: error: <message
 
 import gc
 import os
+import signal
 import sys
+import threading
 import warnings
 
 from tf_electra.cli.parser import build_parser
@@ -31,6 +33,7 @@ def main(argv=None):
     name = f"tf-electra {args.command}"
     if not args.debug:
         warnings.showwarning = one_line_warnings(name)
+    previous = _terminate_like_ctrl_c()
     try:
         frozen_weights()  # TF_ONEDNN_ASSUME_FROZEN_WEIGHTS: a value TensorFlow would abort on is one line instead
         from tf_electra.cli import text_commands
@@ -43,14 +46,34 @@ def main(argv=None):
         from tf_electra.cli import commands
 
         return getattr(commands, args.func)(args)
-    except KeyboardInterrupt:
-        print(f"{name}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:
+        terminated = isinstance(e, Terminated)
+        print(f"{name}: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
+        return 143 if terminated else 130
     except Exception as e:  # every failure is one line; the traceback only on request
         if args.debug:
             raise
         print(f"{name}: error: {describe(e)}", file=sys.stderr)
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (sent by `timeout`, `docker stop`, systemd), raised as Ctrl-C is, so that every clean-up runs: it
+    ended the process at once, leaving a half-built output folder under its temporary name."""
+
+
+def _terminate_like_ctrl_c():
+    """Makes SIGTERM raise Terminated in the main thread; returns the handler it replaces (None elsewhere)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def terminate(signum, frame):
+        raise Terminated()
+
+    return signal.signal(signal.SIGTERM, terminate)
 
 
 def run(argv=None):
