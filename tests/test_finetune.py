@@ -434,6 +434,9 @@ def test_evaluate_json_is_json_when_a_metric_is_undefined(model_dir, tmp_path):
         ({"columns": {"text_column": 3}}, "'columns' must map some of"),
         ({"columns": ["text"]}, "'columns' must map some of"),
         (["task", "classification"], "must hold a JSON object .task, columns, max_length., got list"),
+        ({"task": ["x" * 10**6]}, r"'task' must be a task name, got \['xxx.*\.\.\. \(1,000,004 characters\)$"),
+        ({"task": "x" * 10**6}, r"unknown task 'xxx.*\.\.\. \(1,000,002 characters\); choose one of"),
+        ('{"max_length": 1, "n": ' + "9" * 5000 + "}", r"is not valid JSON: Exceeds the limit \(4300 digits\)"),
         (None, "the tokenizer has 300 tokens but the model's vocab_size is 200"),
     ],
 )
@@ -446,6 +449,16 @@ def test_a_folder_whose_task_file_or_tokenizer_does_not_fit_is_refused_by_name(m
     tokenizer = tf_electra.ElectraTokenizer.from_pretrained(model_dir)
     tf_electra.TFElectraForSequenceClassification(config).save_pretrained(folder, tokenizer=tokenizer)
     if info:
-        (folder / "tf_electra_task.json").write_text(json.dumps(info))
-    with pytest.raises(FinetuneError, match=message):
+        (folder / "tf_electra_task.json").write_text(info if isinstance(info, str) else json.dumps(info))
+    with pytest.raises(tf_electra.errors.ElectraError, match=message):  # one line each from the CLI
         predict_file(str(folder), [{"text": "the film"}], max_length=32)
+
+
+def test_the_columns_message_of_a_task_without_columns_says_what_it_takes():
+    """Was: "'columns' must map some of  to column names" (question answering reads fixed SQuAD fields)."""
+    from tf_electra.tasks.base import get_task
+    from tf_electra.training.task_file import check_columns
+
+    with pytest.raises(FinetuneError, match=r"'columns' must be empty for question-answering .*got \{'text_column'"):
+        check_columns({"columns": {"text_column": "q"}}, get_task("question-answering"), "folder")
+    check_columns({"columns": {}}, get_task("question-answering"), "folder")

@@ -46,7 +46,8 @@ def get_task(name):
     if isinstance(name, Task):
         return name
     if name not in _REGISTRY:
-        raise ConfigError(f"unknown task {name!r}; choose one of {', '.join(finetuning_tasks())}")
+        shown = repr(name) if len(repr(name)) <= 100 else f"{repr(name)[:100]}... ({len(repr(name)):,} characters)"
+        raise ConfigError(f"unknown task {shown}; choose one of {', '.join(finetuning_tasks())}")
     return _REGISTRY[name]
 
 

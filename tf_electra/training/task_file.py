@@ -22,14 +22,14 @@ def read_task_file(directory):
     try:
         with open(path, encoding="utf-8") as f:
             info = json.load(f)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
-        raise FinetuneError(f"{path} is not valid JSON: {e}") from e
+    except (OSError, ValueError, RecursionError) as e:  # (ValueError: also a number of over 4,300 digits)
+        raise FinetuneError(f"{path} is not valid JSON: {_short(str(e))}") from e
     if not isinstance(info, dict):
         raise FinetuneError(f"{path} must hold a JSON object (task, columns, max_length), got {type(info).__name__}")
     if not isinstance(info.get("task", ""), str):
-        raise FinetuneError(f"{path}: 'task' must be a task name, got {info['task']!r}")
+        raise FinetuneError(f"{path}: 'task' must be a task name, got {_short(repr(info['task']))}")
     if info.get("max_length") is not None and not is_positive_int(info["max_length"]):
-        raise FinetuneError(f"{path}: 'max_length' must be a positive integer, got {info['max_length']!r}")
+        raise FinetuneError(f"{path}: 'max_length' must be a positive integer, got {_short(repr(info['max_length']))}")
     return info
 
 
@@ -39,7 +39,15 @@ def check_columns(info, task, directory):
     if not isinstance(columns, dict) or not all(
         k in task.columns and (v is None or v is False or isinstance(v, str)) for k, v in columns.items()
     ):
-        raise FinetuneError(
-            f"{os.path.join(directory, TASK_FILE)}: 'columns' must map some of {', '.join(task.columns)} to column "
-            f"names (or false: none), got {columns!r}"
+        allowed = (
+            f"map some of {', '.join(task.columns)} to column names (or false: none)"
+            if task.columns
+            else (f"be empty for {task.name} (it reads fixed fields)")
         )
+        path = os.path.join(directory, TASK_FILE)
+        raise FinetuneError(f"{path}: 'columns' must {allowed}, got {_short(repr(columns))}")
+
+
+def _short(text, limit=200):
+    """A value as an error message shows it: at most `limit` characters (a task file's may be megabytes)."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
