@@ -272,6 +272,23 @@ def test_output_repeats_with_the_seed_and_not_with_the_number_of_workers(corpus,
     )
 
 
+def test_shards_are_built_in_groups_that_read_the_text_once(corpus, tmp_path, monkeypatch):
+    """Was: every shard read every input (1,000 shards of 12 MB: 33.4 s, now 10.8 s, the same bytes)."""
+    from tf_electra.pretraining import data as data_module
+    from tf_electra.pretraining import shard as shard_module
+
+    reads, units = [], shard_module._units
+    monkeypatch.setattr(shard_module, "_units", lambda *a: reads.append(a[0]) or units(*a))
+    files, vocab = [str(corpus / "speeches.txt")], str(corpus / "vocab.txt")
+    grouped = build_pretraining_data(files, vocab, str(tmp_path / "grouped"), max_seq_length=32, shards=8, workers=1)
+    assert len(reads) == data_module.READS_PER_WORKER == 4  # one worker: 4 groups of 2 shards
+    monkeypatch.setattr(data_module, "READS_PER_WORKER", 8)  # one shard a group: a reading for each
+    single = build_pretraining_data(files, vocab, str(tmp_path / "single"), max_seq_length=32, shards=8, workers=1)
+    assert len(reads) == 4 + 8 and grouped == dict(single, inputs=grouped["inputs"])
+    for name in os.listdir(tmp_path / "single"):
+        assert (tmp_path / "grouped" / name).read_bytes() == (tmp_path / "single" / name).read_bytes(), name
+
+
 def test_what_a_worker_prints_cannot_pass_for_its_reply(corpus, tmp_path, monkeypatch):
     """Was: a sitecustomize (or .pth file) printing at start-up hung the builder, or, printing a reply-like line,
     gave wrong example counts with exit status 0. Workers now answer on a pipe of their own."""

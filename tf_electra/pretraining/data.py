@@ -24,7 +24,7 @@ from tf_electra.errors import TokenizerError
 from tf_electra.pretraining.examples import SHORTEST_RANDOM_LENGTH
 from tf_electra.pretraining.shard import PARENT_ENV
 from tf_electra.pretraining.shard import REPLY_FD_ENV
-from tf_electra.pretraining.shard import build_shard
+from tf_electra.pretraining.shard import build_shards
 from tf_electra.tokenization.tokenizer import ElectraTokenizer
 from tf_electra.utils.files import atomic_directory
 from tf_electra.utils.files import atomic_write_text
@@ -36,6 +36,8 @@ from tf_electra.utils.values import is_positive_int
 INFO_FILE = "pretrain_data.json"  # (tasks/pretraining.py reads these names; it may not import this module)
 SHARD_NAME = "pretrain_data.tfrecord-{index}-of-{count}"
 DEFAULT_SHARDS = 8
+READS_PER_WORKER = 4  # shards go to the workers in groups, each group built in one reading of the text
+MAX_GROUP = 64  # (open files, buffers)
 MAX_SHARDS = 100_000  # the original writes 1,000
 MAX_SEQ_LENGTH = 65_536  # BERT-style models have 512 positions
 ERRORS = {"DataError": DataError, "TokenizerError": TokenizerError, "ConfigError": ConfigError}
@@ -106,10 +108,11 @@ def build_pretraining_data(
         # The workers and the recorded hash use one copy: a vocab.txt replaced during the build cannot mix in.
         vocab = shutil.copyfile(vocab, os.path.join(tmp, "vocab.txt"))
         tokenizer = ElectraTokenizer(vocab, do_lower_case=do_lower_case)
+        size = min(MAX_GROUP, -(-shards // (workers * READS_PER_WORKER)))  # shards built in one reading of the text
         jobs = [
             dict(
                 paths=paths,
-                shard=k,
+                group=list(range(k, min(k + size, shards))),
                 shards=shards,
                 vocab=vocab,
                 max_seq_length=max_seq_length,
@@ -117,7 +120,7 @@ def build_pretraining_data(
                 do_lower_case=do_lower_case,
                 blanks_separate_docs=blanks_separate_docs,
             )
-            for k in range(shards)
+            for k in range(0, shards, size)
         ]
         stamps = [file_stamp(p) for p in paths]
         try:
@@ -185,16 +188,24 @@ def _size(path):
 
 
 def _run(jobs, folder, workers, progress):
-    """Builds every shard, `workers` processes at a time, each taking the next shard when it is done (one start-up
-    per process: each imports TensorFlow, ~5 s); returns the result of each (`build_shard`'s dict)."""
+    """Builds every group of shards, `workers` processes at a time, each taking the next group when it is done (one
+    start-up per process: each imports TensorFlow, ~5 s); returns the result of each shard (`build_shards`')."""
+    shards = jobs[0]["shards"]
     for job in jobs:
-        job["output"] = os.path.join(folder, SHARD_NAME.format(index=job["shard"], count=job["shards"]))
-    results, pending = [None] * len(jobs), list(jobs)
+        job["outputs"] = [os.path.join(folder, SHARD_NAME.format(index=k, count=shards)) for k in job["group"]]
+    results, pending, done = [None] * shards, list(jobs), 0
+
+    def finished(job, group_results):
+        nonlocal done
+        for k, result in zip(job["group"], group_results):
+            results[k] = result
+        done += len(job["group"])
+        if progress:
+            progress(done, shards)
+
     if workers == 1:
-        for done, job in enumerate(jobs, 1):
-            results[job["shard"]] = build_shard(job)
-            if progress:
-                progress(done, len(jobs))
+        for job in jobs:
+            finished(job, build_shards(job))
         return results
     running = []
     try:
@@ -203,11 +214,9 @@ def _run(jobs, folder, workers, progress):
                 running.append(_start())
                 _give(running[-1], pending.pop(0))
                 selector.register(running[-1].replies, selectors.EVENT_READ, running[-1])
-            for done in range(1, len(jobs) + 1):
+            for _ in jobs:
                 worker = selector.select()[0][0].data
-                results[worker.job["shard"]] = _reply(worker)
-                if progress:
-                    progress(done, len(jobs))
+                finished(worker.job, _reply(worker))
                 if pending:
                     _give(worker, pending.pop(0))
                 else:
@@ -260,17 +269,17 @@ def _give(worker, job):
 
 
 def _reply(worker):
-    """The worker's result for its shard (one JSON line), or its error raised here."""
+    """The worker's results for its group of shards (one JSON line), or its error raised here."""
     line = worker.replies.readline()
     try:
         reply = json.loads(line)
     except ValueError:
         reply = None
-    if not isinstance(reply, dict) or reply.get("shard") != worker.job["shard"]:  # it died (or: not our worker)
+    if not isinstance(reply, dict) or reply.get("group") != worker.job["group"]:  # it died (or: not our worker)
         raise _failure(worker)
     if "error" in reply:
         raise ERRORS.get(reply["type"], DataError)(reply["error"])
-    return reply
+    return reply["results"]
 
 
 def _failure(worker):
@@ -283,4 +292,6 @@ def _failure(worker):
     worker.errors.seek(0)
     err = worker.errors.read().decode("utf-8", errors="replace")
     last = [line.strip() for line in err.splitlines() if line.strip()][-1:] or [f"exit status {worker.returncode}"]
-    return DataError(f"building shard {worker.job['shard']} failed: {last[0][:300]}")
+    group = worker.job["group"]
+    which = f"shard {group[0]}" if len(group) == 1 else f"shards {group[0]}-{group[-1]}"
+    return DataError(f"building {which} failed: {last[0][:300]}")

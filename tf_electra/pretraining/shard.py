@@ -7,6 +7,7 @@ and the lines longer than an example are counted for the builder's report.
 """
 
 import collections
+import contextlib
 import functools
 import json
 import os
@@ -106,39 +107,63 @@ def _cuts():
 
 
 def build_shard(job):
-    """Writes one shard's examples; returns {"examples": count, "long_lines": count, "first_long": [path, line]}."""
+    """Writes one shard's examples (job["shard"] to job["output"]); returns its `build_shards` result."""
+    return build_shards(dict(job, group=[job["shard"]], outputs=[job["output"]]))[0]
+
+
+def build_shards(job):
+    """Writes the examples of the shards job["group"] to job["outputs"], reading the inputs once for all of them
+    (every shard needs a pass over all the text: one pass per shard cost shards x corpus of reading); returns,
+    for each, {"examples": count, "long_lines": count, "first_long": [path, line] or None}."""
     from tf_electra.utils.quiet import import_tensorflow_quietly
 
     import_tensorflow_quietly()  # a spawned worker starts a fresh interpreter
     import tensorflow as tf
 
     tokenizer = ElectraTokenizer(job["vocab"], do_lower_case=job["do_lower_case"])
-    lines = LineEncoder(text_only(tokenizer.backend_tokenizer), job["max_seq_length"])
-    rng = random.Random(f"{job['seed']}/{job['shard']}")
-    builder = ExampleBuilder(job["max_seq_length"], tokenizer.cls_token_id, tokenizer.sep_token_id, rng)
-    count, number, first_long = 0, 0, None
-    with tf.io.TFRecordWriter(job["output"]) as writer:
-
-        def write(example):
-            nonlocal count
-            if example:
-                writer.write(serialize(example))
-                count += 1
-
+    backend = text_only(tokenizer.backend_tokenizer)
+    with contextlib.ExitStack() as stack:
+        shards = {
+            k: _Shard(job, k, backend, tokenizer, stack.enter_context(tf.io.TFRecordWriter(output)))
+            for k, output in zip(job["group"], job["outputs"])
+        }
+        number = 0
         for path in job["paths"]:
             for unit in _units(path, job["blanks_separate_docs"]):
                 number += 1
-                if (number - 1) % job["shards"] != job["shard"]:
-                    continue
-                numbers, texts = zip(*unit)
-                for ids in lines.encode(texts, numbers):
-                    write(builder.add_line(ids))
-                if first_long is None and lines.first_long is not None:
-                    first_long = [path, lines.first_long]
-                if job["blanks_separate_docs"]:
-                    write(builder.add_line(None))  # the document ends
-            write(builder.finish())  # examples never span files
-    return {"examples": count, "long_lines": lines.long_lines, "first_long": first_long}
+                shard = shards.get((number - 1) % job["shards"])
+                if shard is not None:
+                    shard.add(path, unit, job["blanks_separate_docs"])
+            for shard in shards.values():
+                shard.write(shard.builder.finish())  # examples never span files
+    return [shards[k].result() for k in job["group"]]
+
+
+class _Shard:
+    """One shard being written: its line encoder (which counts long lines), example builder, seed and writer."""
+
+    def __init__(self, job, k, backend, tokenizer, writer):
+        self.lines = LineEncoder(backend, job["max_seq_length"])
+        rng = random.Random(f"{job['seed']}/{k}")
+        self.builder = ExampleBuilder(job["max_seq_length"], tokenizer.cls_token_id, tokenizer.sep_token_id, rng)
+        self.writer, self.count, self.first_long = writer, 0, None
+
+    def add(self, path, unit, blanks_separate_docs):
+        numbers, texts = zip(*unit)
+        for ids in self.lines.encode(texts, numbers):
+            self.write(self.builder.add_line(ids))
+        if self.first_long is None and self.lines.first_long is not None:
+            self.first_long = [path, self.lines.first_long]
+        if blanks_separate_docs:
+            self.write(self.builder.add_line(None))  # the document ends
+
+    def write(self, example):
+        if example:
+            self.writer.write(serialize(example))
+            self.count += 1
+
+    def result(self):
+        return {"examples": self.count, "long_lines": self.lines.long_lines, "first_long": self.first_long}
 
 
 def _units(path, blanks_separate_docs):
@@ -170,21 +195,21 @@ def _die_with_parent():
 
 
 def _worker_main():
-    """Builds the shard of each JSON job line on stdin, in turn; writes build_shard's result (or the error) as one
-    JSON line for each to the pipe the builder gave it (REPLY_FD_ENV; stdout when run by hand), where nothing
-    else can write (a sitecustomize printing at start-up once hung the builder)."""
+    """Builds the shards of each JSON job line on stdin, in turn; writes the results (or the error) as one JSON line
+    for each job to the pipe the builder gave it (REPLY_FD_ENV; stdout when run by hand), where nothing else can
+    write (a sitecustomize printing at start-up once hung the builder)."""
     _die_with_parent()
     reply_fd = os.environ.get(REPLY_FD_ENV)
     replies = os.fdopen(int(reply_fd) if reply_fd else os.dup(1), "w", encoding="utf-8")
     for line in sys.stdin:
         job = json.loads(line)
-        replies.write(json.dumps(dict(_build(job), shard=job["shard"])) + "\n")
+        replies.write(json.dumps(dict(_build(job), group=job["group"])) + "\n")
         replies.flush()
 
 
 def _build(job):
     try:
-        return build_shard(job)
+        return {"results": build_shards(job)}
     except (DataError, TokenizerError, ConfigError, OSError) as e:
         return {"error": str(e), "type": type(e).__name__}
     except Exception as e:  # e.g. TensorFlow's ResourceExhaustedError on a full disk: one line, not a traceback
