@@ -3,6 +3,7 @@
 import gc
 import importlib
 import pathlib
+import signal
 import subprocess
 import sys
 from importlib.metadata import entry_points
@@ -45,12 +46,17 @@ def test_the_program_runs_the_command_then_spares_the_shutdown_its_collections(m
     program = importlib.import_module("tf_electra.cli.main")  # the package exports the function `main`
     monkeypatch.setattr(program, "main", lambda argv=None: 3)
     before = gc.get_freeze_count()
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         assert program.run(["summary"]) == 3
         assert gc.get_freeze_count() > before
+        # Was: a second Ctrl-C after the command printed a traceback from the collection or the shutdown.
+        assert [signal.getsignal(sig) for sig in handlers] == [signal.SIG_IGN, signal.SIG_IGN]
     finally:
+        for sig, handler in handlers.items():  # this test process goes on
+            signal.signal(sig, handler)
         if before == 0:
-            gc.unfreeze()  # this test process goes on collecting
+            gc.unfreeze()  # and collecting
     (script,) = [e for e in entry_points(group="console_scripts") if e.name == "tf-electra"]
     assert script.value == "tf_electra.cli.main:run"
     assert "sys.exit(run())" in pathlib.Path(program.__file__).with_name("__main__.py").read_text()

@@ -84,9 +84,13 @@ def run(argv=None):
     4.79 s). The command has written and closed its files by then: one collection now finalizes the
     cyclic garbage it left, and `gc.freeze()` exempts everything still alive from the shutdown's
     collections (such objects are freed as their last references go, as always; Python never promised
-    to finalize objects in reference cycles at exit). Call `main()` to stay in the process.
+    to finalize objects in reference cycles at exit). Call `main()` to stay in the process. Signals to stop
+    are ignored from then on: the command has ended.
     """
     status = main(argv)
+    if threading.current_thread() is threading.main_thread():  # the command is over: another Ctrl-C printed a
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # traceback from the collection or the shutdown
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     gc.collect()
     gc.freeze()
     return status
