@@ -93,3 +93,16 @@ def test_the_data_commands_start_without_tensorflow(tmp_path):
     assert lines[0] == f"wrote {len(tokens)} tokens to {vocab}" and lines[-1] == "0 []", (result.stdout, result.stderr)
     assert lines[1].startswith("wrote ") and lines[1].endswith(f" examples of 16 tokens in 2 shards to {data}")
     assert tokens[:5] == ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] and "sat" in tokens
+
+
+def test_build_vocab_takes_the_alphabet_limit_its_warning_names(tmp_path, capsys):
+    """Was: the warning said to lower limit_alphabet, which the command did not take."""
+    import collections
+
+    text = "the cat sat on the mat\nthe dog sat on the log\n" * 3
+    (tmp_path / "text.txt").write_text(text, encoding="utf-8")
+    vocab = tmp_path / "v.txt"
+    assert cli.main(["build-vocab", str(tmp_path / "text.txt"), "--output", str(vocab), "--limit-alphabet", "5"]) == 0
+    tokens = vocab.read_text().splitlines()
+    counts = collections.Counter(text.replace(" ", "").replace("\n", ""))
+    assert [t for t in tokens[5:] if len(t) == 1] == sorted(sorted(sorted(counts), key=lambda c: -counts[c])[:5])

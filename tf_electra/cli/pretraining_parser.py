@@ -21,6 +21,9 @@ def add_pretraining_commands(sub):
     p.add_argument("--output", required=True, help="the vocab.txt to write")
     p.add_argument("--min-frequency", type=positive_int, default=2, help="pieces seen fewer times are left out")
     p.add_argument("--cased", action="store_true", help="keep case (default: lower-case, as the released models)")
+    p.add_argument(
+        "--limit-alphabet", type=positive_int, default=1000, help="the most single characters to keep (most frequent)"
+    )
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
 
     p = command(

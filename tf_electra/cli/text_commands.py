@@ -17,7 +17,12 @@ def build_vocab(args):
     refuse_existing(args.output, args.overwrite)
     refuse_replacing(args.output, args.text)
     tokens = train_vocab(
-        args.text, args.vocab_size, args.output, lowercase=not args.cased, min_frequency=args.min_frequency
+        args.text,
+        args.vocab_size,
+        args.output,
+        lowercase=not args.cased,
+        min_frequency=args.min_frequency,
+        limit_alphabet=args.limit_alphabet,
     )
     print(f"wrote {plural(len(tokens), 'token')} to {args.output}")
     return 0

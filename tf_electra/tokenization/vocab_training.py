@@ -108,7 +108,8 @@ def train_vocab(
     if len(tokens) > vocab_size:  # the trainer keeps every character of the alphabet, whatever the size asked
         warnings.warn(
             f"the vocabulary has {len(tokens):,} tokens, more than vocab_size {vocab_size:,}: the text's alphabet "
-            "(its characters and their ## forms) alone needs that many; ask for more, or lower limit_alphabet",
+            "(its characters and their ## forms) alone needs that many; ask for more, or lower limit_alphabet "
+            "(--limit-alphabet)",
             UserWarning,
             stacklevel=2,
         )
