@@ -237,6 +237,9 @@ def test_malformed_rows_name_the_file_and_line(tokenizer, tmp_path):
     one = {"data": [{"paragraphs": [{"context": "the film was good " * 5, "qas": [short]}]}]}
     with pytest.raises(ConfigError, match="max_length=32 leaves no room .* beyond doc_stride=40"):  # the stride's fault
         encode_question_answering(one, tokenizer, max_length=32, doc_stride=40)
+    for length, stride in ((None, None), ("10", None), (10, "2"), (10, -1), (True, None)):  # was: a TypeError
+        with pytest.raises(ConfigError, match="max_length must be a positive integer and doc_stride None or an"):
+            encode_question_answering(one, tokenizer, max_length=length, doc_stride=stride)
     for max_length in (3, 4, 6):  # was: longer features than max_length (3), the Rust library's message (4)
         with pytest.raises(ConfigError, match=f"max_length={max_length} leaves no room .* needs max_length >= doc"):
             encode_question_answering(one, tokenizer, max_length=max_length)

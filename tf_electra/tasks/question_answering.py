@@ -16,6 +16,7 @@ from tf_electra.tasks.base import register
 from tf_electra.tasks.data import FEATURES
 from tf_electra.tasks.data import TaskData
 from tf_electra.tasks.readers import read_text
+from tf_electra.utils.values import is_positive_int
 
 
 def read_squad(source):
@@ -115,6 +116,11 @@ def encode_question_answering(source, tokenizer, max_length=384, doc_stride=None
     examples = read_squad(source)
     if not examples:
         check_not_empty(TaskData(get_task("question-answering"), {k: [] for k in FEATURES}), source)
+    if not is_positive_int(max_length) or not (doc_stride is None or is_positive_int(doc_stride) or doc_stride == 0):
+        raise ConfigError(
+            f"max_length must be a positive integer and doc_stride None or an integer >= 0, got {max_length!r} and "
+            f"{doc_stride!r}"
+        )
     doc_stride = min(128, max_length // 3) if doc_stride is None else doc_stride
     for e in examples:
         for answer in e["answers"]:
