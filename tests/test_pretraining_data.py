@@ -99,7 +99,8 @@ def test_ctrl_c_interrupts_the_vocabulary_trainer_at_once():
     import signal
 
     code = """if True:
-        import random, sys
+        import random, signal, sys
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # (a shell's background job inherits it ignored)
         from tf_electra.tokenization.vocab_training import train_vocab
         rng = random.Random(0)
         def texts():  # 200,000 words of 10 random letters: the merges take long, reading the text does not
@@ -137,9 +138,15 @@ def test_after_ctrl_c_the_trainer_reads_no_more_text():
                     _thread.interrupt_main()  # Ctrl-C, while the trainer reads
                 yield f"line {i % 5000} of a text that goes on"
 
+    import signal
+
     assert threading.current_thread() is threading.main_thread()
-    with pytest.raises(KeyboardInterrupt):
-        train_vocab(texts=Lines(["(not empty)"]), vocab_size=300)
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)  # (ignored in a shell's background job)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            train_vocab(texts=Lines(["(not empty)"]), vocab_size=300)
+    finally:
+        signal.signal(signal.SIGINT, handler)
     count = len(read)
     time.sleep(0.5)
     assert len(read) == count < 10**6
