@@ -157,7 +157,13 @@ def test_bad_vocabularies(tmp_path, case):
 
 @pytest.mark.parametrize(
     "config,match",
-    [("[1, 2]", "must hold a JSON object"), ('{"model_max_length": 0}', "model_max_length"), ("{", "not valid JSON")],
+    [
+        ("[1, 2]", "must hold a JSON object"),
+        ('{"model_max_length": 0}', "model_max_length"),
+        ("{", "not valid JSON"),
+        ('{"x": ' + "9" * 5000 + "}", r"not valid JSON: Exceeds the limit \(4300 digits\)"),  # was: a bare ValueError
+        ("[" * 100_000 + "]" * 100_000, "not valid JSON: maximum recursion depth"),  # was: a RecursionError
+    ],
 )
 def test_bad_tokenizer_configs(tmp_path, config, match):
     (tmp_path / "vocab.txt").write_text("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\n")

@@ -14,6 +14,7 @@ import numpy as np
 
 from tf_electra.errors import ConfigError
 from tf_electra.errors import DataError
+from tf_electra.utils.values import shorten
 
 _REGISTRY = {}
 
@@ -46,8 +47,7 @@ def get_task(name):
     if isinstance(name, Task):
         return name
     if name not in _REGISTRY:
-        shown = repr(name) if len(repr(name)) <= 100 else f"{repr(name)[:100]}... ({len(repr(name)):,} characters)"
-        raise ConfigError(f"unknown task {shown}; choose one of {', '.join(finetuning_tasks())}")
+        raise ConfigError(f"unknown task {shorten(repr(name), 100)}; choose one of {', '.join(finetuning_tasks())}")
     return _REGISTRY[name]
 
 

@@ -8,6 +8,7 @@ from tokenizers import Tokenizer
 from tf_electra.errors import TokenizerError
 from tf_electra.tokenization.settings import check_option
 from tf_electra.utils.files import atomic_write_text
+from tf_electra.utils.values import read_json_object
 
 VOCAB_NAME = "vocab.txt"
 TOKENIZER_FILE = "tokenizer.json"
@@ -54,13 +55,7 @@ def tokenizer_options(directory):
     config_file = os.path.join(directory, TOKENIZER_CONFIG)
     if not os.path.isfile(config_file):
         return {}
-    try:
-        with open(config_file, encoding="utf-8") as f:
-            options = json.load(f)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise TokenizerError(f"{config_file} is not valid JSON: {e}") from e
-    if not isinstance(options, dict):
-        raise TokenizerError(f"{config_file} must hold a JSON object of options, got {type(options).__name__}")
+    options = read_json_object(config_file, TokenizerError, "a JSON object of options")
     for key in IGNORED_OPTIONS:
         options.pop(key, None)
     for key, value in list(options.items()):

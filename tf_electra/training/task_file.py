@@ -1,11 +1,12 @@
 """The task file fine-tuning writes beside a model (`best/tf_electra_task.json`): the task, its data columns and
 max_length, so that `predict` and `evaluate` read new data as the training data was read."""
 
-import json
 import os
 
 from tf_electra.errors import FinetuneError
 from tf_electra.utils.values import is_positive_int
+from tf_electra.utils.values import read_json_object
+from tf_electra.utils.values import shorten
 
 TASK_FILE = "tf_electra_task.json"
 
@@ -19,17 +20,11 @@ def read_task_file(directory):
     path = os.path.join(directory, TASK_FILE)
     if not os.path.isfile(path):
         return {}
-    try:
-        with open(path, encoding="utf-8") as f:
-            info = json.load(f)
-    except (OSError, ValueError, RecursionError) as e:  # (ValueError: also a number of over 4,300 digits)
-        raise FinetuneError(f"{path} is not valid JSON: {_short(str(e))}") from e
-    if not isinstance(info, dict):
-        raise FinetuneError(f"{path} must hold a JSON object (task, columns, max_length), got {type(info).__name__}")
+    info = read_json_object(path, FinetuneError, "a JSON object (task, columns, max_length)")
     if not isinstance(info.get("task", ""), str):
-        raise FinetuneError(f"{path}: 'task' must be a task name, got {_short(repr(info['task']))}")
+        raise FinetuneError(f"{path}: 'task' must be a task name, got {shorten(repr(info['task']))}")
     if info.get("max_length") is not None and not is_positive_int(info["max_length"]):
-        raise FinetuneError(f"{path}: 'max_length' must be a positive integer, got {_short(repr(info['max_length']))}")
+        raise FinetuneError(f"{path}: 'max_length' must be a positive integer, got {shorten(repr(info['max_length']))}")
     return info
 
 
@@ -45,9 +40,4 @@ def check_columns(info, task, directory):
             else (f"be empty for {task.name} (it reads fixed fields)")
         )
         path = os.path.join(directory, TASK_FILE)
-        raise FinetuneError(f"{path}: 'columns' must {allowed}, got {_short(repr(columns))}")
-
-
-def _short(text, limit=200):
-    """A value as an error message shows it: at most `limit` characters (a task file's may be megabytes)."""
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+        raise FinetuneError(f"{path}: 'columns' must {allowed}, got {shorten(repr(columns))}")

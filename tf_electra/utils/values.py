@@ -59,3 +59,21 @@ def parse_json_object(value, what):
     if not isinstance(parsed, dict):
         raise ConfigError(f"{what} must be a JSON object, got {type(parsed).__name__}")
     return parsed
+
+
+def shorten(text, limit=200):
+    """Text as an error message shows it: at most `limit` characters, then its length (a value may be megabytes)."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
+def read_json_object(path, error, holds="a JSON object"):
+    """The JSON object in the file at `path`; raises `error` naming the file when it is not JSON or not an object
+    (a number of over 4,300 digits and nesting too deep included)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            value = json.load(f)
+    except (OSError, ValueError, RecursionError) as e:  # (UnicodeDecodeError and JSONDecodeError are ValueErrors)
+        raise error(f"{path} is not valid JSON: {shorten(str(e))}") from e
+    if not isinstance(value, dict):
+        raise error(f"{path} must hold {holds}, got {type(value).__name__}")
+    return value
