@@ -19,6 +19,7 @@ from tf_electra.config_fields import suggestion
 from tf_electra.config_fields import validate
 from tf_electra.errors import ConfigError
 from tf_electra.utils.values import is_positive_int
+from tf_electra.utils.values import read_json_object
 
 CONFIG_NAME = "config.json"
 
@@ -169,13 +170,9 @@ class ElectraConfig:
 
     @classmethod
     def from_json_file(cls, path):
-        try:
-            with open(path, encoding="utf-8") as f:
-                data = json.load(f)
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise ConfigError(f"{path} is not valid JSON: {e}") from e
-        if not isinstance(data, dict):
-            raise ConfigError(f"{path} must hold a JSON object, got {type(data).__name__}")
+        if not os.path.isfile(path):
+            raise ConfigError(f"{path} does not exist" if not os.path.exists(path) else f"{path} is not a file")
+        data = read_json_object(path, ConfigError)
         model_type = data.get("model_type", "electra")
         if model_type != "electra":
             raise ConfigError(f"{path} describes a {model_type!r} model, not an ELECTRA model")

@@ -1,6 +1,5 @@
 """Every model class by name, and loading a saved model folder as the class its config names."""
 
-import json
 import os
 
 from tf_electra.errors import ConfigError
@@ -13,6 +12,7 @@ from tf_electra.models.question_answering import TFElectraForQuestionAnswering
 from tf_electra.models.sequence_classification import TFElectraForSequenceClassification
 from tf_electra.models.token_classification import TFElectraForTokenClassification
 from tf_electra.utils.hub import resolve_model_dir
+from tf_electra.utils.values import read_json_object
 
 MODEL_CLASSES = {
     cls.__name__: cls
@@ -45,12 +45,7 @@ def class_for_folder(directory):
     config_file = os.path.join(directory, "config.json")
     if not os.path.isfile(config_file):
         raise ConfigError(f"{directory} is not a model folder: it has no config.json (write one with save_pretrained)")
-    try:
-        with open(config_file, encoding="utf-8") as f:
-            data = json.load(f)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{config_file} is not valid JSON: {e}") from e
-    architectures = data.get("architectures") if isinstance(data, dict) else None
+    architectures = read_json_object(config_file, ConfigError).get("architectures")
     if not architectures:
         return TFElectraModel
     if not isinstance(architectures, list) or not isinstance(architectures[0], str):

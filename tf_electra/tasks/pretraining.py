@@ -7,13 +7,13 @@ with the remainder dropped, as the original's input_fn does.
 """
 
 import glob
-import json
 import os
 
 from tf_electra.errors import DataError
 from tf_electra.models.electra_pretrainer import ElectraPretrainer
 from tf_electra.tasks.base import Task
 from tf_electra.tasks.base import register
+from tf_electra.utils.values import read_json_object
 
 FEATURES = ("input_ids", "input_mask", "segment_ids")
 PATTERN = "pretrain_data.tfrecord*"
@@ -39,11 +39,7 @@ def data_info(data):
     path = os.path.join(data, INFO_FILE) if os.path.isdir(data) else ""
     if not os.path.isfile(path):
         return {}
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise DataError(f"{path} is not valid JSON: {e}") from e
+    return read_json_object(path, DataError)
 
 
 def check_recorded_shards(data):

@@ -1,7 +1,6 @@
 """Extractive question answering on SQuAD-format data: features with a stride, and n-best post-processing."""
 
 import collections
-import json
 import os
 
 import numpy as np
@@ -17,6 +16,7 @@ from tf_electra.tasks.data import FEATURES
 from tf_electra.tasks.data import TaskData
 from tf_electra.tasks.readers import read_text
 from tf_electra.utils.values import is_positive_int
+from tf_electra.utils.values import loads_json
 
 
 def read_squad(source):
@@ -34,10 +34,7 @@ def read_squad(source):
         name = os.fspath(source)
         if not os.path.isfile(name):
             raise DataError(f"{name} does not exist")
-        try:
-            source = json.loads(read_text(name))
-        except json.JSONDecodeError as e:
-            raise DataError(f"{name}: not valid JSON: {e}") from e
+        source = loads_json(read_text(name), DataError, name)
     if not isinstance(source, dict) or not isinstance(source.get("data"), list):
         raise DataError(f"{name}: not SQuAD format (no 'data' list)")
     examples = []

@@ -4,11 +4,11 @@ import collections
 import contextlib
 import csv
 import io
-import json
 import os
 import re
 
 from tf_electra.errors import DataError
+from tf_electra.utils.values import loads_json
 
 
 class Row(dict):
@@ -123,12 +123,7 @@ def _read_jsonl(path):
     for line_number, line in enumerate(re.split(r"\r\n|\r|\n", read_text(path)), 1):
         if not line.strip():
             continue
-        try:
-            value = json.loads(line.strip())
-        except json.JSONDecodeError as e:
-            raise DataError(f"{path}:{line_number}: not valid JSON: {e}") from e
-        except RecursionError:
-            raise DataError(f"{path}:{line_number}: JSON nested too deeply") from None
+        value = loads_json(line.strip(), DataError, f"{path}:{line_number}")
         if not isinstance(value, dict):
             raise DataError(f"{path}:{line_number}: expected a JSON object, got {type(value).__name__}")
         _check_unicode(value, f"{path}:{line_number}")

@@ -1,7 +1,6 @@
 """tf.distribute strategies by name, and which worker of a multi-worker run writes the outputs."""
 
 import contextlib
-import json
 import os
 import socket
 import subprocess
@@ -9,6 +8,7 @@ import sys
 import time
 
 from tf_electra.errors import TrainingError
+from tf_electra.utils.values import loads_json
 
 STRATEGIES = ("default", "mirrored", "multi-worker")
 WORKER_TIMEOUT_ENV = "TF_ELECTRA_WORKER_TIMEOUT"
@@ -35,10 +35,7 @@ def is_chief(strategy):
     """
     if strategy != "multi-worker":
         return True
-    try:
-        config = json.loads(os.environ.get("TF_CONFIG", "{}") or "{}")
-    except json.JSONDecodeError as e:
-        raise TrainingError(f"TF_CONFIG is not valid JSON: {e}") from e
+    config = loads_json(os.environ.get("TF_CONFIG", "{}") or "{}", TrainingError, "TF_CONFIG")
     task = config.get("task", {}) if isinstance(config, dict) else None
     if not isinstance(task, dict) or not isinstance(config.get("cluster", {}), dict):
         raise TrainingError('TF_CONFIG must be a JSON object whose "cluster" and "task" are objects')

@@ -36,26 +36,24 @@ def parse_json_object(value, what):
     if isinstance(value, dict):
         return value
     text = str(value)
-    source = f"{what} {text!r}"
+    where, verb = what, "are"
     if os.path.isdir(text):
         raise ConfigError(f"{what} {text} is a folder; give a JSON object or a JSON file")
     if os.path.isfile(text):
-        source = f"the {what} file {text}"
+        where, verb = f"the {what} file {text}", "is"
         try:
             with open(text, encoding="utf-8") as f:
                 text = f.read()
         except (OSError, UnicodeDecodeError) as e:
-            raise ConfigError(f"cannot read the {what} file {value}: {e}") from e
+            raise ConfigError(f"cannot read {where}: {e}") from e
         if not text.strip():
-            raise ConfigError(f"{source} is empty; it should hold a JSON object")
+            raise ConfigError(f"{where} is empty; it should hold a JSON object")
     try:
-        parsed = json.loads(text)
-    except json.JSONDecodeError as e:
-        if source.startswith("the "):
-            raise ConfigError(f"{source} is not valid JSON: {e}") from e
-        if not text.lstrip().startswith(("{", "[")) and not os.path.exists(text):
-            raise ConfigError(f"{what} {text!r} is neither a JSON object nor an existing file") from None
-        raise ConfigError(f"{what} are not valid JSON: {e}") from e
+        parsed = loads_json(text, ConfigError, where, verb)
+    except ConfigError:
+        if verb == "are" and not text.lstrip().startswith(("{", "[")) and not os.path.exists(text):
+            raise ConfigError(f"{what} {shorten(repr(text))} is neither a JSON object nor an existing file") from None
+        raise
     if not isinstance(parsed, dict):
         raise ConfigError(f"{what} must be a JSON object, got {type(parsed).__name__}")
     return parsed
@@ -66,14 +64,25 @@ def shorten(text, limit=200):
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
+def loads_json(text, error, where, verb="is"):
+    """`json.loads(text)`; each way Python's parser rejects text (bad syntax, an integer of over 4,300 digits, nesting
+    deeper than the stack) raises `error("<where> <verb> not valid JSON: ...")`, never a bare ValueError or
+    RecursionError."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as e:  # (JSONDecodeError is a ValueError)
+        raise error(f"{where} {verb} not valid JSON: {shorten(str(e))}") from e
+
+
 def read_json_object(path, error, holds="a JSON object"):
-    """The JSON object in the file at `path`; raises `error` naming the file when it is not JSON or not an object
-    (a number of over 4,300 digits and nesting too deep included)."""
+    """The JSON object in the file at `path`; raises `error` naming the file when it cannot be read, is not JSON
+    (see loads_json) or not an object."""
     try:
         with open(path, encoding="utf-8") as f:
-            value = json.load(f)
-    except (OSError, ValueError, RecursionError) as e:  # (UnicodeDecodeError and JSONDecodeError are ValueErrors)
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as e:
         raise error(f"{path} is not valid JSON: {shorten(str(e))}") from e
+    value = loads_json(text, error, path)
     if not isinstance(value, dict):
         raise error(f"{path} must hold {holds}, got {type(value).__name__}")
     return value
