@@ -14,6 +14,7 @@ import tf_electra
 from tf_electra.errors import ConfigError
 from tf_electra.errors import DataError
 from tf_electra.errors import TrainingError
+from tf_electra.errors import WeightsError
 
 from conftest import tiny_config
 
@@ -73,6 +74,28 @@ def hparams_file(tmp_path, text):
     parse_json_object(str(tmp_path / "hparams.json"), "hparams")
 
 
+def run_folder(tmp_path, text):
+    from tf_electra.pretraining.run_folder import saved_config
+
+    (tmp_path / "model.ckpt-1.index").write_bytes(b"")  # a run folder with a checkpoint
+    (tmp_path / "pretrain_config.json").write_text(text)
+    saved_config(str(tmp_path))
+
+
+def pretraining_metrics(tmp_path, text):
+    from tf_electra.pretraining.callbacks import load_history
+
+    (tmp_path / "metrics.json").write_text(text)
+    load_history(str(tmp_path / "metrics.json"))
+
+
+def safetensors_index(tmp_path, text):
+    from tf_electra.io.hf_formats import _read_sharded
+
+    (tmp_path / "model.safetensors.index.json").write_text(text)
+    _read_sharded(str(tmp_path / "model.safetensors.index.json"))
+
+
 def tf_config(tmp_path, text, monkeypatch=None):
     from tf_electra.training.distribute import is_chief
 
@@ -90,6 +113,9 @@ ENTRY_POINTS = {
     "hparams text": (hparams_text, ConfigError, "hparams are not valid JSON"),
     "hparams file": (hparams_file, ConfigError, "hparams.json is not valid JSON"),
     "TF_CONFIG": (tf_config, TrainingError, "TF_CONFIG is not valid JSON"),
+    "pretrain_config.json of a run": (run_folder, TrainingError, "pretrain_config.json is unreadable"),
+    "metrics.json of a run": (pretraining_metrics, TrainingError, "metrics.json is damaged"),
+    "safetensors index": (safetensors_index, WeightsError, "index.json is not a valid safetensors index"),
 }
 DETAIL = {"huge number": r"Exceeds the limit \(4300 digits\)", "deep nesting": "maximum recursion depth", "broken": ""}
 

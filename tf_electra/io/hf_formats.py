@@ -142,7 +142,7 @@ def _read_sharded(index_path):
         with open(index_path, encoding="utf-8") as f:
             weight_map = json.load(f)["weight_map"]
         shards = sorted(set(weight_map.values()))
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, AttributeError) as e:
+    except (ValueError, RecursionError, KeyError, TypeError, AttributeError) as e:  # (JSONDecodeError: a ValueError)
         raise WeightsError(f"{index_path} is not a valid safetensors index (needs a weight_map): {e}") from e
     folder = os.path.realpath(os.path.dirname(index_path))
     state = {}

@@ -131,7 +131,7 @@ def load_history(path, up_to=None):
     try:
         with open(path, encoding="utf-8") as f:
             history = json.load(f)
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, RecursionError) as e:
         history = e
     if not isinstance(history, list):  # replacing it would lose the run's record; the checkpoints are intact
         raise TrainingError(f"{path} is damaged ({history}); move it away to continue the run without it")

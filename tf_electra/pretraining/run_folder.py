@@ -23,7 +23,7 @@ def saved_config(output):
     try:
         with open(path, encoding="utf-8") as f:
             return PretrainingConfig.from_hparams(json.load(f))
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, RecursionError) as e:
         raise TrainingError(f"{path} is unreadable ({e}); choose another output folder") from e
 
 
@@ -63,7 +63,7 @@ def check_same_run(output, config):
     try:
         with open(path, encoding="utf-8") as f:
             earlier = json.load(f)
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, RecursionError) as e:
         raise TrainingError(f"{path} is unreadable ({e}); choose another output folder") from e
     ours = config.to_dict()
     # A run written before a field existed has that field's default.
