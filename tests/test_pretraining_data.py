@@ -433,7 +433,10 @@ def test_records_written_as_the_original_writes_them_train(corpus, tmp_path):
     [
         ("empty file", DataError, "is empty"),
         ("not utf-8", DataError, r"bad\.txt:2 is not UTF-8"),
-        ("missing file", DataError, "does not exist"),
+        ("missing file", DataError, "nope.txt does not exist"),
+        ("a folder", DataError, "is a folder, not a text file"),  # was: 'does not exist or is not a file'
+        ("a pipe", DataError, "fifo is a pipe or device, not a file: the text is read more than once"),
+        ("standard input", DataError, "- is standard input, not a file: the text is read more than once"),
         ("no [MASK]", TokenizerError, r"\[MASK\]"),
         ("max_seq_length 3", ConfigError, "max_seq_length"),
         ("output not empty", FileExistsError, "not empty"),
@@ -458,6 +461,13 @@ def test_bad_input_is_refused_and_nothing_is_written(corpus, tmp_path, case, err
         text.write_bytes(b"fine line\n\xff\xfe broken\n")
     elif case == "missing file":
         text = tmp_path / "nope.txt"
+    elif case == "a folder":
+        text = tmp_path
+    elif case == "a pipe":
+        text = tmp_path / "fifo"
+        os.mkfifo(text)
+    elif case == "standard input":
+        text = "-"
     elif case == "no [MASK]":
         vocab = tmp_path / "vocab.txt"
         vocab.write_text("".join(t + "\n" for t in (corpus / "vocab.txt").read_text().split("\n") if t != "[MASK]"))

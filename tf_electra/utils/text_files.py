@@ -74,13 +74,22 @@ def check_text_files(paths):
     seen = {}
     for path in paths:
         if not os.path.isfile(path):
-            raise DataError(f"{path} does not exist or is not a file")
+            raise DataError(_not_a_file(path))
         status = os.stat(path)
         key = (status.st_dev, status.st_ino)  # the same file by another name or link, too
         if key in seen:
             raise DataError(f"{path} is given twice (also as {seen[key]}); its text would count twice")
         seen[key] = path
     return paths
+
+
+def _not_a_file(path):
+    if path == "-" or (os.path.exists(path) and not os.path.isdir(path)):  # stdin, a pipe, a device, a socket
+        return (
+            f"{path} is {'standard input' if path == '-' else 'a pipe or device'}, not a file: the text is read more "
+            "than once (and by several processes); write it to a file first"
+        )
+    return f"{path} is a folder, not a text file" if os.path.isdir(path) else f"{path} does not exist"
 
 
 def file_stamp(path):
