@@ -87,7 +87,7 @@ def _not_a_file(path):
     if path == "-" or (os.path.exists(path) and not os.path.isdir(path)):  # stdin, a pipe, a device, a socket
         return (
             f"{path} is {'standard input' if path == '-' else 'a pipe or device'}, not a file: the text is read more "
-            "than once (and by several processes); write it to a file first"
+            "than once; write it to a file first"
         )
     return f"{path} is a folder, not a text file" if os.path.isdir(path) else f"{path} does not exist"
 
