@@ -119,8 +119,8 @@ class TFElectraPreTrainedModel(DatasetFitMixin, PretrainedMixin, keras.Model):
         """Returns a dict of head outputs (logits, ...) for the encoder output [batch, seq, H]."""
         raise NotImplementedError
 
-    def hf_loss(self, labels, outputs, inputs):
-        """The head's own loss, computed as Hugging Face computes it."""
+    def hf_loss(self, labels, outputs, inputs, sample_weight=None):
+        """The head's own loss, computed as Hugging Face computes it (Keras' sample weights applied where given)."""
         raise NotImplementedError
 
     # Keras ---------------------------------------------------------------
@@ -229,6 +229,14 @@ class TFElectraPreTrainedModel(DatasetFitMixin, PretrainedMixin, keras.Model):
             return {label: y_pred[pred] for label, pred in zip(self.label_names, self.prediction_names)}
         return tuple(y_pred[name] for name in self.prediction_names)
 
+    def _labels_of(self, x, y):
+        """`y`, or where it is None the labels a feature dict holds (as in `fit({"input_ids": ..., "labels": ...})`)."""
+        if y is not None or not isinstance(x, Mapping) or not self.label_names:
+            return y
+        if any(x.get(name) is None for name in self.label_names):
+            return None
+        return x[self.label_names[0]] if len(self.label_names) == 1 else {n: x[n] for n in self.label_names}
+
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """With no loss in `compile`, the head's own (Hugging Face) loss; otherwise Keras' on the logits."""
         if _keras_compat.has_compiled_loss(self):
@@ -236,11 +244,12 @@ class TFElectraPreTrainedModel(DatasetFitMixin, PretrainedMixin, keras.Model):
         losses = []
         # Aggregated like Keras' additional losses: under tf.distribute the per-replica mean is
         # divided by the number of replicas, since gradients are summed across them.
+        y = self._labels_of(x, y) if sample_weight is not None else y  # labels in the features: weigh them too
         if y is not None:
             inputs = dict(x) if isinstance(x, Mapping) else {"input_ids": x}
             for name in INPUT_NAMES:
                 inputs.setdefault(name, None)
-            losses.append(_keras_compat.aggregate_loss(self, self.hf_loss(y, y_pred, inputs)))
+            losses.append(_keras_compat.aggregate_loss(self, self.hf_loss(y, y_pred, inputs, sample_weight)))
         elif isinstance(y_pred, Mapping) and "loss" in y_pred:
             losses.append(_keras_compat.aggregate_loss(self, y_pred["loss"]))
         losses.extend(_keras_compat.aggregate_loss(self, loss) for loss in self.losses)
@@ -252,6 +261,7 @@ class TFElectraPreTrainedModel(DatasetFitMixin, PretrainedMixin, keras.Model):
         return losses[0] if len(losses) == 1 else ops.sum(ops.stack(losses))
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        y = self._labels_of(x, y)
         results = super().compute_metrics(x, y, self._prediction_for_keras(y_pred, y), sample_weight)
         return _keras_compat.results_for_workers(self, results)
 

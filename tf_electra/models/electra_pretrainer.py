@@ -15,6 +15,7 @@ import keras
 from keras import ops
 
 from tf_electra import _keras_compat
+from tf_electra.errors import ConfigError
 from tf_electra.io.google_layout import Layout
 from tf_electra.io.weights import variable_names
 from tf_electra.models import masking
@@ -222,6 +223,8 @@ class ElectraPretrainer(DatasetFitMixin, keras.Model):
         return table
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        if sample_weight is not None:  # it would be ignored: the loss weighs masked positions and tokens itself
+            raise ConfigError("pre-training takes no sample_weight or class_weight; its loss weighs the tokens itself")
         return _keras_compat.aggregate_loss(self, y_pred["loss"])
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):

@@ -1,6 +1,7 @@
 """The training conveniences every ELECTRA model shares (a mixin for keras.Model subclasses)."""
 
 from tf_electra import _keras_compat
+from tf_electra.errors import ConfigError
 from tf_electra.utils import graph_rewrites
 from tf_electra.utils import onednn
 
@@ -18,7 +19,24 @@ class DatasetFitMixin:
         """keras.Model.fit, with shuffle=False by default for a tf.data.Dataset."""
         if "shuffle" not in kwargs and len(args) < 7 and type(x).__module__.startswith("tensorflow"):
             kwargs["shuffle"] = False
+        x, y = self._weighted_labels_apart(x, y, kwargs)
         return super().fit(x, y, *args, **kwargs)
+
+    def evaluate(self, x=None, y=None, *args, **kwargs):
+        x, y = self._weighted_labels_apart(x, y, kwargs)
+        return super().evaluate(x, y, *args, **kwargs)
+
+    def _weighted_labels_apart(self, x, y, kwargs):
+        """Keras drops `sample_weight` and `class_weight` given without `y`, silently: labels in a feature dict
+        (`fit({"input_ids": ..., "labels": ...}, sample_weight=...)`) become `y` then."""
+        names = getattr(self, "label_names", ())
+        weighted = kwargs.get("sample_weight") is not None or kwargs.get("class_weight") is not None
+        if weighted and y is None and not names:
+            raise ConfigError(f"{type(self).__name__} takes no labels, so no sample_weight or class_weight either")
+        if y is not None or not weighted or not isinstance(x, dict) or any(n not in x for n in names):
+            return x, y
+        labels = {n: x[n] for n in names}
+        return {k: v for k, v in x.items() if k not in names}, labels[names[0]] if len(names) == 1 else labels
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         return _keras_compat.symbolic_build_from_local_batch(self, iterator, data_batch, super()._maybe_symbolic_build)

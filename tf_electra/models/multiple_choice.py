@@ -68,5 +68,5 @@ class TFElectraForMultipleChoice(TFElectraPreTrainedModel):
         logits = ops.reshape(self.classifier(pooled), (-1, num_choices))
         return {"logits": ops.cast(logits, "float32")}
 
-    def hf_loss(self, labels, outputs, inputs):
-        return losses.sparse_cross_entropy(labels, outputs["logits"])
+    def hf_loss(self, labels, outputs, inputs, sample_weight=None):
+        return losses.sparse_cross_entropy(labels, outputs["logits"], sample_weight=sample_weight)

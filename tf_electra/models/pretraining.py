@@ -39,8 +39,9 @@ class TFElectraForPreTraining(TFElectraPreTrainedModel):
     def _head_outputs(self, sequence_output, inputs, training):
         return {"logits": ops.cast(self.discriminator_predictions(sequence_output), "float32")}
 
-    def hf_loss(self, labels, outputs, inputs):
-        return losses.binary_cross_entropy(labels, outputs["logits"], inputs.get("attention_mask"))
+    def hf_loss(self, labels, outputs, inputs, sample_weight=None):
+        mask = inputs.get("attention_mask")
+        return losses.binary_cross_entropy(labels, outputs["logits"], mask, sample_weight=sample_weight)
 
 
 class _GeneratorHeadMixin:
@@ -83,8 +84,8 @@ class TFElectraForMaskedLM(_GeneratorHeadMixin, TFElectraPreTrainedModel):
 
     output_class = TFMaskedLMOutput
 
-    def hf_loss(self, labels, outputs, inputs):
-        return losses.sparse_cross_entropy(labels, outputs["logits"])
+    def hf_loss(self, labels, outputs, inputs, sample_weight=None):
+        return losses.sparse_cross_entropy(labels, outputs["logits"], sample_weight=sample_weight)
 
 
 @keras.saving.register_keras_serializable(package="tf_electra")
@@ -109,5 +110,5 @@ class TFElectraForCausalLM(_GeneratorHeadMixin, TFElectraPreTrainedModel):
             config = dict(config, is_decoder=True)
         super().__init__(config, attn_implementation, **kwargs)
 
-    def hf_loss(self, labels, outputs, inputs):
-        return losses.causal_lm_loss(labels, outputs["logits"])
+    def hf_loss(self, labels, outputs, inputs, sample_weight=None):
+        return losses.causal_lm_loss(labels, outputs["logits"], sample_weight)

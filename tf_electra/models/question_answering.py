@@ -37,9 +37,13 @@ class TFElectraForQuestionAnswering(TFElectraPreTrainedModel):
         logits = ops.cast(self.qa_outputs(sequence_output), "float32")
         return {"start_logits": logits[..., 0], "end_logits": logits[..., 1]}
 
-    def hf_loss(self, labels, outputs, inputs):
+    def hf_loss(self, labels, outputs, inputs, sample_weight=None):
         if isinstance(labels, dict):
             start, end = labels["start_positions"], labels["end_positions"]
         else:
             start, end = labels
-        return losses.question_answering_loss(start, end, outputs["start_logits"], outputs["end_logits"])
+        if isinstance(sample_weight, dict):  # Keras gives labels in a dict weights of the same structure
+            sample_weight = (sample_weight["start_positions"], sample_weight["end_positions"])
+        return losses.question_answering_loss(
+            start, end, outputs["start_logits"], outputs["end_logits"], sample_weight=sample_weight
+        )

@@ -38,7 +38,7 @@ class TFElectraForSequenceClassification(TFElectraPreTrainedModel):
     def _head_outputs(self, sequence_output, inputs, training):
         return {"logits": ops.cast(self.classifier(sequence_output, training=training), "float32")}
 
-    def hf_loss(self, labels, outputs, inputs):
+    def hf_loss(self, labels, outputs, inputs, sample_weight=None):
         return losses.sequence_classification_loss(
-            labels, outputs["logits"], self.config.num_labels, self.config.problem_type
+            labels, outputs["logits"], self.config.num_labels, self.config.problem_type, sample_weight
         )

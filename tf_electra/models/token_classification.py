@@ -29,5 +29,5 @@ class TFElectraForTokenClassification(TFElectraPreTrainedModel):
         logits = self.classifier(self.dropout(sequence_output, training=training))
         return {"logits": ops.cast(logits, "float32")}
 
-    def hf_loss(self, labels, outputs, inputs):
-        return losses.sparse_cross_entropy(labels, outputs["logits"])
+    def hf_loss(self, labels, outputs, inputs, sample_weight=None):
+        return losses.sparse_cross_entropy(labels, outputs["logits"], sample_weight=sample_weight)
