@@ -5,6 +5,7 @@ output object, Hugging Face's losses inside Keras' `compile`/`fit`, Keras
 serialization, and Hugging Face-style loading and saving.
 """
 
+import warnings
 from collections.abc import Mapping
 
 import keras
@@ -95,6 +96,8 @@ class TFElectraPreTrainedModel(DatasetFitMixin, PretrainedMixin, keras.Model):
             raise ConfigError(f"attn_implementation={impl!r} is not one of {ATTN_IMPLEMENTATIONS}")
         self.config = config
         self.attn_implementation = impl
+        if getattr(config, "return_dict", None) is False:  # Keras' steps and our tools take the output object
+            warnings.warn("config.return_dict is false: calls return tuples only given return_dict=False", stacklevel=2)
         if shared_encoder is not None:  # a tied generator: the discriminator's whole encoder
             self.electra = shared_encoder
         else:
@@ -199,20 +202,15 @@ class TFElectraPreTrainedModel(DatasetFitMixin, PretrainedMixin, keras.Model):
         if inputs["labels"] is not None and "labels" not in self.label_names:
             takes = f"takes its labels as {', '.join(self.label_names)}" if self.label_names else "takes no labels"
             raise InputError(f"{type(self).__name__} {takes}, not labels=")
-        output_attentions = bool(inputs["output_attentions"])
+        flags = ("output_attentions", "output_hidden_states")  # None: the config's setting, as in Hugging Face
         sequence_output, hidden_states, attentions = self.electra(
             **self._encoder_inputs(inputs),
-            output_attentions=output_attentions,
-            output_hidden_states=bool(inputs["output_hidden_states"]),
+            **{k: bool(getattr(self.config, k, False) if inputs[k] is None else inputs[k]) for k in flags},
             training=training,
         )
         outputs = self._head_outputs(sequence_output, inputs, training)
-        if self.label_names and all(inputs[name] is not None for name in self.label_names):
-            labels_in = (
-                inputs[self.label_names[0]]
-                if len(self.label_names) == 1
-                else {name: inputs[name] for name in self.label_names}
-            )
+        labels_in = self._labels_of(inputs, None)
+        if labels_in is not None:
             outputs["loss"] = self.hf_loss(labels_in, outputs, inputs)
         outputs = self.output_class(outputs, hidden_states=hidden_states, attentions=attentions)
         if inputs["return_dict"] is False:
