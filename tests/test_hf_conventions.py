@@ -4,6 +4,8 @@ Each case here was a difference from transformers 4.57.6's ELECTRA found by a re
 behaviour is transformers' own, written out.
 """
 
+import json
+
 import numpy as np
 import pytest
 
@@ -32,3 +34,74 @@ def test_a_config_asking_for_tuples_is_named():
     with pytest.warns(UserWarning, match="config.return_dict is false"):
         model = tf_electra.TFElectraModel(tiny_config(return_dict=False))
     assert isinstance(model(IDS, return_dict=False), tuple)
+
+
+@pytest.fixture(scope="module")
+def two_label_folder(tmp_path_factory):
+    root = tmp_path_factory.mktemp("loader")
+    model = tf_electra.TFElectraForSequenceClassification(tiny_config(num_labels=2))
+    model.save_pretrained(str(root / "repo" / "sub"))
+    return root / "repo"
+
+
+def load(folder, **kwargs):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return tf_electra.TFElectraForSequenceClassification.from_pretrained(str(folder), **kwargs)
+
+
+NO_EFFECT = [{"local_files_only": True}, {"from_pt": True}, {"revision": "main"}, {"token": None}, {"cache_dir": "x"}]
+
+
+@pytest.mark.parametrize("kwargs", NO_EFFECT, ids=lambda k: next(iter(k)))
+def test_loader_options_are_not_config_fields(two_label_folder, tmp_path, kwargs):
+    """They were taken as config overrides and written into the next config.json."""
+    model = load(two_label_folder, subfolder="sub", **kwargs)
+    model.save_pretrained(str(tmp_path / "again"))
+    assert not set(kwargs) & set(json.loads((tmp_path / "again" / "config.json").read_text()))
+
+
+def test_output_loading_info_and_ignore_mismatched_sizes(two_label_folder):
+    plain = load(two_label_folder / "sub")
+    model, info = load(two_label_folder / "sub", num_labels=5, ignore_mismatched_sizes=True, output_loading_info=True)
+    assert sorted(info) == ["error_msgs", "mismatched_keys", "missing_keys", "unexpected_keys"]
+    assert info["missing_keys"] == [] and info["unexpected_keys"] == [] and info["error_msgs"] == []
+    shapes = {key: (a, b) for key, a, b in info["mismatched_keys"]}
+    assert shapes == {"classifier.out_proj.weight": ((2, 16), (5, 16)), "classifier.out_proj.bias": ((2,), (5,))}
+    assert model(IDS).logits.shape == (2, 5)
+    for a, b in zip(plain.electra.weights, model.electra.weights):  # the encoder is the checkpoint's
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    with pytest.raises(tf_electra.WeightsError, match=r"has shape \(2, 16\) but the model expects \(5, 16\)"):
+        load(two_label_folder / "sub", num_labels=5)  # without the option: refused, as in transformers
+
+
+@pytest.mark.parametrize(
+    "kwargs,dtype",
+    [
+        ({"torch_dtype": "bfloat16"}, "bfloat16"),
+        ({"torch_dtype": "torch.float16"}, "float16"),
+        ({"torch_dtype": "auto"}, "float32"),  # the checkpoint's (config.json has no torch_dtype: float32)
+        ({"dtype": "auto"}, "float32"),
+    ],
+)
+def test_torch_dtype_chooses_the_keras_dtype(two_label_folder, kwargs, dtype):
+    assert load(two_label_folder / "sub", **kwargs).dtype_policy.name == dtype
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"revision": "v2.0"}, "revision='v2.0': only the folder"),
+        ({"force_download": True}, "nothing is downloaded"),
+        ({"variant": "fp16"}, "variant='fp16'"),
+        ({"torch_dtype": "float64"}, "torch_dtype='float64' is not one of"),
+        ({"torch_dtype": "float16", "dtype": "float32"}, "not both"),
+        ({"foo": 1}, r"from_pretrained got \['foo'\]: neither config fields nor loader options"),  # transformers too
+        ({"subfolder": "nothing"}, "nothing does not exist"),
+    ],
+)
+def test_loader_options_it_cannot_follow_are_refused(two_label_folder, kwargs, match):
+    with pytest.raises((tf_electra.ConfigError, tf_electra.WeightsError), match=match):
+        load(two_label_folder / ("." if "subfolder" in kwargs else "sub"), **kwargs)

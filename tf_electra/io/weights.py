@@ -82,7 +82,7 @@ def check_config(config, shapes, fmt="hf", source="checkpoint", **scopes):
         )
 
 
-def match(model, tensors, fmt="hf", source="state dict"):
+def match(model, tensors, fmt="hf", source="state dict", mismatched=None):
     """Pairs tensors named in `fmt` with the model's variables; nothing is assigned.
 
     For Hugging Face keys, a bare ElectraModel's checkpoint (no "electra." prefix) and a head's both
@@ -93,18 +93,24 @@ def match(model, tensors, fmt="hf", source="state dict"):
         stored tensors are read by `assign`, one at a time.
 
     Raises:
-        WeightsError: a tensor's shape differs from its variable's (naming both shapes) or its dtype
+        WeightsError: a tensor's shape differs from its variable's (naming both shapes; where `mismatched` is a
+            list, the tensor is left out and (name, its shape, the model's) appended to it instead) or its dtype
             is not floating point.
     """
     table = variable_names(model, fmt)
     by_key = {names.hf_canonical_key(k): k for k in tensors} if fmt == "hf" else {k: k for k in tensors}
-    assignments, used = [], set()
+    assignments, used, skipped = [], set(), set()
     for key, (variable, transpose) in table.items():
         stored_key = by_key.get(key)
         if stored_key is None:
             continue
         stored = tensors[stored_key]
         expected = tuple(variable.shape)[::-1] if transpose else tuple(variable.shape)
+        if tuple(stored.shape) != expected and mismatched is not None:
+            mismatched.append((stored_key, tuple(stored.shape), expected))
+            used.add(stored_key)
+            skipped.add(key)
+            continue
         if tuple(stored.shape) != expected:
             raise WeightsError(
                 f"{source}: weight {stored_key!r} has shape {tuple(stored.shape)} but the model expects "
@@ -114,7 +120,7 @@ def match(model, tensors, fmt="hf", source="state dict"):
         assignments.append((variable, stored, transpose, f"{source}: weight {stored_key!r}"))
         used.add(stored_key)
     assigned = {id(a[0]) for a in assignments}
-    missing = [k for k, (v, _) in table.items() if id(v) not in assigned]
+    missing = [k for k, (v, _) in table.items() if id(v) not in assigned and k not in skipped]
     unexpected = [k for k in tensors if k not in used and not names.HF_TIED_OR_BUFFER.search(k)]
     return assignments, missing, unexpected
 

@@ -9,6 +9,8 @@ from tf_electra.errors import WeightsError
 from tf_electra.io import hf_formats
 from tf_electra.io import weights
 from tf_electra.layers.initializers import zero_initialized
+from tf_electra.models.loader_options import check_overrides
+from tf_electra.models.loader_options import split_options
 from tf_electra.utils.files import atomic_directory
 from tf_electra.utils.hub import resolve_model_dir
 
@@ -43,7 +45,7 @@ class PretrainedMixin:
         attn_implementation=None,
         warn_unmatched=True,
         require_all_weights=False,
-        **config_overrides,
+        **kwargs,
     ):
         """Builds the model and loads weights from a Hugging Face model folder.
 
@@ -61,10 +63,15 @@ class PretrainedMixin:
                 task head is expected, as when fine-tuning a pre-trained folder).
             require_all_weights: Refuse a folder that lacks some of the model's weights (WeightsError), as
                 `tf-electra export` does: a head it has no weights for would serve random outputs.
-            **config_overrides: Config fields to change (e.g. num_labels=3).
+            **kwargs: Config fields to change (e.g. num_labels=3), and transformers' loader options:
+                `ignore_mismatched_sizes` (weights whose shape disagrees, e.g. a head for another
+                num_labels, are newly initialised instead of refused), `output_loading_info`,
+                `torch_dtype` (also "auto"), `subfolder`; `local_files_only`, `from_pt`, `token`,
+                `revision="main"`, ... change nothing (nothing is downloaded, every format is read).
 
         Returns:
-            The model. Weights the checkpoint lacks (e.g. a new task head) are
+            The model (with `output_loading_info`, `(model, {"missing_keys", "unexpected_keys",
+            "mismatched_keys", "error_msgs"})`). Weights the checkpoint lacks (e.g. a new task head) are
             newly initialised; both those and checkpoint weights the model does
             not use are reported in one warning.
 
@@ -75,19 +82,27 @@ class PretrainedMixin:
         """
         if path is None or not isinstance(path, (str, os.PathLike)):
             raise WeightsError(f"from_pretrained needs a model folder path, got {type(path).__name__}")
+        options, config_overrides = split_options(kwargs, dtype)
         directory = resolve_model_dir(path)
+        if options.subfolder:
+            directory = os.path.join(directory, options.subfolder)
+            if not os.path.isdir(directory):
+                raise WeightsError(f"{directory} does not exist (subfolder={options.subfolder!r})")
         if config is None:
             config = ElectraConfig.from_pretrained(directory)
         config = checked_config(config)
+        check_overrides(options, config, config_overrides)
         if config_overrides:
             config = config.copy(**config_overrides)
+        dtype = options.dtype
         check_dtype(dtype)
         weights_file = hf_formats.find_weights_file(directory)
         fmt, tensors = hf_formats.read_weights(weights_file)
         weights.check_config(config, {k: v.shape for k, v in tensors.items()}, fmt, source=weights_file)
         with zero_initialized():  # every weight the checkpoint holds is assigned below
             model = cls(config, attn_implementation=attn_implementation, **({"dtype": dtype} if dtype else {}))
-        assignments, missing, unexpected = weights.match(model, tensors, fmt, source=weights_file)
+        mismatched = [] if options.ignore_mismatched_sizes else None
+        assignments, missing, unexpected = weights.match(model, tensors, fmt, weights_file, mismatched)
         if not assignments:
             raise WeightsError(f"{weights_file} holds no ELECTRA weights for {cls.__name__}")
         if require_all_weights and missing:
@@ -98,7 +113,10 @@ class PretrainedMixin:
         weights.initialize_unassigned(model, assignments, config.initializer_range)
         weights.assign(assignments)
         if warn_unmatched:
-            report_unmatched(cls.__name__, weights_file, missing, unexpected)
+            report_unmatched(cls.__name__, weights_file, missing, unexpected, mismatched)
+        if options.output_loading_info:
+            info = {"missing_keys": missing, "unexpected_keys": unexpected, "mismatched_keys": mismatched or []}
+            return model, dict(info, error_msgs=[])
         return model
 
     def save_pretrained(self, directory, tokenizer=None, keras_weights=False, overwrite=False):
@@ -137,9 +155,12 @@ class PretrainedMixin:
         return directory
 
 
-def report_unmatched(class_name, source, missing, unexpected):
+def report_unmatched(class_name, source, missing, unexpected, mismatched=None):
     """One warning listing newly initialised and unused weights, as transformers reports them."""
     lines = []
+    if mismatched:
+        shapes = ", ".join(f"{k}: {a} in the checkpoint, {b} in the model" for k, a, b in mismatched)
+        lines.append(f"Some weights of {class_name} were newly initialized, their shapes differing: {shapes}")
     if unexpected:
         lines.append(
             f"Some weights of the checkpoint at {source} were not used when initializing {class_name}: "
