@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 
 import tf_electra
+from tf_electra.config_fields import ACTIVATIONS
 
 from conftest import tiny_config
+from conftest import torch_or_skip
 
 IDS = np.arange(2 * 6).reshape(2, 6) % 60 + 3
 
@@ -105,3 +107,23 @@ def test_torch_dtype_chooses_the_keras_dtype(two_label_folder, kwargs, dtype):
 def test_loader_options_it_cannot_follow_are_refused(two_label_folder, kwargs, match):
     with pytest.raises((tf_electra.ConfigError, tf_electra.WeightsError), match=match):
         load(two_label_folder / ("." if "subfolder" in kwargs else "sub"), **kwargs)
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_every_activation_is_transformers_own(name):
+    """hidden_act values transformers supports (gelu_fast, quick_gelu, mish, ...) were refused by ElectraConfig."""
+    torch, transformers = torch_or_skip()
+    from transformers.activations import ACT2FN
+
+    from tf_electra.layers.activations import get_activation
+
+    x = np.concatenate([np.linspace(-12, 12, 401), np.random.default_rng(0).normal(0, 3, 200)]).astype("float32")
+    theirs = ACT2FN[name](torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(np.asarray(get_activation(name)(x)), theirs, rtol=2e-6, atol=2e-6)
+    tf_electra.TFElectraModel(tiny_config(hidden_act=name))(IDS)  # the config takes it, the model builds and runs
+
+
+def test_activations_the_config_names_are_the_ones_the_layers_build():
+    from tf_electra.layers.activations import TABLE
+
+    assert sorted(ACTIVATIONS) == sorted(TABLE)

@@ -7,7 +7,10 @@ from tf_electra.utils.values import is_number
 from tf_electra.utils.values import is_positive_int
 
 # Activations the models can build, by Hugging Face's names.
-ACTIVATIONS = ("gelu", "gelu_new", "gelu_pytorch_tanh", "relu", "silu", "swish", "tanh", "linear")
+ACTIVATIONS = tuple(  # transformers' names, its parameter-free ones (prelu and xielu learn weights)
+    "gelu gelu_new gelu_pytorch_tanh gelu_python gelu_python_tanh gelu_fast gelu_accurate gelu_10 quick_gelu laplace "
+    "relu relu2 relu6 leaky_relu silu swish mish sigmoid tanh linear".split()
+)
 POSITION_EMBEDDING_TYPES = ("absolute", "relative_key", "relative_key_query")
 SUMMARY_TYPES = ("first", "last", "mean", "cls_index")
 PROBLEM_TYPES = (None, "regression", "single_label_classification", "multi_label_classification")
