@@ -127,3 +127,11 @@ def test_activations_the_config_names_are_the_ones_the_layers_build():
     from tf_electra.layers.activations import TABLE
 
     assert sorted(ACTIVATIONS) == sorted(TABLE)
+
+
+def test_outputs_list_their_fields_in_transformers_order_and_slice():
+    model = tf_electra.TFElectraForSequenceClassification(tiny_config(num_labels=2))
+    out = model(IDS, labels=np.array([0, 1]), output_hidden_states=True)
+    assert list(out.keys()) == ["loss", "logits", "hidden_states"]  # was: loss last
+    assert [k for k, _ in out.items()] == list(out.keys())
+    assert out[:2] == out.to_tuple()[:2] and out[0] is out["loss"] and out[-1] is out["hidden_states"]

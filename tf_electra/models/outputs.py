@@ -21,9 +21,9 @@ class ModelOutput(dict):
         _keras_compat.register_pytree(cls, ModelOutput.tree_flatten, lambda keys, values, c=cls: c(zip(keys, values)))
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for key in [k for k, v in self.items() if v is None]:
-            del self[key]
+        values = {k: v for k, v in dict(*args, **kwargs).items() if v is not None}
+        order = [f for f in self._fields if f in values] + [k for k in values if k not in self._fields]
+        super().__init__((k, values[k]) for k in order)  # keys() in field order, loss first, as Hugging Face's
 
     def _set(self, name, value):
         if value is None:
@@ -37,7 +37,7 @@ class ModelOutput(dict):
         raise AttributeError(f"{type(self).__name__} has no field {name!r}")
 
     def __getitem__(self, key):
-        if isinstance(key, int):
+        if isinstance(key, (int, slice)):  # out[0], out[:2]: the tuple form's
             return self.to_tuple()[key]
         return super().__getitem__(key)
 
