@@ -51,7 +51,7 @@ def test_mismatched_shapes(model):
     with pytest.raises(InputError, match="attention_mask has shape"):
         model(ids, attention_mask=np.ones((2, 4), "int32"))
     with pytest.raises(InputError, match="token_type_ids has shape"):
-        model(ids, token_type_ids=np.zeros((1, 5), "int32"))
+        model(ids, token_type_ids=np.zeros((3, 5), "int32"))  # (1, 5) is one row for the batch, as in transformers
 
 
 def test_mismatched_shapes_inside_a_compiled_graph(model):

@@ -12,6 +12,8 @@ import pytest
 import tf_electra
 from tf_electra.config_fields import ACTIVATIONS
 
+from conftest import copy_hf_weights
+from conftest import hf_model
 from conftest import tiny_config
 from conftest import torch_or_skip
 
@@ -135,3 +137,55 @@ def test_outputs_list_their_fields_in_transformers_order_and_slice():
     assert list(out.keys()) == ["loss", "logits", "hidden_states"]  # was: loss last
     assert [k for k, _ in out.items()] == list(out.keys())
     assert out[:2] == out.to_tuple()[:2] and out[0] is out["loss"] and out[-1] is out["hidden_states"]
+
+
+def mask_forms(rng, batch=3, length=6):
+    row = np.ones((1, length), "int64")
+    row[0, -2:] = 0
+    pairs = (rng.random((batch, length, length)) < 0.7).astype("int64")
+    pairs[:, :, 0] = 1  # every query sees at least one key
+    return {
+        "position_ids [1, seq]": {"position_ids": np.arange(length)[None, ::-1].copy()},
+        "attention_mask [1, seq]": {"attention_mask": row},
+        "token_type_ids [1, seq]": {"token_type_ids": np.array([[0, 0, 0, 1, 1, 1]])},
+        "attention_mask [batch, seq, seq]": {"attention_mask": pairs},
+    }
+
+
+@pytest.mark.parametrize("form", list(mask_forms(np.random.default_rng(0))))
+@pytest.mark.parametrize("decoder", [False, True], ids=["encoder", "decoder"])
+def test_broadcast_rows_and_pairwise_masks_are_transformers_own(form, decoder):
+    """[1, seq] rows and [batch, seq, seq] masks, which transformers takes, were refused as shape mismatches."""
+    torch, _ = torch_or_skip()
+    config = tiny_config(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, is_decoder=decoder)
+    theirs = hf_model("ElectraModel", config)
+    ours = tf_electra.TFElectraModel(config)
+    copy_hf_weights(ours, theirs)
+    ids = np.random.default_rng(1).integers(3, 60, (3, 6))
+    extra = mask_forms(np.random.default_rng(2))[form]
+    with torch.no_grad():
+        expected = theirs(torch.from_numpy(ids), **{k: torch.from_numpy(v) for k, v in extra.items()})
+    got = ours(ids, **extra).last_hidden_state
+    np.testing.assert_allclose(np.asarray(got), expected.last_hidden_state.numpy(), atol=2e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"head_mask": np.ones((2, 4))}, "head_mask .* is not supported"),
+        ({"past_key_values": ((1, 2),)}, "no key/value cache"),
+        ({"attention_mask": np.ones((2, 6))}, r"attention_mask has shape \(2, 6\) but input_ids has shape \(3, 6\)"),
+        ({"attention_mask": np.ones((3, 6, 5))}, r"must be \[batch, seq\] or \[batch, seq, seq\]"),
+        ({"attention_masks": np.ones((3, 6))}, r"unexpected argument\(s\) \['attention_masks'\]"),
+    ],
+)
+def test_arguments_the_models_do_not_take_say_so(kwargs, match):
+    with pytest.raises(tf_electra.InputError, match=match):
+        tf_electra.TFElectraModel(tiny_config())(np.ones((3, 6), "int32"), **kwargs)
+
+
+def test_use_cache_is_ignored_where_transformers_ignores_it():
+    tf_electra.TFElectraModel(tiny_config())(IDS, use_cache=True)  # an encoder makes no cache there either
+    with pytest.raises(tf_electra.InputError, match="use_cache=True: there is no key/value cache"):
+        tf_electra.TFElectraForCausalLM(tiny_config())(IDS, use_cache=True)
+    tf_electra.TFElectraForCausalLM(tiny_config())(IDS, use_cache=False)

@@ -193,13 +193,20 @@ def check_binary_labels(labels, logits, name="labels", meaning="0 (original) or 
         return tf.identity(labels)
 
 
-def check_same_shape(reference, other, ref_name, other_name):
-    """Checks two inputs have the same shape (statically where known, else at run time)."""
+def check_same_shape(reference, other, ref_name, other_name, pairs=False):
+    """Checks an input has the reference's shape [batch, seq] (statically where known, else at run time); one row
+    [1, seq] is repeated over the batch, as transformers broadcasts it. With `pairs`, [batch, seq, seq] is taken
+    too (an attention mask per query and key)."""
     if other is None:
         return other
     a, b = tuple(reference.shape), tuple(other.shape)
+    if pairs and len(b) == 3 and len(a) == 2:
+        a = a + a[1:]
+    if len(b) == len(a) and b[0] == 1 and a[0] != 1:
+        other, b = ops.broadcast_to(other, (ops.shape(reference)[0], *ops.shape(other)[1:])), (a[0], *b[1:])
     if len(a) != len(b) or any(x is not None and y is not None and x != y for x, y in zip(a, b)):
-        raise InputError(f"{other_name} has shape {b} but {ref_name} has shape {a}; they must match")
+        seq = " or [batch, seq, seq]" if pairs else ""
+        raise InputError(f"{other_name} has shape {b} but {ref_name} has shape {a[:2]}; it must be [batch, seq]{seq}")
     if backend.backend() == "tensorflow" and None in a + b:
         import tensorflow as tf
 
@@ -208,7 +215,7 @@ def check_same_shape(reference, other, ref_name, other_name):
                 [
                     tf.debugging.assert_equal(
                         tf.shape(reference),
-                        tf.shape(other),
+                        tf.shape(other)[:2],
                         message=f"{other_name} and {ref_name} must have the same shape",
                     )
                 ]

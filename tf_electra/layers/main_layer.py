@@ -103,6 +103,8 @@ class ElectraMainLayer(keras.layers.Layer):
         minimum = float(np.finfo(np.float16).min) if dtype == "float16" else -1e30
         if attention_mask is None:
             allowed = ops.ones((batch, 1, 1, length), "float32")
+        elif len(attention_mask.shape) == 3:  # [batch, query, key] as given, no causal mask added (transformers)
+            return (1.0 - ops.cast(attention_mask, "float32")[:, None, :, :]) * minimum
         else:
             allowed = ops.cast(attention_mask, "float32")[:, None, None, :]
         if self.is_decoder:
@@ -136,7 +138,7 @@ class ElectraMainLayer(keras.layers.Layer):
         if len(reference.shape) != 2:
             raise InputError(f"{ref_name} must have shape [batch, seq], got {tuple(reference.shape)}")
         checks.check_not_empty(reference, ref_name)
-        attention_mask = checks.check_same_shape(reference, attention_mask, ref_name, "attention_mask")
+        attention_mask = checks.check_same_shape(reference, attention_mask, ref_name, "attention_mask", pairs=True)
         attention_mask = checks.check_binary(attention_mask, "attention_mask")
         token_type_ids = checks.check_same_shape(reference, token_type_ids, ref_name, "token_type_ids")
         position_ids = checks.check_same_shape(reference, position_ids, ref_name, "position_ids")

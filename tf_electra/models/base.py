@@ -20,6 +20,7 @@ from tf_electra.errors import ConfigError
 from tf_electra.errors import ElectraError
 from tf_electra.errors import InputError
 from tf_electra.layers.main_layer import ElectraMainLayer
+from tf_electra.models.arguments import check_arguments
 from tf_electra.models.fitting import DatasetFitMixin
 from tf_electra.models.pretrained import PretrainedMixin
 
@@ -187,9 +188,7 @@ class TFElectraPreTrainedModel(DatasetFitMixin, PretrainedMixin, keras.Model):
             labels=labels,
         )
         known = set(inputs) | set(self.label_names)
-        unknown = {k for k, v in kwargs.items() if v is not None} - known  # a misspelt attention_masks=; head_mask=None
-        if unknown:
-            raise InputError(f"unexpected argument(s) {sorted(unknown)}; expected some of {sorted(known)}")
+        kwargs = check_arguments(kwargs, known, self.config.is_decoder)
         inputs.update({k: v for k, v in kwargs.items() if k in known})
         if isinstance(input_ids, Mapping):
             inputs["input_ids"] = None

@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from tf_electra.errors import ConfigError
+from tf_electra.errors import InputError
 from tf_electra.layers.heads import ElectraDiscriminatorPredictions
 from tf_electra.layers.heads import ElectraGeneratorPredictions
 from tf_electra.layers.heads import ElectraLMHead
@@ -40,7 +41,11 @@ class TFElectraForPreTraining(TFElectraPreTrainedModel):
         return {"logits": ops.cast(self.discriminator_predictions(sequence_output), "float32")}
 
     def hf_loss(self, labels, outputs, inputs, sample_weight=None):
-        mask = inputs.get("attention_mask")
+        mask = inputs.get("attention_mask")  # the tokens the loss counts: [batch, seq] ([1, seq] repeated)
+        if mask is not None:
+            if len(mask.shape) != 2:
+                raise InputError(f"the replaced-token loss needs attention_mask [batch, seq], got {tuple(mask.shape)}")
+            mask = ops.broadcast_to(mask, ops.shape(outputs["logits"]))
         return losses.binary_cross_entropy(labels, outputs["logits"], mask, sample_weight=sample_weight)
 
 
