@@ -189,3 +189,77 @@ def test_use_cache_is_ignored_where_transformers_ignores_it():
     with pytest.raises(tf_electra.InputError, match="use_cache=True: there is no key/value cache"):
         tf_electra.TFElectraForCausalLM(tiny_config())(IDS, use_cache=True)
     tf_electra.TFElectraForCausalLM(tiny_config())(IDS, use_cache=False)
+
+
+@pytest.fixture(scope="module")
+def tokenizers(tmp_path_factory):
+    _, transformers = torch_or_skip()
+    vocab = tmp_path_factory.mktemp("tok") / "vocab.txt"
+    words = "the a film movie was good bad not fun dull , . ! ' s play ##ing ##ed ##s".split()
+    vocab.write_text("".join(t + "\n" for t in ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]))
+    ours = tf_electra.ElectraTokenizer(str(vocab))
+    theirs = transformers.ElectraTokenizerFast(str(vocab), model_max_length=512)
+    slow = transformers.ElectraTokenizer(str(vocab), model_max_length=512)
+    return ours, theirs, slow
+
+
+TEXTS = ["the film was good .", "not a fun movie , playing dull !", "the"]
+PAIRS = [("the film", "was good ."), ("a movie", "not fun")]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t.encode_plus(TEXTS[1]),
+        lambda t: t.encode_plus(TEXTS[0], "a movie", truncation=True, max_length=8),
+        lambda t: t.batch_encode_plus(TEXTS, padding=True),
+        lambda t: t.batch_encode_plus(PAIRS, padding="max_length", max_length=10),
+        lambda t: t.build_inputs_with_special_tokens([5, 6, 7]),
+        lambda t: t.build_inputs_with_special_tokens([5, 6], [7]),
+        lambda t: t.create_token_type_ids_from_sequences([5, 6], [7, 8, 9]),
+        lambda t: t.get_special_tokens_mask([2, 5, 3, 6, 3], already_has_special_tokens=True),
+        lambda t: t.num_special_tokens_to_add(pair=True),
+        lambda t: t.convert_tokens_to_string(["the", "play", "##ing", "film", "##s", "."]),
+        lambda t: t.pad([{"input_ids": [2, 5, 3]}, {"input_ids": [2, 5, 6, 7, 3]}]),
+        lambda t: t.pad({"input_ids": [[2, 5, 3], [2, 3]], "token_type_ids": [[0, 0, 0], [0, 0]]}, padding_side="left"),
+        lambda t: t.pad({"input_ids": [[2, 5, 3]]}, padding="max_length", max_length=6, pad_to_multiple_of=4),
+        lambda t: t.pad(t(TEXTS[:2])),  # (with return_attention_mask=False transformers leaves the mask unpadded)
+        lambda t: t.pad({"input_ids": [2, 5, 3]}, padding="max_length", max_length=5),
+        lambda t: t(TEXTS[1]).tokens(),
+        lambda t: [t(TEXTS[1]).char_to_token(i) for i in range(len(TEXTS[1]))],
+        lambda t: [t(TEXTS[1]).char_to_word(i) for i in range(len(TEXTS[1]))],
+        lambda t: [t(TEXTS).token_to_chars(1, i) for i in range(1, 5)],
+        lambda t: [t(TEXTS[1]).token_to_word(i) for i in range(8)],
+        lambda t: t(TEXTS[1]).word_to_tokens(3),
+    ],
+)
+def test_tokenizer_methods_are_transformers_own(tokenizers, call):
+    """Each was missing (AttributeError), or took only transformers' two-index form (char_to_token)."""
+    ours, theirs, _ = tokenizers
+    expected, got = call(theirs), call(ours)
+    normal = (
+        (lambda v: {k: list(map(list, v[k])) if v[k] and isinstance(v[k][0], list) else v[k] for k in v})
+        if (isinstance(expected, dict))
+        else (lambda v: [tuple(x) if hasattr(x, "start") else x for x in v] if isinstance(v, list) else v)
+    )
+    if isinstance(expected, dict):
+        assert dict(normal(dict(got))) == dict(normal(dict(expected)))
+    else:
+        assert normal(got) == normal(expected)
+
+
+@pytest.mark.parametrize("cls", ["ElectraForMaskedLM", "ElectraForSequenceClassification", "ElectraModel"])
+def test_model_counts_and_output_embeddings_are_transformers_own(cls):
+    config = tiny_config()
+    theirs = hf_model(cls, config)
+    ours = getattr(tf_electra, "TF" + cls)(config)
+    assert ours.num_parameters() == theirs.num_parameters()
+    assert ours.num_parameters(exclude_embeddings=True) == theirs.num_parameters() - config.vocab_size * 12
+    assert (ours.get_output_embeddings() is None) == (theirs.get_output_embeddings() is None)
+
+
+def test_the_special_tokens_mask_of_bare_ids_is_transformers_slow_tokenizers(tokenizers):
+    """transformers' fast tokenizer refuses this form (already_has_special_tokens=False); its slow one answers."""
+    ours, _, slow = tokenizers
+    assert ours.get_special_tokens_mask([5, 6], [7]) == slow.get_special_tokens_mask([5, 6], [7])
+    assert ours.get_special_tokens_mask([5]) == slow.get_special_tokens_mask([5])

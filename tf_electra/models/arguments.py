@@ -1,4 +1,5 @@
-"""transformers' call arguments that the models do not take: each refused with what it would have done."""
+"""The encoder's arguments from a config, and transformers' call arguments that the models do not take (each
+refused with what it would have done)."""
 
 from tf_electra.errors import InputError
 
@@ -25,3 +26,30 @@ def check_arguments(kwargs, known, is_decoder):
     if unknown:
         raise InputError(f"unexpected argument(s) {sorted(unknown)}; expected some of {sorted(known)}")
     return kwargs
+
+
+def main_layer_arguments(config, attn_implementation):
+    """ElectraMainLayer's arguments from an ElectraConfig."""
+    return dict(
+        vocab_size=config.vocab_size,
+        embedding_size=config.embedding_size,
+        hidden_size=config.hidden_size,
+        num_hidden_layers=config.num_hidden_layers,
+        num_attention_heads=config.num_attention_heads,
+        intermediate_size=config.intermediate_size,
+        hidden_act=config.hidden_act,
+        hidden_dropout=config.hidden_dropout_prob,
+        attention_dropout=config.attention_probs_dropout_prob,
+        max_position_embeddings=config.max_position_embeddings,
+        type_vocab_size=config.type_vocab_size,
+        initializer_range=config.initializer_range,
+        layer_norm_eps=config.layer_norm_eps,
+        position_embedding_type=config.position_embedding_type,
+        is_decoder=config.is_decoder,
+        attn_implementation=attn_implementation,
+    )
+
+
+def classifier_dropout(config):
+    """The task heads' dropout rate: classifier_dropout, else hidden_dropout_prob (as in Hugging Face)."""
+    return config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob

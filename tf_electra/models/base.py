@@ -21,6 +21,7 @@ from tf_electra.errors import ElectraError
 from tf_electra.errors import InputError
 from tf_electra.layers.main_layer import ElectraMainLayer
 from tf_electra.models.arguments import check_arguments
+from tf_electra.models.arguments import main_layer_arguments
 from tf_electra.models.fitting import DatasetFitMixin
 from tf_electra.models.pretrained import PretrainedMixin
 
@@ -28,33 +29,6 @@ _keras_compat.keep_error_messages(ElectraError)
 
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids", "position_ids", "inputs_embeds")
 FLAG_NAMES = ("output_attentions", "output_hidden_states", "return_dict")
-
-
-def main_layer_arguments(config, attn_implementation):
-    """ElectraMainLayer's arguments from an ElectraConfig."""
-    return dict(
-        vocab_size=config.vocab_size,
-        embedding_size=config.embedding_size,
-        hidden_size=config.hidden_size,
-        num_hidden_layers=config.num_hidden_layers,
-        num_attention_heads=config.num_attention_heads,
-        intermediate_size=config.intermediate_size,
-        hidden_act=config.hidden_act,
-        hidden_dropout=config.hidden_dropout_prob,
-        attention_dropout=config.attention_probs_dropout_prob,
-        max_position_embeddings=config.max_position_embeddings,
-        type_vocab_size=config.type_vocab_size,
-        initializer_range=config.initializer_range,
-        layer_norm_eps=config.layer_norm_eps,
-        position_embedding_type=config.position_embedding_type,
-        is_decoder=config.is_decoder,
-        attn_implementation=attn_implementation,
-    )
-
-
-def classifier_dropout(config):
-    """The task heads' dropout rate: classifier_dropout, else hidden_dropout_prob (as in Hugging Face)."""
-    return config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
 
 
 def _as_array(value):
@@ -282,6 +256,17 @@ class TFElectraPreTrainedModel(DatasetFitMixin, PretrainedMixin, keras.Model):
 
     def get_input_embeddings(self):
         return self.electra.embeddings.word_embeddings
+
+    def get_output_embeddings(self):
+        """The layer whose table gives the output logits (None: this head has no vocabulary output)."""
+        return None
+
+    def num_parameters(self, only_trainable=False, exclude_embeddings=False):
+        """Parameter count, as transformers counts it (a shared table once)."""
+        variables = {id(v): v for v in (self.trainable_weights if only_trainable else self.weights)}
+        if exclude_embeddings:
+            variables.pop(id(self.get_input_embeddings().embeddings), None)
+        return int(sum(np.prod(v.shape) for v in variables.values()))
 
     def dummy_inputs(self, batch=2, length=8):
         """A small batch of valid inputs (for building graphs and smoke tests)."""

@@ -74,6 +74,9 @@ class _GeneratorHeadMixin:
         self.generator_predictions.build()
         self.generator_lm_head.build()
 
+    def get_output_embeddings(self):
+        return self.get_input_embeddings()  # tied: the logits are against the word embeddings
+
     def _head_outputs(self, sequence_output, inputs, training):
         hidden = self.generator_predictions(sequence_output)
         table = self.electra.embeddings.word_embeddings.embeddings

@@ -5,8 +5,8 @@ from keras import ops
 
 from tf_electra.layers.heads import ElectraClassificationHead
 from tf_electra.models import losses
+from tf_electra.models.arguments import classifier_dropout
 from tf_electra.models.base import TFElectraPreTrainedModel
-from tf_electra.models.base import classifier_dropout
 from tf_electra.models.outputs import TFSequenceClassifierOutput
 
 

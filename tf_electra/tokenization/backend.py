@@ -141,17 +141,40 @@ class BatchEncoding(dict):
         except KeyError:
             raise AttributeError(name) from None
 
+    def _encoding(self, batch_index):
+        if not self.encodings:
+            raise TokenizerError("this BatchEncoding holds no encodings to align with (made by pad or from arrays)")
+        return self.encodings[batch_index]
+
+    def tokens(self, batch_index=0):
+        return self._encoding(batch_index).tokens
+
     def word_ids(self, batch_index=0):
-        return self.encodings[batch_index].word_ids
+        return self._encoding(batch_index).word_ids
 
     def sequence_ids(self, batch_index=0):
-        return self.encodings[batch_index].sequence_ids
+        return self._encoding(batch_index).sequence_ids
 
-    def char_to_token(self, batch_index, char_index, sequence_index=0):
-        return self.encodings[batch_index].char_to_token(char_index, sequence_index)
+    # As in transformers, with one index the sequence is the first (batch index 0) and the index is the second.
+    def char_to_token(self, batch_or_char_index, char_index=None, sequence_index=0):
+        batch, char = (0, batch_or_char_index) if char_index is None else (batch_or_char_index, char_index)
+        return self._encoding(batch).char_to_token(char, sequence_index)
 
-    def token_to_chars(self, batch_index, token_index):
-        return self.encodings[batch_index].token_to_chars(token_index)
+    def char_to_word(self, batch_or_char_index, char_index=None, sequence_index=0):
+        batch, char = (0, batch_or_char_index) if char_index is None else (batch_or_char_index, char_index)
+        return self._encoding(batch).char_to_word(char, sequence_index)
+
+    def token_to_chars(self, batch_or_token_index, token_index=None):
+        batch, token = (0, batch_or_token_index) if token_index is None else (batch_or_token_index, token_index)
+        return self._encoding(batch).token_to_chars(token)
+
+    def token_to_word(self, batch_or_token_index, token_index=None):
+        batch, token = (0, batch_or_token_index) if token_index is None else (batch_or_token_index, token_index)
+        return self._encoding(batch).token_to_word(token)
+
+    def word_to_tokens(self, batch_or_word_index, word_index=None, sequence_index=0):
+        batch, word = (0, batch_or_word_index) if word_index is None else (batch_or_word_index, word_index)
+        return self._encoding(batch).word_to_tokens(word, sequence_index)
 
 
 def to_tensors(data, return_tensors):

@@ -20,6 +20,7 @@ from tf_electra.tokenization.backend import collect
 from tf_electra.tokenization.backend import load_vocab
 from tf_electra.tokenization.backend import match_normalizer
 from tf_electra.tokenization.backend import to_tensors
+from tf_electra.tokenization.conveniences import TokenizerConveniences
 from tf_electra.tokenization.files import TOKENIZER_FILE
 from tf_electra.tokenization.files import VOCAB_NAME
 from tf_electra.tokenization.files import save_tokenizer
@@ -39,7 +40,7 @@ SPECIAL_NAMES = ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token
 NO_LIMIT = int(1e30)  # transformers' VERY_LARGE_INTEGER
 
 
-class ElectraTokenizer:
+class ElectraTokenizer(TokenizerConveniences):
     """WordPiece tokenizer for ELECTRA, a drop-in for transformers' ElectraTokenizerFast.
 
     Args:
