@@ -263,3 +263,23 @@ def test_the_special_tokens_mask_of_bare_ids_is_transformers_slow_tokenizers(tok
     ours, _, slow = tokenizers
     assert ours.get_special_tokens_mask([5, 6], [7]) == slow.get_special_tokens_mask([5, 6], [7])
     assert ours.get_special_tokens_mask([5]) == slow.get_special_tokens_mask([5])
+
+
+def test_shapes_checked_at_run_time_in_a_graph_of_unknown_shapes():
+    """The run-time shape check compared a [batch, choices, seq] mask's first two dimensions with all three of its
+    ids' (fit of a multiple-choice model failed at its first step, 2026-12-07)."""
+    import tensorflow as tf
+
+    choice = tf_electra.TFElectraForMultipleChoice(tiny_config())
+    spec = tf.TensorSpec((None, None, None), tf.int32)
+    call = tf.function(lambda ids, mask: choice(ids, attention_mask=mask).logits, input_signature=[spec, spec])
+    ids = np.ones((2, 3, 5), "int32")
+    assert call(ids, ids).shape == (2, 3)
+    encoder = tf_electra.TFElectraModel(tiny_config())
+    pairs = tf.function(
+        lambda ids, mask: encoder(ids, attention_mask=mask).last_hidden_state,
+        input_signature=[tf.TensorSpec((None, None), tf.int32), tf.TensorSpec((None, None, None), tf.int32)],
+    )
+    assert pairs(np.ones((2, 5), "int32"), np.ones((2, 5, 5), "int32")).shape == (2, 5, 16)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="attention_mask"):
+        pairs(np.ones((2, 5), "int32"), np.ones((3, 5, 5), "int32"))

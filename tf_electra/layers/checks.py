@@ -215,7 +215,7 @@ def check_same_shape(reference, other, ref_name, other_name, pairs=False):
                 [
                     tf.debugging.assert_equal(
                         tf.shape(reference),
-                        tf.shape(other)[:2],
+                        tf.shape(other)[: len(reference.shape)],  # (a pairwise mask: its first two)
                         message=f"{other_name} and {ref_name} must have the same shape",
                     )
                 ]
