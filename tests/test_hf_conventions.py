@@ -283,3 +283,12 @@ def test_shapes_checked_at_run_time_in_a_graph_of_unknown_shapes():
     assert pairs(np.ones((2, 5), "int32"), np.ones((2, 5, 5), "int32")).shape == (2, 5, 16)
     with pytest.raises(tf.errors.InvalidArgumentError, match="attention_mask"):
         pairs(np.ones((2, 5), "int32"), np.ones((3, 5, 5), "int32"))
+
+
+def test_a_dict_of_inputs_is_checked_as_keyword_arguments_are():
+    model = tf_electra.TFElectraModel(tiny_config())
+    assert model({"input_ids": IDS, "head_mask": None}).last_hidden_state.shape == (2, 6, 16)
+    with pytest.raises(tf_electra.InputError, match="head_mask .* is not supported"):
+        model({"input_ids": IDS, "head_mask": np.ones((2, 4))})
+    with pytest.raises(tf_electra.InputError, match=r"unexpected input names \['input_idz'\]"):
+        model({"input_ids": IDS, "input_idz": IDS})

@@ -12,7 +12,7 @@ NOT_TAKEN = {
 }
 
 
-def check_arguments(kwargs, known, is_decoder):
+def check_arguments(kwargs, known, is_decoder, what="argument(s)"):
     """`kwargs` without the arguments that change nothing (any set to None; `use_cache` where no cache would be
     made); InputError for a misspelt name or one the models do not take (head_mask, use_cache=True in a decoder)."""
     kwargs = {k: v for k, v in kwargs.items() if v is not None}
@@ -24,7 +24,7 @@ def check_arguments(kwargs, known, is_decoder):
             raise InputError(message)
     unknown = set(kwargs) - set(known)  # a misspelt attention_masks=
     if unknown:
-        raise InputError(f"unexpected argument(s) {sorted(unknown)}; expected some of {sorted(known)}")
+        raise InputError(f"unexpected {what} {sorted(unknown)}; expected some of {sorted(known)}")
     return kwargs
 
 

@@ -166,10 +166,7 @@ class TFElectraPreTrainedModel(DatasetFitMixin, PretrainedMixin, keras.Model):
         inputs.update({k: v for k, v in kwargs.items() if k in known})
         if isinstance(input_ids, Mapping):
             inputs["input_ids"] = None
-            unknown = {k for k, v in input_ids.items() if v is not None} - known
-            if unknown:
-                raise InputError(f"unexpected input names {sorted(unknown)}; expected some of {sorted(known)}")
-            inputs.update({k: v for k, v in input_ids.items() if v is not None})
+            inputs.update(check_arguments(input_ids, known, self.config.is_decoder, "input names"))
         for name in self.label_names:
             inputs.setdefault(name, None)
         if inputs["labels"] is not None and "labels" not in self.label_names:
