@@ -5,6 +5,7 @@ from tf_electra.tokenization.backend import BatchEncoding
 from tf_electra.tokenization.backend import TokenizerError
 from tf_electra.tokenization.backend import to_tensors
 from tf_electra.tokenization.inputs import check_ids
+from tf_electra.tokenization.settings import NO_LIMIT
 
 PAD_VALUES = {"token_type_ids": "pad_token_type_id", "attention_mask": 0, "special_tokens_mask": 1}
 
@@ -25,6 +26,10 @@ class TokenizerConveniences:
         if pairs and (not kwargs.get("is_split_into_words") or isinstance(items[0][0], (tuple, list))):
             return self([a for a, _ in items], [b for _, b in items], **kwargs)
         return self(items, **kwargs)
+
+    def length_limit(self):
+        """model_max_length, or None where there is none (transformers' VERY_LARGE_INTEGER)."""
+        return None if self.model_max_length >= NO_LIMIT else self.model_max_length
 
     def num_special_tokens_to_add(self, pair=False):
         return 3 if pair else 2
@@ -98,7 +103,7 @@ class TokenizerConveniences:
         if padding in (False, "do_not_pad"):
             return None
         if padding == "max_length":
-            target = max_length or (self.model_max_length if self.model_max_length < 10**29 else None)
+            target = max_length or self.length_limit()
             if target is None:
                 raise TokenizerError('padding="max_length" needs max_length (the tokenizer has no model_max_length)')
         elif padding in (True, "longest"):

@@ -10,6 +10,7 @@ from tf_electra.utils.values import is_positive_int
 TRUNCATION_STRATEGIES = ("longest_first", "only_first", "only_second")
 PADDING_STRATEGIES = ("longest", "max_length")
 
+NO_LIMIT = int(1e30)  # transformers' VERY_LARGE_INTEGER: model_max_length None
 MAX_PADDED_LENGTH = 1 << 20  # tokens per padded text; ELECTRA's longest is 512
 
 

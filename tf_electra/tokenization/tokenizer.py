@@ -29,6 +29,7 @@ from tf_electra.tokenization.inputs import check_encodable
 from tf_electra.tokenization.inputs import check_ids
 from tf_electra.tokenization.inputs import prepare_texts
 from tf_electra.tokenization.inputs import shorten_for_truncation
+from tf_electra.tokenization.settings import NO_LIMIT
 from tf_electra.tokenization.settings import ConfiguredBackends
 from tf_electra.tokenization.settings import check_options
 from tf_electra.tokenization.settings import check_room_for_specials
@@ -37,7 +38,6 @@ from tf_electra.utils.hub import resolve_model_dir
 from tf_electra.utils.values import is_positive_int
 
 SPECIAL_NAMES = ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
-NO_LIMIT = int(1e30)  # transformers' VERY_LARGE_INTEGER
 
 
 class ElectraTokenizer(TokenizerConveniences):
@@ -188,9 +188,7 @@ class ElectraTokenizer(TokenizerConveniences):
             when asked); lists, or arrays with return_tensors="np" / "tf".
         """
         batched, inputs, is_pair = prepare_texts(text, text_pair, is_split_into_words)
-        padding, truncation, max_length = resolve_settings(
-            padding, truncation, max_length, None if self.model_max_length >= NO_LIMIT else self.model_max_length
-        )
+        padding, truncation, max_length = resolve_settings(padding, truncation, max_length, self.length_limit())
         if truncation is not None and add_special_tokens:
             check_room_for_specials(max_length, pair=is_pair)
         if not (is_split_into_words or return_overflowing_tokens):  # (overflow windows need the whole text)
