@@ -11,6 +11,9 @@ os.environ.setdefault("USE_TORCH", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 CLIENTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "clients")
+# The test-only packages that a user's install lacks; the processes the tests start do not see them
+# (tests/user_install/sitecustomize.py says why).
+TEST_ONLY = "sklearn,scipy,pandas,jax,jaxlib,torch,transformers,seqeval"
 
 # The longest modules (minutes each; measured with --durations=0) run first, so that a parallel run
 # (`-n 2 --dist loadfile --no-loadscope-reorder`, the README's command) does not end with one worker
@@ -47,6 +50,16 @@ def pytest_collection_modifyitems(items):
         return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
 
     items.sort(key=rank)  # stable: the rest keep their order
+
+
+@pytest.fixture(scope="session", autouse=True)
+def subprocesses_see_a_users_install():
+    """Every process a test starts hides TEST_ONLY; set in the process that runs the tests (with pytest-xdist, a
+    worker), after it has started, so that the tests themselves keep their oracles."""
+    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "user_install")
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != folder]
+    os.environ["PYTHONPATH"] = os.pathsep.join([folder, *paths])
+    os.environ.setdefault("TF_ELECTRA_TEST_HIDDEN", TEST_ONLY)
 
 
 @pytest.fixture

@@ -123,3 +123,23 @@ def test_importing_the_package_does_not_import_tensorflow():
     code = "import sys, tf_electra, tf_electra.cli; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_the_processes_tests_start_run_on_a_users_install():
+    """The CLI's modules import without the test-only packages, and the processes the tests start do not see them
+    (tests/user_install/sitecustomize.py): TensorFlow and Keras would import several, ~2 s a process."""
+    from conftest import TEST_ONLY
+
+    code = (
+        "import sys, importlib.util, tf_electra.cli.commands, tf_electra.training.finetune;"
+        f"print([n for n in {TEST_ONLY.split(',')} if sys.modules.get(n) or importlib.util.find_spec(n)])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and out.stdout.split() == ["[]"], out.stderr[-2000:]
+    shown = subprocess.run(
+        [sys.executable, "-c", "import importlib.util; print(importlib.util.find_spec('torch') is not None)"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, TF_ELECTRA_TEST_HIDDEN=""),
+    )
+    assert shown.stdout.split() == ["True"], shown.stderr[-2000:]  # a test that needs one can see it
