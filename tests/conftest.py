@@ -12,8 +12,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 CLIENTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "clients")
 # The test-only packages that a user's install lacks; the processes the tests start do not see them
-# (tests/user_install/sitecustomize.py says why).
+# (tools/own_install/sitecustomize.py says why).
 TEST_ONLY = "sklearn,scipy,pandas,jax,jaxlib,torch,transformers,seqeval"
+OWN_INSTALL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools", "own_install")
 
 # The longest modules (minutes each; measured with --durations=0) run first, so that a parallel run
 # (`-n 2 --dist loadfile --no-loadscope-reorder`, the README's command) does not end with one worker
@@ -56,10 +57,9 @@ def pytest_collection_modifyitems(items):
 def subprocesses_see_a_users_install():
     """Every process a test starts hides TEST_ONLY; set in the process that runs the tests (with pytest-xdist, a
     worker), after it has started, so that the tests themselves keep their oracles."""
-    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "user_install")
-    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != folder]
-    os.environ["PYTHONPATH"] = os.pathsep.join([folder, *paths])
-    os.environ.setdefault("TF_ELECTRA_TEST_HIDDEN", TEST_ONLY)
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != OWN_INSTALL]
+    os.environ["PYTHONPATH"] = os.pathsep.join([OWN_INSTALL, *paths])
+    os.environ.setdefault("TF_ELECTRA_HIDDEN_PACKAGES", TEST_ONLY)
 
 
 @pytest.fixture

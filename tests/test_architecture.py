@@ -127,7 +127,7 @@ def test_importing_the_package_does_not_import_tensorflow():
 
 def test_the_processes_tests_start_run_on_a_users_install():
     """The CLI's modules import without the test-only packages, and the processes the tests start do not see them
-    (tests/user_install/sitecustomize.py): TensorFlow and Keras would import several, ~2 s a process."""
+    (tools/own_install/sitecustomize.py): TensorFlow and Keras would import several, ~2 s a process."""
     from conftest import TEST_ONLY
 
     code = (
@@ -140,6 +140,20 @@ def test_the_processes_tests_start_run_on_a_users_install():
         [sys.executable, "-c", "import importlib.util; print(importlib.util.find_spec('torch') is not None)"],
         capture_output=True,
         text=True,
-        env=dict(os.environ, TF_ELECTRA_TEST_HIDDEN=""),
+        env=dict(os.environ, TF_ELECTRA_HIDDEN_PACKAGES=""),
     )
     assert shown.stdout.split() == ["True"], shown.stderr[-2000:]  # a test that needs one can see it
+
+
+def test_the_configs_import_where_keras_is_marked_absent():
+    """A process that hides Keras (a PyTorch cold start of tools/benchmark.py reads our presets) imports the
+    configs: `import tf_electra` took the `None` that marks Keras absent for Keras itself and imported the models."""
+    code = "from tf_electra.presets import preset_config_dict as c; print(c('electra-small-generator')['hidden_size'])"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, TF_ELECTRA_HIDDEN_PACKAGES="keras,tensorflow"),
+    )
+    assert out.returncode == 0 and out.stdout.split() == ["256"], out.stderr[-2000:]

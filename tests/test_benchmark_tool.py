@@ -43,6 +43,20 @@ def test_a_cold_start_runs_with_the_chosen_interpreter(tmp_path):
     assert (tmp_path / "args.txt").read_text().split()[1:] == ["train", "torch", "electra-small-discriminator"]
 
 
+@pytest.mark.parametrize("family, hidden, seen", [("ours", "torch", "tensorflow"), ("torch", "tensorflow", "torch")])
+def test_without_an_interpreter_a_cold_start_hides_the_other_frameworks_packages(family, hidden, seen):
+    """In this shared virtualenv each family starts as in its own install: TensorFlow imports jax, pandas and
+    scikit-learn when they are there, transformers imports TensorFlow."""
+    import subprocess
+
+    env = dict(os.environ, **runner.own_install_env(family))
+    code = "import importlib.util as u, sys; print([u.find_spec(n) is not None for n in sys.argv[1:]])"
+    names = [hidden, seen, "jax", "sklearn"]
+    out = subprocess.run([sys.executable, "-c", code, *names], capture_output=True, text=True, env=env, timeout=120)
+    assert out.stdout.split() == ["[False,", "True,", "False,", "False]"], out.stderr[-2000:]
+    assert set(runner.NOT_INSTALLED["ours"].split(",")).isdisjoint({"tensorflow", "keras", "tokenizers", "h5py"})
+
+
 @pytest.mark.parametrize(
     "value, message",
     [

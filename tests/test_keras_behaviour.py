@@ -146,7 +146,7 @@ def test_attn_implementation_from_config_and_default():
 @pytest.mark.slow
 def test_forward_pass_on_the_jax_backend():
     pytest.importorskip("jax", reason="the JAX smoke test needs jax (pip install -e .[test])")
-    result = run_client("jax_smoke", env={"KERAS_BACKEND": "jax", "TF_ELECTRA_TEST_HIDDEN": ""})
+    result = run_client("jax_smoke", env={"KERAS_BACKEND": "jax", "TF_ELECTRA_HIDDEN_PACKAGES": ""})
     assert result.returncode == 0, result.stderr[-3000:]
     assert "jax forward ok" in result.stdout
 

@@ -189,7 +189,7 @@ def test_bert_objective_masks_80_10_10():
 
 @pytest.mark.slow
 def test_runs_on_the_jax_backend():
-    result = run_client("jax_pretrainer", env={"KERAS_BACKEND": "jax", "TF_ELECTRA_TEST_HIDDEN": ""})
+    result = run_client("jax_pretrainer", env={"KERAS_BACKEND": "jax", "TF_ELECTRA_HIDDEN_PACKAGES": ""})
     assert result.returncode == 0, result.stderr[-3000:]
     assert "jax pretrainer ok" in result.stdout
 

@@ -70,5 +70,5 @@ def __dir__():
     return sorted(set(globals()) | set(_EXPORTS))
 
 
-if "keras" in sys.modules:
+if sys.modules.get("keras") is not None:  # (None: a process that marked Keras absent)
     importlib.import_module("tf_electra.models")

@@ -38,6 +38,7 @@ import contextlib
 from bench import report
 from bench import system
 from bench.impls import IMPLS
+from bench.runner import NOT_INSTALLED
 from bench.runner import Worker
 from bench.runner import cold_starts
 from bench.runner import kernel_probe
@@ -70,7 +71,7 @@ def parse_args(argv):
         default=[],
         metavar="FAMILY=PYTHON",
         help="run one family's cold starts (torch or ours) with another interpreter, e.g. a virtualenv holding only "
-        "what that framework installs: TensorFlow imports jax, pandas and scipy when they are installed",
+        "what that framework installs; without it, the other framework's packages are hidden from its cold starts",
     )
     args = parser.parse_args(argv)
     args.cold_start_python = cold_start_pythons(parser, args.cold_start_python)
@@ -183,6 +184,7 @@ def main(argv=None):
                 worker.close()
     if not args.no_probes:
         run["cold_start_pythons"] = args.cold_start_python
+        run["cold_start_hidden"] = {f: NOT_INSTALLED[f] for f in NOT_INSTALLED if f not in args.cold_start_python}
         run["cold_start"] = cold_starts(
             PRESETS, repeats=1 if args.quick else 2, watch=watch, pythons=args.cold_start_python
         )

@@ -135,6 +135,8 @@ def markdown(run, groups):
         lines.append("\n### Start-up in a fresh process (python start to result), alternating, median\n")
         for family, python in sorted(run.get("cold_start_pythons", {}).items()):
             lines.append(f"{family} ran with {python}.\n")
+        for family, hidden in sorted(run.get("cold_start_hidden", {}).items()):
+            lines.append(f"{family} ran with these packages of this virtualenv hidden (tools/own_install): {hidden}.\n")
         lines.append(
             "| case | ours wall s | PyTorch wall s | ratio (PyTorch / ours) | ours peak RSS MB | PyTorch peak RSS MB |"
         )

@@ -17,6 +17,21 @@ from bench.impls import IMPLS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 QUIET_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "TRANSFORMERS_VERBOSITY": "error", "PYTHONWARNINGS": "ignore"}
+OWN_INSTALL = os.path.join(os.path.dirname(HERE), "own_install")
+# What each framework's own install (`pip install tf_electra`; `pip install torch transformers`) lacks of this
+# shared virtualenv: its cold starts run with those hidden (tools/own_install/sitecustomize.py), unless
+# --cold-start-python gives that family an interpreter of its own. TensorFlow and Keras import jax, pandas,
+# scikit-learn and SciPy when they are there (~2 s, 200 MB), transformers imports TensorFlow.
+NOT_INSTALLED = {
+    "torch": "tensorflow,keras,tf_keras,keras_hub,tensorflow_text,jax,jaxlib,sklearn,scipy,pandas,seqeval",
+    "ours": "torch,transformers,tf_keras,keras_hub,tensorflow_text,jax,jaxlib,sklearn,scipy,pandas,seqeval",
+}
+
+
+def own_install_env(family):
+    """Environment entries that make this virtualenv look like `family`'s own install."""
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return {"PYTHONPATH": os.pathsep.join([OWN_INSTALL, *paths]), "TF_ELECTRA_HIDDEN_PACKAGES": NOT_INSTALLED[family]}
 
 
 def worker_env(name, extra_env=None):
@@ -121,7 +136,7 @@ def kernel_probe(name, cfg, batch=8, seq=128):
 
 def _spawn_timed(args, family, watch, python=None):
     watch.wait()
-    env = dict(os.environ, **QUIET_ENV, **ENV[family])
+    env = dict(os.environ, **QUIET_ENV, **ENV[family], **({} if python else own_install_env(family)))
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(
@@ -142,8 +157,9 @@ def _spawn_timed(args, family, watch, python=None):
 def cold_starts(presets, repeats, watch, pythons=None):
     """Fresh-process start-up, alternating ours and PyTorch: Base inference from a saved folder, and
     the first training step of each preset (ours with Keras' Adam and with `create_optimizer`'s
-    ElectraAdamW). `pythons` ({"torch" | "ours": interpreter}) runs a family with another Python, e.g.
-    one whose virtualenv holds only that framework. Returns {case: {family: [results]}}."""
+    ElectraAdamW). Each family runs without the other's packages (NOT_INSTALLED), or with its interpreter in
+    `pythons` ({"torch" | "ours": interpreter}), e.g. one whose virtualenv holds only that framework.
+    Returns {case: {family: [results]}}."""
     pythons = pythons or {}
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
