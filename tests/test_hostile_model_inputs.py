@@ -211,3 +211,53 @@ def test_regression_labels_of_another_size_are_refused_by_name():
     model = tf_electra.TFElectraForSequenceClassification(tiny_config(num_labels=1))
     with pytest.raises(InputError, match=r"labels have shape \(3,\) but the predictions \(2,\): one score each"):
         model(np.ones((2, 4), "int32"), labels=np.ones(3, "float32"))
+
+
+@pytest.fixture(scope="module")
+def xla_model():
+    """Compiled with jit_compile=True: XLA drops TensorFlow's graph assertions (it clamped id 150 to the last row)."""
+    model = tf_electra.TFElectraForSequenceClassification(tiny_config(num_labels=2, hidden_dropout_prob=0.0))
+    model.compile(optimizer="adam", jit_compile=True)
+    return model
+
+
+XLA_GOOD = dict(
+    input_ids=np.array([[5, 6, 7, 8]] * 4, "int32"),
+    attention_mask=np.ones((4, 4), "int32"),
+    token_type_ids=np.zeros((4, 4), "int32"),
+    position_ids=np.array([[0, 1, 2, 3]] * 4, "int32"),
+)
+
+
+@pytest.mark.parametrize(
+    "name,row,value",
+    [("input_ids", 0, 64), ("input_ids", 1, -1), ("token_type_ids", 2, 2), ("attention_mask", 3, 2)]
+    + [("position_ids", 1, 40), ("attention_mask", 0, -1)],
+)
+def test_under_xla_a_bad_id_or_mask_value_makes_its_example_nan_not_a_wrong_answer(xla_model, name, row, value):
+    good = xla_model.predict(XLA_GOOD, verbose=0)["logits"]
+    inputs = {key: array.copy() for key, array in XLA_GOOD.items()}
+    inputs[name][row, 2] = value
+    out = xla_model.predict(inputs, verbose=0)["logits"]
+    assert np.isfinite(good).all()
+    assert [not np.isfinite(r).all() for r in out] == [i == row for i in range(4)]  # that example only
+    others = [i for i in range(4) if i != row]
+    np.testing.assert_allclose(out[others], good[others], atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "name,labels",
+    [
+        ("TFElectraForSequenceClassification", np.array([0, 1, 7, 0])),
+        ("TFElectraForSequenceClassification", np.array([0, -3, 1, 0])),
+        ("TFElectraForTokenClassification", np.array([[0, 1, -100, 7]] * 4)),
+        ("TFElectraForPreTraining", np.array([[0, 1, 2, 0]] * 4)),
+    ],
+)
+def test_under_xla_an_out_of_range_label_makes_the_loss_nan(name, labels):
+    model = tf_electra.MODEL_CLASSES[name](tiny_config(num_labels=2))
+    model.compile(optimizer="adam", jit_compile=True)
+    features = {"input_ids": XLA_GOOD["input_ids"]}
+    assert np.isnan(model.evaluate(features, labels, verbose=0))
+    good = np.where((labels < 0) | (labels > 1), 0, labels)
+    assert np.isfinite(model.evaluate(features, good, verbose=0))

@@ -3,9 +3,10 @@
 Model code calls these instead of backend-specific assertions. Eagerly, a bad
 value raises `InputError` naming the input, the value and its position. In a
 TensorFlow graph the same check runs as a graph assertion (so a SavedModel
-served by TF Serving returns an error rather than garbage). Under a JAX trace,
-values cannot raise; the embedding lookup then turns invalid ids into NaN
-instead of a silent zero vector (see `ElectraEmbeddings`).
+served by TF Serving returns an error rather than garbage). Where a check cannot
+raise (a JAX trace; XLA, `jit_compile=True`, drops TensorFlow's assertions), every
+traced call also turns the result of a bad id, mask value or label into NaN
+(`valid_if_traced`, `nan_unless`): never a silent wrong result.
 """
 
 import numpy as np
@@ -34,6 +35,25 @@ def _concrete(x):
         return ops.convert_to_numpy(x)
     except Exception:  # a symbolic tensor of another backend
         return None
+
+
+def known_now(x):
+    """True if x's values are known now (so a check of them raises at once), False in a graph or a trace."""
+    return _concrete(x) is not None
+
+
+def valid_if_traced(x, low, high, valid=None):
+    """For an `x` traced (values unknown now): `valid` and low <= x < high, elementwise; else `valid` as it is
+    (x was checked when it came, or is None)."""
+    if x is None or known_now(x):
+        return valid
+    inside = ops.logical_and(ops.greater_equal(x, low), ops.less(x, high))
+    return inside if valid is None else ops.logical_and(valid, inside)
+
+
+def nan_unless(x, valid):
+    """`x` with NaN wherever `valid` (broadcast to x's shape) is False; `x` itself when `valid` is None."""
+    return x if valid is None else ops.where(valid, x, float("nan"))
 
 
 def dtype_name(x):

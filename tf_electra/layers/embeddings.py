@@ -76,13 +76,11 @@ class ElectraEmbeddings(keras.layers.Layer):
         Returns:
             float [batch, seq, E].
         """
+        valid = None  # traced ids in range (a check that cannot raise: XLA, JAX), else None
         if inputs_embeds is None:
             input_ids = checks.check_range(input_ids, 0, self.vocab_size, "input_ids")
             inputs_embeds = self.word_embeddings(input_ids)
-            if keras.backend.backend() == "jax":
-                # Under jit an out-of-range id cannot raise: make it NaN, never a silent zero vector.
-                valid = ops.logical_and(input_ids >= 0, input_ids < self.vocab_size)
-                inputs_embeds = ops.where(valid[..., None], inputs_embeds, float("nan"))
+            valid = checks.valid_if_traced(input_ids, 0, self.vocab_size)
         seq_length = ops.shape(inputs_embeds)[1]
         checks.check_max_length(seq_length, self.max_position_embeddings)
         if token_type_ids is None:
@@ -90,6 +88,7 @@ class ElectraEmbeddings(keras.layers.Layer):
             embeddings = inputs_embeds + ops.cast(token_type, inputs_embeds.dtype)
         else:
             token_type_ids = checks.check_range(token_type_ids, 0, self.type_vocab_size, "token_type_ids")
+            valid = checks.valid_if_traced(token_type_ids, 0, self.type_vocab_size, valid)
             embeddings = inputs_embeds + self.token_type_embeddings(token_type_ids)
         if self.position_embedding_type == "absolute":
             if position_ids is None:
@@ -97,7 +96,10 @@ class ElectraEmbeddings(keras.layers.Layer):
                 embeddings = embeddings + table[None, :seq_length]
             else:
                 position_ids = checks.check_range(position_ids, 0, self.max_position_embeddings, "position_ids")
+                valid = checks.valid_if_traced(position_ids, 0, self.max_position_embeddings, valid)
                 embeddings = embeddings + self.position_embeddings(position_ids)
+        # An id out of range that could not raise gives NaN, never a clamped or zero row (XLA clamps the lookup).
+        embeddings = checks.nan_unless(embeddings, None if valid is None else valid[..., None])
         return self.dropout(self.layer_norm(embeddings), training=training)
 
     def get_config(self):

@@ -53,7 +53,9 @@ def sparse_cross_entropy(labels, logits, ignore_index=IGNORE_INDEX, sample_weigh
     safe = ops.where(valid, labels, 0)
     log_probs = ops.log_softmax(logits, axis=-1)
     picked = ops.take_along_axis(log_probs, safe[:, None], axis=-1)[:, 0]
-    return -_weighted_mean(picked, ops.cast(valid, "float32"), sample_weight)
+    loss = -_weighted_mean(picked, ops.cast(valid, "float32"), sample_weight)
+    in_range = checks.valid_if_traced(safe, 0, classes)  # a label check that cannot raise: NaN, not a loss
+    return checks.nan_unless(loss, None if in_range is None else ops.all(in_range))
 
 
 def binary_cross_entropy(labels, logits, weights=None, meaning="0 (original) or 1 (replaced)", sample_weight=None):
@@ -64,7 +66,9 @@ def binary_cross_entropy(labels, logits, weights=None, meaning="0 (original) or 
     # log(1 + exp(-|x|)) form: stable for large |x|.
     per_item = ops.maximum(logits, 0.0) - logits * labels + ops.log1p(ops.exp(-ops.abs(logits)))
     counted = ops.ones_like(per_item) if weights is None else ops.cast(weights, "float32")
-    return _weighted_mean(per_item, counted, None if sample_weight is None else example_weights(sample_weight, labels))
+    loss = _weighted_mean(per_item, counted, None if sample_weight is None else example_weights(sample_weight, labels))
+    in_range = None if checks.known_now(labels) else ops.all(ops.greater_equal(labels * (1.0 - labels), 0.0))
+    return checks.nan_unless(loss, in_range)
 
 
 def mean_squared_error(labels, predictions, sample_weight=None):
