@@ -175,3 +175,21 @@ def test_the_train_step_is_traced_once(pretrainer):
     assert len(traces) == 1
     assert model.optimizer.iterations.numpy() == 2
     assert any(not np.allclose(a, v.numpy()) for a, v in zip(before, model.trainable_variables))
+
+
+def test_a_functional_model_ending_in_a_head_takes_a_keras_loss():
+    """Keras' compile records the outputs' structure by mapping them to None; the output object dropped None
+    values, so the structure was empty ("Too many leaves for PyTreeSpec") and no Keras loss could be compiled."""
+    head = tf_electra.TFElectraForTokenClassification(tiny_config(num_labels=3))
+    ids = np.random.default_rng(0).integers(5, 64, (8, 6)).astype("int32")
+    structure = keras.tree.map_structure(lambda _: None, head(ids))
+    assert list(structure.keys()) == ["logits"] and structure.logits is None
+    inputs = keras.Input((None,), dtype="int32", name="input_ids")
+    model = keras.Model(inputs, head(inputs))
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    labels = np.random.default_rng(1).integers(0, 3, (8, 6))
+    history = model.fit(ids, labels, epochs=2, verbose=0).history["loss"]
+    assert len(history) == 2 and np.isfinite(history).all()
+    logits = model.predict(ids, verbose=0).logits
+    expected = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(labels, logits)
+    np.testing.assert_allclose(model.evaluate(ids, labels, verbose=0), float(expected), rtol=1e-5)

@@ -18,7 +18,7 @@ class ModelOutput(dict):
         cls._fields = tuple(cls.__dict__.get("__annotations__", {}))
         for name in cls._fields:
             setattr(cls, name, property(lambda self, n=name: self.get(n), lambda self, v, n=name: self._set(n, v)))
-        _keras_compat.register_pytree(cls, ModelOutput.tree_flatten, lambda keys, values, c=cls: c(zip(keys, values)))
+        _keras_compat.register_pytree(cls, ModelOutput.tree_flatten, cls._tree_unflatten)
 
     def __init__(self, *args, **kwargs):
         values = {k: v for k, v in dict(*args, **kwargs).items() if v is not None}
@@ -47,6 +47,15 @@ class ModelOutput(dict):
 
     def __repr__(self):
         return f"{type(self).__name__}({', '.join(f'{k}=...' for k in self)})"
+
+    @classmethod
+    def _tree_unflatten(cls, keys, values):
+        """The pytree's inverse of `tree_flatten`: every key kept, a None leaf included. Keras' `compile` maps a
+        model's outputs to None to record their structure; dropping those keys left it none (a functional model
+        ending in one of our heads could take no loss)."""
+        out = cls()
+        dict.update(out, zip(keys, values))
+        return out
 
     def tree_flatten(self):
         """(values, keys, keys): the pytree protocol of keras.tree / optree."""
