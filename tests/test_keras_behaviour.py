@@ -193,3 +193,18 @@ def test_a_functional_model_ending_in_a_head_takes_a_keras_loss():
     logits = model.predict(ids, verbose=0).logits
     expected = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(labels, logits)
     np.testing.assert_allclose(model.evaluate(ids, labels, verbose=0), float(expected), rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["TFElectraForSequenceClassification", "TFElectraForMultipleChoice"])
+def test_keras_model_export_needs_no_input_signature(name, tmp_path):
+    """Keras' own `model.export(path)` refused our models ("has never called", even after calls): Keras infers a
+    signature only from shapes recorded by `build(shapes)`, and ours build in the constructor."""
+    model = tf_electra.MODEL_CLASSES[name](tiny_config(num_labels=2))
+    shape = (2, 3, 5) if "MultipleChoice" in name else (2, 5)
+    ids = np.random.default_rng(0).integers(5, 64, shape).astype("int32")
+    features = {"input_ids": ids, "attention_mask": np.ones(shape, "int32"), "token_type_ids": np.zeros(shape, "int32")}
+    features["attention_mask"][0, ..., -2:] = 0
+    model.export(str(tmp_path / "exported"), verbose=False)
+    loaded = tf.saved_model.load(str(tmp_path / "exported"))
+    served = loaded.serve(features)["logits"].numpy()
+    np.testing.assert_allclose(served, model(features).logits.numpy(), atol=1e-6)

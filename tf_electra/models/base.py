@@ -59,6 +59,7 @@ class TFElectraPreTrainedModel(DatasetFitMixin, PretrainedMixin, keras.Model):
     output_class = None
     label_names = ("labels",)
     prediction_names = ("logits",)
+    input_rank = 2  # token inputs are [batch, seq]
 
     def __init__(self, config=None, attn_implementation=None, shared_embeddings=None, shared_encoder=None, **kwargs):
         if config is None:
@@ -257,6 +258,16 @@ class TFElectraPreTrainedModel(DatasetFitMixin, PretrainedMixin, keras.Model):
     def get_output_embeddings(self):
         """The layer whose table gives the output logits (None: this head has no vocabulary output)."""
         return None
+
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None, **kwargs):
+        """Keras' `Model.export`; without an `input_signature`, one dict of int32 `input_ids`, `attention_mask` and
+        `token_type_ids`, [batch, seq] ([batch, choices, seq] for multiple choice): Keras infers one only for models
+        built by a call's shapes, and ours build in the constructor. TF Serving's named signatures and the tokenizer:
+        `tf_electra.export_saved_model`."""
+        if input_signature is None:
+            spec = keras.InputSpec(shape=(None,) * self.input_rank, dtype="int32")
+            input_signature = [dict.fromkeys(("input_ids", "attention_mask", "token_type_ids"), spec)]
+        return super().export(filepath, format=format, verbose=verbose, input_signature=input_signature, **kwargs)
 
     def num_parameters(self, only_trainable=False, exclude_embeddings=False):
         """Parameter count, as transformers counts it (a shared table once)."""

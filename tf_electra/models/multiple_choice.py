@@ -18,6 +18,7 @@ class TFElectraForMultipleChoice(TFElectraPreTrainedModel):
     """Chooses among candidates: inputs [batch, num_choices, seq], logits [batch, num_choices]."""
 
     output_class = TFMultipleChoiceModelOutput
+    input_rank = 3  # [batch, choices, seq]
 
     def _create_head(self):
         cfg = self.config
