@@ -292,3 +292,22 @@ def test_a_dict_of_inputs_is_checked_as_keyword_arguments_are():
         model({"input_ids": IDS, "head_mask": np.ones((2, 4))})
     with pytest.raises(tf_electra.InputError, match=r"unexpected input names \['input_idz'\]"):
         model({"input_ids": IDS, "input_idz": IDS})
+
+
+def test_inputs_as_a_list_in_transformers_order_equal_the_dict():
+    """transformers' TF models took [input_ids, attention_mask, token_type_ids, position_ids] (a prefix) as one list,
+    and Keras users pass multi-input data as lists: it stacked them into one [3, batch, seq] "input_ids"."""
+    model = tf_electra.TFElectraForSequenceClassification(tiny_config(num_labels=2, hidden_dropout_prob=0.0))
+    ids = np.random.default_rng(0).integers(5, 64, (4, 6)).astype("int32")
+    mask, types = np.ones_like(ids), np.zeros_like(ids)
+    mask[0, -2:], types[1, 3:] = 0, 1
+    want = model({"input_ids": ids, "attention_mask": mask, "token_type_ids": types}).logits.numpy()
+    np.testing.assert_allclose(model([ids, mask, types]).logits.numpy(), want, atol=1e-6)
+    np.testing.assert_allclose(model([ids, mask]).logits.numpy(), model(ids, attention_mask=mask).logits.numpy())
+    model.compile(optimizer="adam")
+    np.testing.assert_allclose(model.predict([ids, mask, types], verbose=0).logits, want, atol=1e-5)
+    assert np.isfinite(model.fit([ids, mask, types], np.array([0, 1, 1, 0]), verbose=0).history["loss"]).all()
+    rows = [np.array([5, 6, 7]), np.array([8, 9, 10])]  # 1-D rows: a batch of ids, as before
+    np.testing.assert_allclose(model(rows).logits.numpy(), model(np.stack(rows)).logits.numpy())
+    with pytest.raises(tf_electra.InputError, match="5 inputs in a list"):
+        model([ids, mask, types, types, types])

@@ -31,8 +31,22 @@ INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids", "position_ids", 
 FLAG_NAMES = ("output_attentions", "output_hidden_states", "return_dict")
 
 
+def _inputs_in_order(value):
+    """transformers' list form, [input_ids, attention_mask, token_type_ids, position_ids] (a prefix), as a dict;
+    anything else as it is. Only arrays or tensors of rank 2 or more count: a list of 1-D rows is a batch of ids."""
+    if not isinstance(value, (list, tuple)) or not value or not all(len(getattr(v, "shape", ())) >= 2 for v in value):
+        return value
+    if len(value) > 4:
+        raise InputError(
+            f"{len(value)} inputs in a list: the list form holds input_ids, attention_mask, token_type_ids and "
+            "position_ids, in this order; pass a dict for the others"
+        )
+    return dict(zip(INPUT_NAMES, value))
+
+
 def _as_array(value):
     """A nested list or tuple of numbers as a NumPy array (InputError when it is not rectangular)."""
+    value = _inputs_in_order(value)
     if not isinstance(value, (list, tuple)):
         return value
     try:
