@@ -64,6 +64,9 @@ def model():
             r"argument\(s\) \['attention_masks'\]",
         ),
         (dict(input_ids={"input_ids": IDS, "token_type_id": IDS * 0}), r"input names \['token_type_id'\]"),
+        (dict(input_ids=tf.ragged.constant([[1, 2, 3], [4]])), "inputs are a RaggedTensor: pad them"),
+        (dict(input_ids={"input_ids": tf.ragged.constant([[1, 2], [4]])}), "inputs are a RaggedTensor: pad them"),
+        (dict(input_ids=[IDS] * 5), "5 inputs in a list"),
     ],
 )
 def test_eager_calls_raise_one_clear_error(model, inputs, match):

@@ -1,5 +1,9 @@
-"""The encoder's arguments from a config, and transformers' call arguments that the models do not take (each
-refused with what it would have done)."""
+"""The encoder's arguments from a config; the forms inputs come in (nested lists, transformers' list form, dicts);
+and transformers' call arguments that the models do not take (each refused with what it would have done)."""
+
+from collections.abc import Mapping
+
+import numpy as np
 
 from tf_electra.errors import InputError
 
@@ -53,3 +57,40 @@ def main_layer_arguments(config, attn_implementation):
 def classifier_dropout(config):
     """The task heads' dropout rate: classifier_dropout, else hidden_dropout_prob (as in Hugging Face)."""
     return config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
+
+
+def inputs_in_order(value):
+    """transformers' list form, [input_ids, attention_mask, token_type_ids, position_ids] (a prefix), as a dict;
+    anything else as it is. Only arrays or tensors of rank 2 or more count: a list of 1-D rows is a batch of ids."""
+    if not isinstance(value, (list, tuple)) or not value or not all(len(getattr(v, "shape", ())) >= 2 for v in value):
+        return value
+    if len(value) > 4:
+        raise InputError(
+            f"{len(value)} inputs in a list: the list form holds input_ids, attention_mask, token_type_ids and "
+            "position_ids, in this order; pass a dict for the others"
+        )
+    return dict(zip(("input_ids", "attention_mask", "token_type_ids", "position_ids"), value))
+
+
+def as_arrays(value):
+    """Inputs as Keras takes them: a nested list or tuple of numbers as a NumPy array (InputError when it is not
+    rectangular), transformers' list form as a dict, a dict's values each so."""
+    value = inputs_in_order(value)
+    if isinstance(value, Mapping):
+        return {k: leaf_array(v) for k, v in value.items()}
+    return leaf_array(value)
+
+
+def leaf_array(value):
+    """A nested list or tuple of numbers as a NumPy array; a RaggedTensor refused; anything else as it is."""
+    if hasattr(value, "row_lengths") and hasattr(value, "to_tensor"):  # a tf.RaggedTensor
+        raise InputError(
+            "inputs are a RaggedTensor: pad them to a [batch, seq] tensor with an attention_mask first (the "
+            "tokenizer's padding=True, or .to_tensor() and a mask of the row lengths)"
+        )
+    if not isinstance(value, (list, tuple)):
+        return value
+    try:
+        return np.asarray(value)
+    except ValueError as e:
+        raise InputError(f"token ids must form a rectangular [batch, seq] array: {e}") from None

@@ -20,7 +20,9 @@ from tf_electra.errors import ConfigError
 from tf_electra.errors import ElectraError
 from tf_electra.errors import InputError
 from tf_electra.layers.main_layer import ElectraMainLayer
+from tf_electra.models.arguments import as_arrays
 from tf_electra.models.arguments import check_arguments
+from tf_electra.models.arguments import leaf_array
 from tf_electra.models.arguments import main_layer_arguments
 from tf_electra.models.fitting import DatasetFitMixin
 from tf_electra.models.pretrained import PretrainedMixin
@@ -29,30 +31,6 @@ _keras_compat.keep_error_messages(ElectraError)
 
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids", "position_ids", "inputs_embeds")
 FLAG_NAMES = ("output_attentions", "output_hidden_states", "return_dict")
-
-
-def _inputs_in_order(value):
-    """transformers' list form, [input_ids, attention_mask, token_type_ids, position_ids] (a prefix), as a dict;
-    anything else as it is. Only arrays or tensors of rank 2 or more count: a list of 1-D rows is a batch of ids."""
-    if not isinstance(value, (list, tuple)) or not value or not all(len(getattr(v, "shape", ())) >= 2 for v in value):
-        return value
-    if len(value) > 4:
-        raise InputError(
-            f"{len(value)} inputs in a list: the list form holds input_ids, attention_mask, token_type_ids and "
-            "position_ids, in this order; pass a dict for the others"
-        )
-    return dict(zip(INPUT_NAMES, value))
-
-
-def _as_array(value):
-    """A nested list or tuple of numbers as a NumPy array (InputError when it is not rectangular)."""
-    value = _inputs_in_order(value)
-    if not isinstance(value, (list, tuple)):
-        return value
-    try:
-        return np.asarray(value)
-    except ValueError as e:
-        raise InputError(f"token ids must form a rectangular [batch, seq] array: {e}") from None
 
 
 class TFElectraPreTrainedModel(DatasetFitMixin, PretrainedMixin, keras.Model):
@@ -129,8 +107,9 @@ class TFElectraPreTrainedModel(DatasetFitMixin, PretrainedMixin, keras.Model):
     def __call__(self, *args, **kwargs):
         # Keras accepts only tensors positionally: a plain nested list of ids becomes an array first.
         arrays = set(INPUT_NAMES) | {"labels", *self.label_names}
-        args = tuple({k: _as_array(v) for k, v in a.items()} if isinstance(a, Mapping) else _as_array(a) for a in args)
-        kwargs = {k: _as_array(v) if k in arrays else v for k, v in kwargs.items()}
+        args = tuple(as_arrays(a) for a in args)
+        convert = dict.fromkeys(arrays, leaf_array) | {"input_ids": as_arrays}  # (only input_ids takes the list form)
+        kwargs = {k: convert[k](v) if k in convert else v for k, v in kwargs.items()}
         return super().__call__(*args, **kwargs)
 
     def call(
