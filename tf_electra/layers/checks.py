@@ -51,6 +51,14 @@ def valid_if_traced(x, low, high, valid=None):
     return inside if valid is None else ops.logical_and(valid, inside)
 
 
+def binary_if_traced(x):
+    """For an `x` traced (values unknown now): where its values are 0 or 1, elementwise; else None."""
+    if x is None or known_now(x):
+        return None
+    x = ops.cast(x, "float32")
+    return ops.equal(x * (1.0 - x), 0.0)
+
+
 def nan_unless(x, valid):
     """`x` with NaN wherever `valid` (broadcast to x's shape) is False; `x` itself when `valid` is None."""
     return x if valid is None else ops.where(valid, x, float("nan"))

@@ -105,20 +105,15 @@ class ElectraMainLayer(keras.layers.Layer):
             allowed = ops.ones((batch, 1, 1, length), "float32")
         elif len(attention_mask.shape) == 3:  # [batch, query, key] as given, no causal mask added (transformers)
             allowed = ops.cast(attention_mask, "float32")[:, None, :, :]
-            return checks.nan_unless((1.0 - allowed) * minimum, self._binary_if_traced(attention_mask, allowed))
+            return checks.nan_unless((1.0 - allowed) * minimum, checks.binary_if_traced(allowed))
         else:
             allowed = ops.cast(attention_mask, "float32")[:, None, None, :]
-            allowed = checks.nan_unless(allowed, self._binary_if_traced(attention_mask, allowed))
+            allowed = checks.nan_unless(allowed, checks.binary_if_traced(allowed))
         if self.is_decoder:
             positions = ops.arange(length)
             causal = ops.cast(positions[:, None] >= positions[None, :], "float32")  # [seq, seq]
             allowed = allowed * causal[None, None]
         return (1.0 - allowed) * minimum
-
-    @staticmethod
-    def _binary_if_traced(attention_mask, allowed):
-        """Where a traced mask's value is 0 or 1 (a check that cannot raise: XLA, JAX), else None."""
-        return None if checks.known_now(attention_mask) else ops.equal(allowed * (1.0 - allowed), 0.0)
 
     def call(
         self,
