@@ -14,8 +14,10 @@ from bench import runner
 from bench.impls import IMPL_ENV
 from bench.impls import IMPLS
 from bench.impls import variant_settings
+from bench.pretraining import HF_KEYS
 
 from conftest import int8_problem
+from conftest import tiny_config
 
 
 def fake_python(tmp_path, name="python"):
@@ -115,6 +117,7 @@ def test_a_family_given_twice_is_refused(tmp_path, capsys):
         ("tf_electra", {}),
         ("tf_electra XLA-elementwise mixed_bfloat16", {"TF_ELECTRA_XLA": "elementwise"}),
         ("tf_electra frozen-weights bfloat16", {"TF_ONEDNN_ASSUME_FROZEN_WEIGHTS": "1"}),
+        ("tf_electra default-allocator", {"TF_CPU_ALLOCATOR_USE_BFC": "false"}),
         (
             "tf_electra frozen-weights XLA-elementwise bfloat16",
             {"TF_ONEDNN_ASSUME_FROZEN_WEIGHTS": "1", "TF_ELECTRA_XLA": "elementwise"},
@@ -253,3 +256,19 @@ def test_a_kernel_probe_that_failed_is_a_line_of_the_report_not_a_crash():
     text = report.markdown(run, {})
     assert "- tf_electra int8: error: int8 export needs a CPU" in text
     assert "- tf_electra: gemm:jit (f32) x74; AMX: no" in text
+
+
+def test_each_tensorflow_worker_reports_the_cpu_allocator_it_got():
+    """Ours gets the BFC allocator that `import tf_electra` chooses; the default-allocator variant does not, so one
+    run shows what the choice does; a PyTorch worker has no TensorFlow allocator to report (token ids start at 1000)."""
+    cfg = {k: v for k, v in tiny_config(vocab_size=1100).to_dict().items() if k in HF_KEYS}
+    got = {}
+    for name in ("tf_electra", "tf_electra default-allocator", "PyTorch fp32"):
+        worker = runner.Worker(name, extra_env={"TF_ELECTRA_HIDDEN_PACKAGES": ""})  # torch visible
+        try:
+            reply = worker.send(dict(op="setup", cfg=cfg, batch=2, seq=8, task="train", variant=IMPLS[name][3]))
+        finally:
+            worker.close()
+        assert "error" not in reply, reply
+        got[name] = reply["allocator"]
+    assert got == {"tf_electra": "bfc", "tf_electra default-allocator": "default", "PyTorch fp32": None}

@@ -11,9 +11,11 @@ are registered at once, so `keras.models.load_model("model.keras")` finds them.
 import importlib
 import sys
 
+from tf_electra.utils.allocator import prefer_bfc_allocator
 from tf_electra.utils.graph_rewrites import prepare_xla_flags
 
 prepare_xla_flags()  # TF_ELECTRA_XLA=elementwise: TensorFlow reads TF_XLA_FLAGS before its first graph
+prefer_bfc_allocator()  # TensorFlow reads TF_CPU_ALLOCATOR_USE_BFC at its first operation
 
 __version__ = "0.2.0"
 

@@ -31,8 +31,13 @@ from bench.runner import Worker
 from bench.runner import measure_case
 
 GROUPS = {
-    "float32": ("tf_electra", "tf_electra XLA-elementwise", "PyTorch fp32"),
-    "bfloat16": ("tf_electra mixed_bfloat16", "tf_electra XLA-elementwise mixed_bfloat16", "PyTorch bf16 autocast"),
+    "float32": ("tf_electra", "tf_electra XLA-elementwise", "tf_electra default-allocator", "PyTorch fp32"),
+    "bfloat16": (
+        "tf_electra mixed_bfloat16",
+        "tf_electra XLA-elementwise mixed_bfloat16",
+        "tf_electra default-allocator mixed_bfloat16",
+        "PyTorch bf16 autocast",
+    ),
 }
 
 
@@ -59,8 +64,8 @@ def parse_args(argv):
 def table(run):
     lines = [
         "| precision | implementation | step (ms, median) | examples/s | GFLOP/s | of ceiling | peak RSS (MB) "
-        "| ours / PyTorch |",
-        "|---|---|---|---|---|---|---|---|",
+        "| TF CPU allocator | ours / PyTorch |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for case in run["cases"]:
         results, precision = case["results"], case["group"]
@@ -68,7 +73,7 @@ def table(run):
         for name in (*ours, peer):
             r = results.get(name, {})
             if "median_s" not in r:
-                lines.append(f"| {precision} | {name} | error: {r.get('error', 'no timings')} | | | | | |")
+                lines.append(f"| {precision} | {name} | error: {r.get('error', 'no timings')} | | | | | | |")
                 continue
             rate = run["flops"] / r["median_s"] / 1e9
             top = report.ceiling_for(run, name)
@@ -80,7 +85,7 @@ def table(run):
                     ratio += " BUSY"
             lines.append(
                 f"| {precision} | {name} | {1000 * r['median_s']:.0f} | {run['batch'] / r['median_s']:.1f} "
-                f"| {rate:.0f} | {share} | {r.get('rss_mb', 0):.0f} | {ratio} |"
+                f"| {rate:.0f} | {share} | {r.get('rss_mb', 0):.0f} | {r.get('allocator') or '-'} | {ratio} |"
             )
     return "\n".join(lines)
 

@@ -28,6 +28,8 @@ IMPLS = {
     "tf_electra XLA-elementwise": ("ours", "float32", ("infer", "train", "pretrain"), "ew_fp32"),
     "tf_electra XLA-elementwise mixed_bfloat16": ("ours", "bfloat16", ("infer", "train", "pretrain"), "ew_bf16"),
     "tf_electra XLA-elementwise bfloat16": ("ours", "bfloat16", ("infer",), "ew_pure_bf16"),
+    "tf_electra default-allocator": ("ours", "float32", ("train", "pretrain"), "da_fp32"),
+    "tf_electra default-allocator mixed_bfloat16": ("ours", "bfloat16", ("train", "pretrain"), "da_bf16"),
     "tf_electra frozen-weights": ("ours", "float32", ("infer",), "fw_fp32"),
     "tf_electra frozen-weights bfloat16": ("ours", "bfloat16", ("infer",), "fw_pure_bf16"),
     "tf_electra frozen-weights XLA-elementwise bfloat16": ("ours", "bfloat16", ("infer",), "fw_ew_pure_bf16"),
@@ -35,8 +37,13 @@ IMPLS = {
 
 # Settings of single implementations, on top of their family's ENV, read when the process starts: variant
 # prefix "fw_" = oneDNN's frozen weights (an inference-only process, tf_electra.utils.onednn), "ew_" =
-# TF_ELECTRA_XLA=elementwise.
-VARIANT_ENV = {"fw_": {"TF_ONEDNN_ASSUME_FROZEN_WEIGHTS": "1"}, "ew_": {"TF_ELECTRA_XLA": "elementwise"}}
+# TF_ELECTRA_XLA=elementwise, "da_" = TensorFlow's default CPU allocator instead of the BFC allocator that
+# `import tf_electra` chooses (tf_electra.utils.allocator), to show what that choice does in the same run.
+VARIANT_ENV = {
+    "fw_": {"TF_ONEDNN_ASSUME_FROZEN_WEIGHTS": "1"},
+    "ew_": {"TF_ELECTRA_XLA": "elementwise"},
+    "da_": {"TF_CPU_ALLOCATOR_USE_BFC": "false"},
+}
 
 
 def variant_settings(variant):

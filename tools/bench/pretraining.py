@@ -61,13 +61,14 @@ def setup_ours(cfg, batch, seq, variant):
     import keras
     import tensorflow as tf
 
+    from bench.impls import variant_settings
     from tf_electra.pretraining.run import build_optimizer
     from tf_electra.pretraining.run import build_pretrainer
     from tf_electra.pretraining_config import PretrainingConfig
 
     keras.utils.set_random_seed(0)
     config = PretrainingConfig.from_hparams(dict(cfg["hparams"], train_batch_size=batch))
-    model = build_pretrainer(config, SPECIAL, seed=0, mixed_precision=variant in ("bf16", "ew_bf16"))
+    model = build_pretrainer(config, SPECIAL, seed=0, mixed_precision=variant_settings(variant)[1] == "bf16")
     model.compile(optimizer=build_optimizer(config))
     features = {k: tf.constant(v) for k, v in pretraining_batch(cfg, batch, seq).items()}
     return lambda: float(model.train_on_batch(features, return_dict=True)["loss"])

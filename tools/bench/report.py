@@ -111,6 +111,16 @@ def markdown(run, groups):
         )
     else:
         lines.append(f"- quiet: {busy['busy']} of {busy['timings']} timings saw other processes above 10% CPU")
+    allocators = {}
+    for case in run["cases"]:
+        for name, result in case["results"].items():
+            if result.get("allocator"):
+                allocators.setdefault(result["allocator"], set()).add(name)
+    if allocators:
+        lines.append(
+            "- TensorFlow's CPU allocator: "
+            + "; ".join(f"{kind}: {', '.join(sorted(names))}" for kind, names in sorted(allocators.items()))
+        )
     if run.get("ceilings"):
         lines.append("\n### Matrix-multiply ceilings measured in this run (GFLOP/s; int8: GOP/s)\n")
         lines.append("| framework | " + " | ".join(sorted({k for r in run["ceilings"].values() for k in r})) + " |")

@@ -110,6 +110,19 @@ class QuietWatch:
         return self.busy_measurements > 0.1 * max(self.measurements, 1)
 
 
+def tf_cpu_allocator():
+    """ "bfc" or "default": the allocator of this process's TensorFlow CPU tensors (only BFC allocators keep
+    the statistics asked for); None where TensorFlow is not imported (a PyTorch worker)."""
+    tf = sys.modules.get("tensorflow")
+    if tf is None:
+        return None
+    try:
+        tf.config.experimental.get_memory_info("CPU:0")
+    except ValueError:
+        return "default"
+    return "bfc"
+
+
 def reset_peak_rss():
     """Resets this process's peak resident memory (Linux: VmHWM), so each case reports its own."""
     try:

@@ -100,6 +100,7 @@ def main():
                 first = time.perf_counter()
                 step()
                 reply = {"build_s": built - start, "first_s": first - built, "second_s": time.perf_counter() - first}
+                reply["allocator"] = system.tf_cpu_allocator()
             elif op == "time":
                 reply = {"times": [_seconds(step) for _ in range(command.get("repeat", 1))]}
                 reply["rss_mb"] = system.peak_rss_mb()
