@@ -272,3 +272,20 @@ def test_each_tensorflow_worker_reports_the_cpu_allocator_it_got():
         assert "error" not in reply, reply
         got[name] = reply["allocator"]
     assert got == {"tf_electra": "bfc", "tf_electra default-allocator": "default", "PyTorch fp32": None}
+
+
+def test_the_peers_run_without_the_allocator_choice_that_importing_tf_electra_made(monkeypatch):
+    """The driver imports tf_electra, so its environment holds our TF_CPU_ALLOCATOR_USE_BFC; a peer's process
+    gets TensorFlow's default as its users have it, while a value the user set reaches every process."""
+    from tf_electra.utils import allocator
+
+    monkeypatch.delenv(allocator.ENV, raising=False)
+    monkeypatch.setattr(allocator, "_chosen", {})
+    assert allocator.prefer_bfc_allocator(memory_mb=1024) is True  # as at `import tf_electra`
+    assert os.environ[allocator.ENV] == "true"
+    for name in ("KerasHub", "KerasHub XLA", "transformers-4 TF tf.function", "PyTorch fp32"):
+        assert allocator.ENV not in runner.worker_env(name), name
+    assert runner.worker_env("tf_electra")[allocator.ENV] == "true"
+    assert runner.worker_env("tf_electra default-allocator")[allocator.ENV] == "false"
+    monkeypatch.setenv(allocator.ENV, "1")  # the user's own choice
+    assert runner.worker_env("KerasHub")[allocator.ENV] == "1"

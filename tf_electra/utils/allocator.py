@@ -19,6 +19,9 @@ TensorFlow's default allocator), so import tf_electra before running TensorFlow 
 `TF_CPU_BFC_MEM_LIMIT_IN_MB` (64 GB by default); on a machine with more memory than that we raise the
 cap to the machine's memory, so the choice adds no out-of-memory error that the default allocator
 would not have.
+
+The choice is made in `os.environ`, so processes started from this one inherit it; set the variable to
+`false` for them, or start them with `without_our_choice(os.environ)` (the benchmarks do, for the peers).
 """
 
 import os
@@ -28,6 +31,7 @@ ENV = "TF_CPU_ALLOCATOR_USE_BFC"
 LIMIT_ENV = "TF_CPU_BFC_MEM_LIMIT_IN_MB"
 TF_DEFAULT_LIMIT_MB = 1 << 16  # TensorFlow's cap when LIMIT_ENV is unset
 _READABLE = ("0", "1", "false", "true")  # what TensorFlow's ReadBoolFromEnvVar accepts (any case)
+_chosen = {}  # what prefer_bfc_allocator put into os.environ: {name: value}
 
 
 def physical_memory_mb():
@@ -45,6 +49,7 @@ def prefer_bfc_allocator(environ=None, memory_mb=None):
     TensorFlow will ignore it (its own message is hidden by our quiet TensorFlow logs).
     """
     environ = os.environ if environ is None else environ
+    before = dict(environ)
     value = environ.get(ENV, "").strip()
     if value:
         if value.lower() not in _READABLE:
@@ -58,7 +63,15 @@ def prefer_bfc_allocator(environ=None, memory_mb=None):
     memory_mb = physical_memory_mb() if memory_mb is None else memory_mb
     if memory_mb and memory_mb > TF_DEFAULT_LIMIT_MB and not environ.get(LIMIT_ENV, "").strip():
         environ[LIMIT_ENV] = str(memory_mb)
+    if environ is os.environ:
+        _chosen.update({k: environ[k] for k in (ENV, LIMIT_ENV) if k in environ and before.get(k) != environ[k]})
     return True
+
+
+def without_our_choice(environ):
+    """A copy of `environ` without what `import tf_electra` put there: the environment of a process that never
+    imported tf_electra (a benchmark's peers), where `environ` is this process's (processes inherit it)."""
+    return {k: v for k, v in environ.items() if _chosen.get(k) != v}
 
 
 def in_use():

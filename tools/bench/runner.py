@@ -14,6 +14,7 @@ import numpy as np
 from bench.impls import ENV
 from bench.impls import IMPL_ENV
 from bench.impls import IMPLS
+from tf_electra.utils import allocator
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 QUIET_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "TRANSFORMERS_VERBOSITY": "error", "PYTHONWARNINGS": "ignore"}
@@ -37,7 +38,9 @@ def own_install_env(family):
 def worker_env(name, extra_env=None):
     """An implementation's process environment: ours, quiet, its family's, its variant's, then `extra_env`
     (each later one wins: a frozen-weights variant turns on what its family turns off)."""
-    return {**os.environ, **QUIET_ENV, **ENV[IMPLS[name][0]], **IMPL_ENV.get(name, {}), **(extra_env or {})}
+    family = IMPLS[name][0]
+    base = os.environ if family == "ours" else allocator.without_our_choice(os.environ)  # peers as they ship
+    return {**base, **QUIET_ENV, **ENV[family], **IMPL_ENV.get(name, {}), **(extra_env or {})}
 
 
 class Worker:
@@ -136,7 +139,8 @@ def kernel_probe(name, cfg, batch=8, seq=128):
 
 def _spawn_timed(args, family, watch, python=None):
     watch.wait()
-    env = dict(os.environ, **QUIET_ENV, **ENV[family], **({} if python else own_install_env(family)))
+    base = os.environ if family == "ours" else allocator.without_our_choice(os.environ)
+    env = dict(base, **QUIET_ENV, **ENV[family], **({} if python else own_install_env(family)))
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(
