@@ -289,3 +289,22 @@ def test_the_peers_run_without_the_allocator_choice_that_importing_tf_electra_ma
     assert runner.worker_env("tf_electra default-allocator")[allocator.ENV] == "false"
     monkeypatch.setenv(allocator.ENV, "1")  # the user's own choice
     assert runner.worker_env("KerasHub")[allocator.ENV] == "1"
+
+
+def test_the_serving_processes_run_without_our_allocator_choice(monkeypatch):
+    """They stand in for TF Serving, which never imports tf_electra."""
+    from tf_electra.utils import allocator
+
+    monkeypatch.delenv(allocator.ENV, raising=False)
+    monkeypatch.setattr(allocator, "_chosen", {})
+    allocator.prefer_bfc_allocator(memory_mb=1024)
+    seen = {}
+
+    def fake_run(command, env, **kwargs):
+        seen.update(env)
+        return types.SimpleNamespace(returncode=0, stdout='RESULT{"ms": 1.0, "peak_rss_mb": 1.0}', stderr="")
+
+    monkeypatch.setattr(benchmark_serving.subprocess, "run", fake_run)
+    args = types.SimpleNamespace(batch=1, seq=8, calls=1)
+    assert benchmark_serving.run_server("/nowhere", True, args)["ms"] == 1.0
+    assert allocator.ENV not in seen and seen["TF_ONEDNN_ASSUME_FROZEN_WEIGHTS"] == "1"

@@ -54,7 +54,8 @@ def serve(path, batch, seq, calls):
             start = time.perf_counter()
             sess.run(fetch, feed)
             times.append(time.perf_counter() - start)
-    print("RESULT" + json.dumps({"ms": 1000 * float(np.median(times)), "peak_rss_mb": system.peak_rss_mb()}))
+    result = {"ms": 1000 * float(np.median(times)), "peak_rss_mb": system.peak_rss_mb()}
+    print("RESULT" + json.dumps(dict(result, allocator=system.tf_cpu_allocator())))
     import gc
 
     gc.freeze()  # measured: the process's exit (Python's collections over TensorFlow's objects, ~1 s) is not
@@ -78,7 +79,10 @@ def export(preset, kind, folder):
 
 
 def run_server(path, frozen, args):
-    env = dict(os.environ, **QUIET, **{ENV: "1" if frozen else "0"})
+    from tf_electra.utils import allocator  # (here: the serving processes never import tf_electra)
+
+    # as the model server runs: without the allocator choice that importing tf_electra made in this process
+    env = dict(allocator.without_our_choice(os.environ), **QUIET, **{ENV: "1" if frozen else "0"})
     command = [sys.executable, __file__, "--serve", path, "--batch", str(args.batch), "--seq", str(args.seq)]
     proc = subprocess.run(command + ["--calls", str(args.calls)], capture_output=True, text=True, env=env)
     if proc.returncode != 0:
