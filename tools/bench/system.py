@@ -112,7 +112,9 @@ class QuietWatch:
 
 def tf_cpu_allocator():
     """ "bfc" or "default": the allocator of this process's TensorFlow CPU tensors (only BFC allocators keep
-    the statistics asked for); None where TensorFlow is not imported (a PyTorch worker)."""
+    the statistics asked for); None where TensorFlow is not imported (a PyTorch worker). The same test as
+    tf_electra.utils.allocator.in_use, written again because the peers' and the serving benchmark's processes must
+    never import tf_electra (its import would choose their allocator)."""
     tf = sys.modules.get("tensorflow")
     if tf is None:
         return None
