@@ -18,6 +18,7 @@ from bench.pretraining import HF_KEYS
 
 from conftest import int8_problem
 from conftest import tiny_config
+from conftest import torch_or_skip
 
 
 def fake_python(tmp_path, name="python"):
@@ -258,9 +259,11 @@ def test_a_kernel_probe_that_failed_is_a_line_of_the_report_not_a_crash():
     assert "- tf_electra: gemm:jit (f32) x74; AMX: no" in text
 
 
+@pytest.mark.slow
 def test_each_tensorflow_worker_reports_the_cpu_allocator_it_got():
     """Ours gets the BFC allocator that `import tf_electra` chooses; the default-allocator variant does not, so one
     run shows what the choice does; a PyTorch worker has no TensorFlow allocator to report (token ids start at 1000)."""
+    torch_or_skip()  # the PyTorch worker
     cfg = {k: v for k, v in tiny_config(vocab_size=1100).to_dict().items() if k in HF_KEYS}
     got = {}
     for name in ("tf_electra", "tf_electra default-allocator", "PyTorch fp32"):
@@ -280,8 +283,9 @@ def test_the_peers_run_without_the_allocator_choice_that_importing_tf_electra_ma
     from tf_electra.utils import allocator
 
     monkeypatch.delenv(allocator.ENV, raising=False)
+    monkeypatch.delenv(allocator.LIMIT_ENV, raising=False)
     monkeypatch.setattr(allocator, "_chosen", {})
-    assert allocator.prefer_bfc_allocator(memory_mb=1024) is True  # as at `import tf_electra`
+    assert allocator.prefer_bfc_allocator() is True  # as at `import tf_electra`
     assert os.environ[allocator.ENV] == "true"
     for name in ("KerasHub", "KerasHub XLA", "transformers-4 TF tf.function", "PyTorch fp32"):
         assert allocator.ENV not in runner.worker_env(name), name
@@ -296,8 +300,9 @@ def test_the_serving_processes_run_without_our_allocator_choice(monkeypatch):
     from tf_electra.utils import allocator
 
     monkeypatch.delenv(allocator.ENV, raising=False)
+    monkeypatch.delenv(allocator.LIMIT_ENV, raising=False)
     monkeypatch.setattr(allocator, "_chosen", {})
-    allocator.prefer_bfc_allocator(memory_mb=1024)
+    allocator.prefer_bfc_allocator()
     seen = {}
 
     def fake_run(command, env, **kwargs):

@@ -26,6 +26,7 @@ import time
 
 from tf_electra.cli.demo_data import word_order_sentiment
 from tf_electra.cli.demo_data import write_vocab
+from tf_electra.utils.allocator import without_our_choice
 from tf_electra.utils.files import remove_stale_temporaries
 from tf_electra.utils.guards import refuse_replacing
 
@@ -94,6 +95,11 @@ WRITES = (  # everything the demo writes into its work folder
     "test_predictions.jsonl",
     "serving",
 )
+
+
+def serving_client_env():
+    """The serving client's environment: as a TF Serving process's, without what importing tf_electra set here."""
+    return dict(without_our_choice(os.environ), TF_CPP_MIN_LOG_LEVEL="3")
 
 
 def run_demo(workdir="tf-electra-demo", keep=False):
@@ -207,7 +213,7 @@ def run_demo(workdir="tf-electra-demo", keep=False):
         [sys.executable, os.path.join(os.path.dirname(__file__), "serving_client.py"), version, json.dumps(body)],
         capture_output=True,
         text=True,
-        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+        env=serving_client_env(),
     )
     if result.returncode != 0:
         print(result.stderr[-3000:], file=sys.stderr)

@@ -12,13 +12,15 @@ summed over threads). Whole steps on that machine (5 each, 2 alternated processe
 medians): pre-training 3.6-4.1 s -> 3.0 s with a lower peak RSS (3.32-3.43 -> 3.18 GB); ELECTRA-Small's
 8 x 128 classification step 730-763 -> 641-662 ms; inference unchanged within noise.
 
-TensorFlow reads the variable once, when it makes its CPU allocator, i.e. at the first operation it
-runs: `import tf_electra` sets it before that unless it is already set (`false` or `0` keeps
-TensorFlow's default allocator), so import tf_electra before running TensorFlow operations.
-`in_use()` says which allocator the process got. TensorFlow caps this allocator at
-`TF_CPU_BFC_MEM_LIMIT_IN_MB` (64 GB by default); on a machine with more memory than that we raise the
-cap to the machine's memory, so the choice adds no out-of-memory error that the default allocator
-would not have.
+TensorFlow reads the variable once, when it makes its CPU device (its first operation, or a
+`tf.config` call that lists devices): `import tf_electra` sets it before that unless it is already set
+(`false` or `0` keeps TensorFlow's default allocator), so import tf_electra before running TensorFlow
+operations (importing Keras or TensorFlow first is fine). `in_use()` says which allocator the process
+got. The allocator keeps the memory it has used until the process ends, so a process's resident memory
+stays at its peak. TensorFlow caps it at `TF_CPU_BFC_MEM_LIMIT_IN_MB` (64 GB by default); where the
+machine has more memory than that (and says how much: Linux, macOS) we raise the cap to it.
+Measured on an AVX2 AMD EPYC only; on CPUs where TensorFlow's default CPU allocator is oneDNN's own
+(`MklCPUAllocator`), not yet compared.
 
 The choice is made in `os.environ`, so processes started from this one inherit it; set the variable to
 `false` for them, or start them with `without_our_choice(os.environ)` (the benchmarks do, for the peers).
@@ -42,7 +44,7 @@ def physical_memory_mb():
         return None
 
 
-def prefer_bfc_allocator(environ=None, memory_mb=None):
+def prefer_bfc_allocator(environ=None):
     """Sets ENV to "true" (and LIMIT_ENV where the machine has more than 64 GB) unless the user set ENV.
 
     Returns whether it set ENV. A value TensorFlow cannot read is kept, with a warning that says
@@ -50,9 +52,9 @@ def prefer_bfc_allocator(environ=None, memory_mb=None):
     """
     environ = os.environ if environ is None else environ
     before = dict(environ)
-    value = environ.get(ENV, "").strip()
-    if value:
-        if value.lower() not in _READABLE:
+    value = environ.get(ENV, "")
+    if value.strip():
+        if value.lower() not in _READABLE:  # (TensorFlow lower-cases the value, but does not trim it)
             warnings.warn(
                 f"{ENV}={value!r} is not a value TensorFlow reads (true, false, 1 or 0): "
                 "TensorFlow ignores it and uses its default CPU allocator",
@@ -60,7 +62,7 @@ def prefer_bfc_allocator(environ=None, memory_mb=None):
             )
         return False
     environ[ENV] = "true"
-    memory_mb = physical_memory_mb() if memory_mb is None else memory_mb
+    memory_mb = physical_memory_mb()
     if memory_mb and memory_mb > TF_DEFAULT_LIMIT_MB and not environ.get(LIMIT_ENV, "").strip():
         environ[LIMIT_ENV] = str(memory_mb)
     if environ is os.environ:
