@@ -51,7 +51,6 @@ def prefer_bfc_allocator(environ=None):
     TensorFlow will ignore it (its own message is hidden by our quiet TensorFlow logs).
     """
     environ = os.environ if environ is None else environ
-    before = dict(environ)
     value = environ.get(ENV, "")
     if value.strip():
         if value.lower() not in _READABLE:  # (TensorFlow lower-cases the value, but does not trim it)
@@ -61,12 +60,13 @@ def prefer_bfc_allocator(environ=None):
                 stacklevel=2,
             )
         return False
-    environ[ENV] = "true"
+    chosen = {ENV: "true"}
     memory_mb = physical_memory_mb()
     if memory_mb and memory_mb > TF_DEFAULT_LIMIT_MB and not environ.get(LIMIT_ENV, "").strip():
-        environ[LIMIT_ENV] = str(memory_mb)
+        chosen[LIMIT_ENV] = str(memory_mb)
+    environ.update(chosen)
     if environ is os.environ:
-        _chosen.update({k: environ[k] for k in (ENV, LIMIT_ENV) if k in environ and before.get(k) != environ[k]})
+        _chosen.update(chosen)
     return True
 
 

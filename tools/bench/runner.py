@@ -35,12 +35,17 @@ def own_install_env(family):
     return {"PYTHONPATH": os.pathsep.join([OWN_INSTALL, *paths]), "TF_ELECTRA_HIDDEN_PACKAGES": NOT_INSTALLED[family]}
 
 
+def inherited_env(family):
+    """This process's environment as `family`'s processes start with it: a peer's without the allocator choice that
+    importing tf_electra made here (peers run as they ship)."""
+    return os.environ if family == "ours" else allocator.without_our_choice(os.environ)
+
+
 def worker_env(name, extra_env=None):
     """An implementation's process environment: ours, quiet, its family's, its variant's, then `extra_env`
     (each later one wins: a frozen-weights variant turns on what its family turns off)."""
     family = IMPLS[name][0]
-    base = os.environ if family == "ours" else allocator.without_our_choice(os.environ)  # peers as they ship
-    return {**base, **QUIET_ENV, **ENV[family], **IMPL_ENV.get(name, {}), **(extra_env or {})}
+    return {**inherited_env(family), **QUIET_ENV, **ENV[family], **IMPL_ENV.get(name, {}), **(extra_env or {})}
 
 
 class Worker:
@@ -139,8 +144,7 @@ def kernel_probe(name, cfg, batch=8, seq=128):
 
 def _spawn_timed(args, family, watch, python=None):
     watch.wait()
-    base = os.environ if family == "ours" else allocator.without_our_choice(os.environ)
-    env = dict(base, **QUIET_ENV, **ENV[family], **({} if python else own_install_env(family)))
+    env = dict(inherited_env(family), **QUIET_ENV, **ENV[family], **({} if python else own_install_env(family)))
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(
