@@ -144,6 +144,32 @@ def test_safetensors_are_read_one_tensor_at_a_time(tmp_path, monkeypatch):
     np.testing.assert_array_equal(again(padded_batch(model.config)).logits, model(padded_batch(model.config)).logits)
 
 
+def test_a_stored_tensor_is_copied_once(tmp_path, monkeypatch):
+    """safetensors' numpy reader copies each tensor into a bytearray of its own: that array is kept as it is (no
+    second copy), while an array that still shares the mapped file's memory is copied before the mapping closes."""
+    import mmap
+
+    from tf_electra.io import hf_formats
+
+    model = tf_electra.TFElectraForTokenClassification(tiny_config())
+    model.save_pretrained(tmp_path / "m")
+    _, tensors = hf_formats.read_weights(str(tmp_path / "m" / "model.safetensors"))
+    copies = []
+    original = np.array
+    monkeypatch.setattr(hf_formats.np, "array", lambda *a, **k: copies.append(a[0]) or original(*a, **k))
+    word = tensors["electra.embeddings.word_embeddings.weight"]
+    values = np.asarray(word)
+    assert copies == [] and values.flags.writeable
+    np.testing.assert_array_equal(values, model.electra.embeddings.word_embeddings.embeddings.numpy())
+    assert copies == [] and word.rows(2, 5).shape == (3, model.config.embedding_size)
+    with open(tmp_path / "m" / "model.safetensors", "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+        mapped = np.frombuffer(m, np.uint8, count=16)
+        kept = hf_formats._owned(mapped)
+        assert len(copies) == 1 and not np.shares_memory(kept, mapped)
+        del mapped, copies[:]  # (the mapping closes only once no array points into it)
+    assert kept.shape == (16,)
+
+
 def test_bfloat16_safetensors_get_a_clear_error(tmp_path):
     torch, _ = torch_or_skip()
     base = hf_model("ElectraModel", tiny_config()).to(torch.bfloat16)

@@ -66,7 +66,7 @@ class StoredTensor:
         self._check_unchanged()
         try:
             with safe_open(self._path, framework="numpy") as handle:
-                array = np.array(take(handle))  # a copy
+                array = _owned(take(handle))
         except (SafetensorError, OSError, ValueError, TypeError) as e:
             self._check_unchanged()
             raise WeightsError(f"{self._path}: cannot read tensor {self._key!r}: {e}") from e
@@ -83,6 +83,18 @@ class StoredTensor:
                 f"{self._path} was replaced or changed while it was being loaded (at tensor {self._key!r}; another "
                 "process saving over it?); load it again"
             )
+
+
+def _owned(array):
+    """`array`, copied only where it shares memory with the mapped file: safetensors' numpy reader already copies
+    each tensor into a bytearray of its own. (TensorFlow copies an array once more when it converts it. Without our
+    second copy a Base folder's cold start peaked at 1047 instead of 1065 MB; its time did not change beyond noise.)"""
+    base = array
+    while isinstance(base, np.ndarray) and base.base is not None:
+        base = base.base
+    if isinstance(base, memoryview):
+        base = base.obj
+    return array if isinstance(base, (bytearray, bytes)) else np.array(array)
 
 
 def file_identity(path):
