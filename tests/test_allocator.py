@@ -9,6 +9,7 @@ import warnings
 import pytest
 
 from tf_electra.utils import allocator
+from tf_electra.utils import environment
 
 PROBE = """
 import json, os, sys
@@ -113,7 +114,7 @@ def test_the_demos_serving_client_runs_without_our_choice(monkeypatch):
 
     monkeypatch.delenv(allocator.ENV, raising=False)
     monkeypatch.delenv(allocator.LIMIT_ENV, raising=False)
-    monkeypatch.setattr(allocator, "_chosen", {})
+    monkeypatch.setattr(environment, "_chosen", {})
     assert allocator.prefer_bfc_allocator() is True  # as at `import tf_electra`
     assert allocator.ENV not in demo.serving_client_env() and os.environ[allocator.ENV] == "true"
     monkeypatch.setenv(allocator.ENV, "1")

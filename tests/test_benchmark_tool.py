@@ -281,10 +281,11 @@ def test_the_peers_run_without_the_allocator_choice_that_importing_tf_electra_ma
     """The driver imports tf_electra, so its environment holds our TF_CPU_ALLOCATOR_USE_BFC; a peer's process
     gets TensorFlow's default as its users have it, while a value the user set reaches every process."""
     from tf_electra.utils import allocator
+    from tf_electra.utils import environment
 
     monkeypatch.delenv(allocator.ENV, raising=False)
     monkeypatch.delenv(allocator.LIMIT_ENV, raising=False)
-    monkeypatch.setattr(allocator, "_chosen", {})
+    monkeypatch.setattr(environment, "_chosen", {})
     assert allocator.prefer_bfc_allocator() is True  # as at `import tf_electra`
     assert os.environ[allocator.ENV] == "true"
     for name in ("KerasHub", "KerasHub XLA", "transformers-4 TF tf.function", "PyTorch fp32"):
@@ -295,13 +296,37 @@ def test_the_peers_run_without_the_allocator_choice_that_importing_tf_electra_ma
     assert runner.worker_env("KerasHub")[allocator.ENV] == "1"
 
 
+@pytest.mark.parametrize("user_flags", [None, "--tf_xla_min_cluster_size=4"])
+def test_the_peers_run_without_the_xla_flags_that_importing_tf_electra_added(monkeypatch, user_flags):
+    """Run with TF_ELECTRA_XLA=elementwise, the driver's import adds our flags to TF_XLA_FLAGS: a peer starts with
+    TF_XLA_FLAGS as the user set it (or without it), ours with the flags; a value the user sets later is kept."""
+    from tf_electra.utils import environment
+    from tf_electra.utils import graph_rewrites
+
+    monkeypatch.setattr(environment, "_chosen", {})
+    monkeypatch.setenv(graph_rewrites.XLA_ENV, "elementwise")
+    if user_flags is None:
+        monkeypatch.delenv("TF_XLA_FLAGS", raising=False)
+    else:
+        monkeypatch.setenv("TF_XLA_FLAGS", user_flags)
+    assert graph_rewrites.prepare_xla_flags() is True  # as at `import tf_electra`
+    ours = os.environ["TF_XLA_FLAGS"]
+    assert "--tf_xla_ops_to_cluster=FUSIBLE" in ours
+    for name in ("KerasHub", "KerasHub XLA", "transformers-4 TF tf.function", "PyTorch fp32"):
+        assert runner.worker_env(name).get("TF_XLA_FLAGS") == user_flags, name
+    assert runner.worker_env("tf_electra")["TF_XLA_FLAGS"] == ours
+    monkeypatch.setenv("TF_XLA_FLAGS", "--tf_xla_min_cluster_size=8")  # the user's, set after the import
+    assert runner.worker_env("KerasHub")["TF_XLA_FLAGS"] == "--tf_xla_min_cluster_size=8"
+
+
 def test_the_serving_processes_run_without_our_allocator_choice(monkeypatch):
     """They stand in for TF Serving, which never imports tf_electra."""
     from tf_electra.utils import allocator
+    from tf_electra.utils import environment
 
     monkeypatch.delenv(allocator.ENV, raising=False)
     monkeypatch.delenv(allocator.LIMIT_ENV, raising=False)
-    monkeypatch.setattr(allocator, "_chosen", {})
+    monkeypatch.setattr(environment, "_chosen", {})
     allocator.prefer_bfc_allocator()
     seen = {}
 

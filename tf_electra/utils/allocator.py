@@ -29,11 +29,13 @@ The choice is made in `os.environ`, so processes started from this one inherit i
 import os
 import warnings
 
+from tf_electra.utils.environment import choose
+from tf_electra.utils.environment import without_our_choice  # noqa: F401 (its callers' name for it)
+
 ENV = "TF_CPU_ALLOCATOR_USE_BFC"
 LIMIT_ENV = "TF_CPU_BFC_MEM_LIMIT_IN_MB"
 TF_DEFAULT_LIMIT_MB = 1 << 16  # TensorFlow's cap when LIMIT_ENV is unset
 _READABLE = ("0", "1", "false", "true")  # what TensorFlow's ReadBoolFromEnvVar accepts (any case)
-_chosen = {}  # what prefer_bfc_allocator put into os.environ: {name: value}
 
 
 def physical_memory_mb():
@@ -64,16 +66,9 @@ def prefer_bfc_allocator(environ=None):
     memory_mb = physical_memory_mb()
     if memory_mb and memory_mb > TF_DEFAULT_LIMIT_MB and not environ.get(LIMIT_ENV, "").strip():
         chosen[LIMIT_ENV] = str(memory_mb)
-    environ.update(chosen)
-    if environ is os.environ:
-        _chosen.update(chosen)
+    for name, value in chosen.items():
+        choose(name, value, environ)
     return True
-
-
-def without_our_choice(environ):
-    """A copy of `environ` without what `import tf_electra` put there: the environment of a process that never
-    imported tf_electra (a benchmark's peers), where `environ` is this process's (processes inherit it)."""
-    return {k: v for k, v in environ.items() if _chosen.get(k) != v}
 
 
 def in_use():

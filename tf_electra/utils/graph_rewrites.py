@@ -34,6 +34,7 @@ import os
 import threading
 
 from tf_electra.utils import onednn
+from tf_electra.utils.environment import choose
 
 ENV = "TF_ELECTRA_GRAPPLER"
 XLA_ENV = "TF_ELECTRA_XLA"
@@ -88,7 +89,7 @@ def prepare_xla_flags():
         return False  # the user's own choice of ops to cluster: keep it
     missing = [flag for flag in XLA_FLAGS if flag not in flags.split()]
     if missing:
-        os.environ["TF_XLA_FLAGS"] = " ".join([flags, *missing]).strip()
+        choose("TF_XLA_FLAGS", " ".join([flags, *missing]).strip())
     return True
 
 

@@ -1,0 +1,32 @@
+"""The environment variables that `import tf_electra` sets for TensorFlow, recorded so that a process which must
+run as if tf_electra had never been imported (a benchmark's peer, a stand-in for TF Serving) can start without them.
+
+Processes inherit os.environ: without this, every process started from one that imported tf_electra would get
+our allocator choice (`allocator.py`) and, with TF_ELECTRA_XLA=elementwise, our XLA flags (`graph_rewrites.py`).
+"""
+
+import os
+
+_chosen = {}  # {name: (the value we set, the value before or None)}, for os.environ only
+
+
+def choose(name, value, environ=None):
+    """Sets `name` to `value` in `environ` (os.environ by default), recording it when it is os.environ."""
+    environ = os.environ if environ is None else environ
+    before = environ.get(name)
+    environ[name] = value
+    if environ is os.environ and before != value:
+        _chosen[name] = (value, _chosen[name][1] if name in _chosen else before)
+
+
+def without_our_choice(environ):
+    """A copy of `environ` (this process's: processes inherit it) with each value that `choose` set put back as it
+    was before; a value changed since (by the user) is kept."""
+    environ = dict(environ)
+    for name, (ours, before) in _chosen.items():
+        if environ.get(name) == ours:
+            if before is None:
+                del environ[name]
+            else:
+                environ[name] = before
+    return environ
