@@ -10,6 +10,7 @@ import tensorflow as tf
 
 import tf_electra
 from tf_electra import InputError
+from tf_electra.errors import failed_check
 from tf_electra.serving.export import export_saved_model
 
 from conftest import tiny_config
@@ -140,6 +141,34 @@ def test_a_bad_label_or_mask_inside_tf_function_is_a_graph_error(model):
     assert loss(tf.ones((2, 3), tf.int32), tf.constant([1, -100])).shape == ()
 
 
+@pytest.mark.parametrize(
+    "ids,line",
+    [
+        ([[1, 2, 3], [4, 64, -1]], "it holds 64 at position (1, 1); 2 value(s) out of range"),
+        ([[1, 2, 3], [4, 5, 9000]], "it holds 9000 at position (1, 2); 1 value(s) out of range"),
+        ([[-7, 2, 3]], "it holds -7 at position (0, 0); 1 value(s) out of range"),
+    ],
+)
+def test_a_bad_id_inside_tf_function_is_named_with_its_position(model, ids, line):
+    """TensorFlow's own range assertions print the tensor's first three values only: the graph error names the first
+    id outside the vocabulary, where it is, and how many there are, as the eager error does; the CLI's one line
+    (`errors.failed_check`) says the same."""
+    logits = tf.function(lambda ids: model(ids).logits)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"input_ids must lie in \[0, 64\)") as error:
+        logits(tf.constant(ids, tf.int32))
+    assert failed_check(error.value) == (
+        f"input_ids must lie in [0, 64) (token id out of range for the model's vocabulary/table): {line}"
+    )
+    assert logits(tf.constant([[1, 2, 3]], tf.int32)).shape == (1, 2)
+
+
+def test_a_bad_id_under_xla_gives_nan_not_a_compile_error(model):
+    """XLA drops assertions: the graph check must still compile there, and the bad row's logits are NaN."""
+    logits = tf.function(lambda ids: model(ids).logits, jit_compile=True)
+    out = logits(tf.constant([[1, 2, 3], [4, 64, 6]], tf.int32)).numpy()
+    assert np.isfinite(out[0]).all() and np.isnan(out[1]).all()
+
+
 def test_float_ids_are_refused_inside_tf_function_too(model):
     fn = tf.function(lambda ids: model(ids).logits)
     with pytest.raises(InputError, match="dtype float32"):
@@ -177,6 +206,15 @@ def test_saved_model_checks_int64_values_before_the_int32_cast(export_dir, name,
         sig = meta.signature_def["serving_default"]
         with pytest.raises(tf.errors.InvalidArgumentError, match=f"{name} must lie in"):
             sess.run(sig.outputs["logits"].name, {sig.inputs[k].name: v for k, v in feed.items()})
+
+
+def test_saved_model_names_the_first_bad_id_and_its_position(export_dir):
+    signature = tf.saved_model.load(export_dir).signatures["ids_only"]
+    ids = tf.constant([[1, 2, 3, 4, 5], [1, 2, 3, 4, 70]], tf.int64)
+    with pytest.raises(
+        tf.errors.InvalidArgumentError, match=r"input_ids must lie in \[0, 64\).*\[70\] \[at position\] \[1 4\]"
+    ):
+        signature(input_ids=ids)
 
 
 def test_saved_model_answers_valid_requests_like_the_model(model, export_dir):

@@ -6,6 +6,7 @@ domain; installed by the test extra).
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -345,6 +346,9 @@ def test_a_record_with_values_the_model_refuses_is_one_line_naming_the_data(data
     result = run_cli("pretrain", copy, "--output", tmp_path / "run", "--steps", "20", "--hparams", hparams)
     assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1, result.stderr[-3000:]
     assert f"{copy} holds a record that the model refuses: {message}" in result.stderr, result.stderr
+    if "must lie in" in message:  # the graph check names the first bad value and where it is in the batch
+        first, column = (value, 1) if name == "input_ids" else (2, 0)  # (segment ids 2, 9, 8, 3: all out of range)
+        assert re.search(rf"it holds {first} at position \(\d+, {column}\); \d+ value\(s\) out of range", result.stderr)
 
 
 def test_pretrain_never_writes_into_a_folder_that_is_not_its_run(data, tmp_path):

@@ -56,5 +56,18 @@ def failed_check(error):
     """
     import re
 
-    found = re.search(r"assertion failed: \[(.+?)\] \[", str(error))
+    text = str(error)
+    # A range check's (layers.checks.graph_range_assertion): message, first bad value, its position, how many
+    found = re.search(
+        r"assertion failed: \[(.+?): it holds\] \[(-?\d+)\] \[at position\] \[([\d ]+)\] "
+        r"\[; values out of range in all:\] \[(\d+)\]",
+        text,
+    )
+    if found:
+        message, value, position, count = found.groups()
+        position = ", ".join(position.split())
+        return f"{message}: it holds {value} at position ({position}); {count} value(s) out of range".replace(
+            "\\'", "'"
+        )
+    found = re.search(r"assertion failed: \[(.+?)\] \[", text)
     return found.group(1).replace("\\'", "'") if found else None

@@ -129,14 +129,29 @@ def check_range(x, low, high, name):
 
         x = tf.convert_to_tensor(x)
         msg = f"{name} must lie in [{low}, {high}) (token id out of range for the model's vocabulary/table)"
-        with tf.control_dependencies(
-            [
-                tf.debugging.assert_greater_equal(x, tf.cast(low, x.dtype), message=msg),
-                tf.debugging.assert_less(x, tf.cast(high, x.dtype), message=msg),
-            ]
-        ):
+        with tf.control_dependencies([graph_range_assertion(tf, x, low, high, msg)]):
             return tf.identity(x)
     return x
+
+
+def graph_range_assertion(tf, x, low, high, message):
+    """A TensorFlow graph assertion that low <= x < high everywhere. When it fails, its error gives `message`, the
+    first value outside the range, its position and how many there are (TensorFlow's own range assertions print only
+    the first three values of the tensor). No branch: for int32 ids every value it reports is int32, so TensorFlow
+    makes it one plain Assert op (a tf.cond cost 0.3-0.5 ms per ELECTRA-Small 1 x 128 call); all of it compiles under
+    XLA, which drops assertions."""
+    dtype = x.dtype if x.dtype in (tf.int32, tf.int64) else tf.int64
+    flat = tf.reshape(tf.logical_or(x < tf.cast(low, x.dtype), x >= tf.cast(high, x.dtype)), [-1])
+    first = tf.argmax(tf.cast(flat, dtype), output_type=dtype)
+    position, rest, shape = [], first, tf.shape(x, out_type=dtype)
+    for axis in reversed(range(x.shape.rank or 0)):  # (tf.unravel_index has no XLA kernel)
+        position.insert(0, rest % shape[axis])
+        rest //= shape[axis]
+    position = tf.stack(position) if position else first  # unknown rank: the index into the flattened ids
+    count = tf.reduce_sum(tf.cast(flat, dtype))
+    value = tf.gather(tf.reshape(x, [-1]), first)
+    data = [f"{message}: it holds", value, "at position", position, "; values out of range in all:", count]
+    return tf.debugging.Assert(tf.equal(count, 0), data, summarize=8)
 
 
 def check_binary(x, name):

@@ -17,6 +17,7 @@ import shutil
 import tempfile
 
 from tf_electra.errors import ExportError
+from tf_electra.layers.checks import graph_range_assertion
 from tf_electra.models.base import TFElectraPreTrainedModel
 from tf_electra.tasks.base import task_for_model
 from tf_electra.utils.files import apply_umask
@@ -67,11 +68,9 @@ def text_max_length(model, tokenizer, max_length=None):
 def _checked_int32(tf, values, high, name, rank):
     """int64 ids -> int32 after checking the rank, a sequence length > 0 and 0 <= id < high (graph assertions)."""
     values = tf.ensure_shape(values, [None] * rank)  # a signature called with another rank fails here, by name
-    message = f"{name} must lie in [0, {high})"
     checks = [
         tf.debugging.assert_positive(tf.shape(values)[-1], message=f"{name} has sequence length 0"),
-        tf.debugging.assert_greater_equal(values, tf.constant(0, tf.int64), message=message),
-        tf.debugging.assert_less(values, tf.constant(high, tf.int64), message=message),
+        graph_range_assertion(tf, values, 0, high, f"{name} must lie in [0, {high})"),
     ]
     with tf.control_dependencies(checks):
         return tf.cast(values, tf.int32)
