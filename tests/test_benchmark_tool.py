@@ -317,6 +317,9 @@ def test_the_peers_run_without_the_xla_flags_that_importing_tf_electra_added(mon
     assert runner.worker_env("tf_electra")["TF_XLA_FLAGS"] == ours
     monkeypatch.setenv("TF_XLA_FLAGS", "--tf_xla_min_cluster_size=8")  # the user's, set after the import
     assert runner.worker_env("KerasHub")["TF_XLA_FLAGS"] == "--tf_xla_min_cluster_size=8"
+    assert graph_rewrites.prepare_xla_flags() is True  # again, as a fit does: ours added to the user's new value
+    assert "--tf_xla_ops_to_cluster=FUSIBLE" in os.environ["TF_XLA_FLAGS"]
+    assert runner.worker_env("KerasHub")["TF_XLA_FLAGS"] == "--tf_xla_min_cluster_size=8"
 
 
 def test_the_serving_processes_run_without_our_allocator_choice(monkeypatch):

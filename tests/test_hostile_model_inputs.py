@@ -162,6 +162,13 @@ def test_a_bad_id_inside_tf_function_is_named_with_its_position(model, ids, line
     assert logits(tf.constant([[1, 2, 3]], tf.int32)).shape == (1, 2)
 
 
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_an_empty_batch_passes_the_graph_range_check(model, jit_compile):
+    """The check's report (first bad id, its position) is computed on every call: an empty batch must not break it."""
+    logits = tf.function(lambda ids: model(ids).logits, jit_compile=jit_compile)
+    assert logits(tf.zeros((0, 3), tf.int32)).shape == (0, 2)
+
+
 def test_a_bad_id_under_xla_gives_nan_not_a_compile_error(model):
     """XLA drops assertions: the graph check must still compile there, and the bad row's logits are NaN."""
     logits = tf.function(lambda ids: model(ids).logits, jit_compile=True)
@@ -215,6 +222,11 @@ def test_saved_model_names_the_first_bad_id_and_its_position(export_dir):
         tf.errors.InvalidArgumentError, match=r"input_ids must lie in \[0, 64\).*\[70\] \[at position\] \[1 4\]"
     ):
         signature(input_ids=ids)
+
+
+def test_saved_model_answers_an_empty_batch(export_dir):
+    signature = tf.saved_model.load(export_dir).signatures["ids_only"]
+    assert signature(input_ids=tf.zeros((0, 5), tf.int64))["logits"].shape == (0, 2)
 
 
 def test_saved_model_answers_valid_requests_like_the_model(model, export_dir):

@@ -16,7 +16,9 @@ def choose(name, value, environ=None):
     before = environ.get(name)
     environ[name] = value
     if environ is os.environ and before != value:
-        _chosen[name] = (value, _chosen[name][1] if name in _chosen else before)
+        # Ours replaced again: the value before it stays the user's. Changed by the user since: theirs is now it.
+        ours_before = name in _chosen and before == _chosen[name][0]
+        _chosen[name] = (value, _chosen[name][1] if ours_before else before)
 
 
 def without_our_choice(environ):
