@@ -79,10 +79,10 @@ def export(preset, kind, folder):
 
 
 def run_server(path, frozen, args):
-    from tf_electra.utils import allocator  # (here: the serving processes never import tf_electra)
+    from tf_electra.utils import environment  # (here: the serving processes never import tf_electra)
 
-    # as the model server runs: without the allocator choice that importing tf_electra made in this process
-    env = dict(allocator.without_our_choice(os.environ), **QUIET, **{ENV: "1" if frozen else "0"})
+    # as the model server runs: without the allocator choice (and XLA flags) that importing tf_electra made here
+    env = dict(environment.without_our_choice(os.environ), **QUIET, **{ENV: "1" if frozen else "0"})
     command = [sys.executable, __file__, "--serve", path, "--batch", str(args.batch), "--seq", str(args.seq)]
     proc = subprocess.run(command + ["--calls", str(args.calls)], capture_output=True, text=True, env=env)
     if proc.returncode != 0:

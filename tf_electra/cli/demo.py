@@ -26,7 +26,7 @@ import time
 
 from tf_electra.cli.demo_data import word_order_sentiment
 from tf_electra.cli.demo_data import write_vocab
-from tf_electra.utils.allocator import without_our_choice
+from tf_electra.utils.environment import without_our_choice
 from tf_electra.utils.files import remove_stale_temporaries
 from tf_electra.utils.guards import refuse_replacing
 

@@ -23,14 +23,14 @@ Measured on an AVX2 AMD EPYC only; on CPUs where TensorFlow's default CPU alloca
 (`MklCPUAllocator`), not yet compared.
 
 The choice is made in `os.environ`, so processes started from this one inherit it; set the variable to
-`false` for them, or start them with `without_our_choice(os.environ)` (the benchmarks do, for the peers).
+`false` for them, or start them with `environment.without_our_choice(os.environ)` (the benchmarks do, for the
+peers).
 """
 
 import os
 import warnings
 
 from tf_electra.utils.environment import choose
-from tf_electra.utils.environment import without_our_choice  # noqa: F401 (its callers' name for it)
 
 ENV = "TF_CPU_ALLOCATOR_USE_BFC"
 LIMIT_ENV = "TF_CPU_BFC_MEM_LIMIT_IN_MB"

@@ -14,7 +14,7 @@ import numpy as np
 from bench.impls import ENV
 from bench.impls import IMPL_ENV
 from bench.impls import IMPLS
-from tf_electra.utils import allocator
+from tf_electra.utils import environment
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 QUIET_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "TRANSFORMERS_VERBOSITY": "error", "PYTHONWARNINGS": "ignore"}
@@ -36,9 +36,9 @@ def own_install_env(family):
 
 
 def inherited_env(family):
-    """This process's environment as `family`'s processes start with it: a peer's without the allocator choice that
-    importing tf_electra made here (peers run as they ship)."""
-    return os.environ if family == "ours" else allocator.without_our_choice(os.environ)
+    """This process's environment as `family`'s processes start with it: a peer's without the allocator choice and XLA
+    flags that importing tf_electra made here (peers run as they ship)."""
+    return os.environ if family == "ours" else environment.without_our_choice(os.environ)
 
 
 def worker_env(name, extra_env=None):
