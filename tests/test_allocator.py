@@ -115,7 +115,59 @@ def test_the_demos_serving_client_runs_without_our_choice(monkeypatch):
     monkeypatch.delenv(allocator.ENV, raising=False)
     monkeypatch.delenv(allocator.LIMIT_ENV, raising=False)
     monkeypatch.setattr(environment, "_chosen", {})
+    monkeypatch.setenv(environment.RECORD_ENV, "{}")  # (choose writes it: restored after the test)
     assert allocator.prefer_bfc_allocator() is True  # as at `import tf_electra`
     assert allocator.ENV not in demo.serving_client_env() and os.environ[allocator.ENV] == "true"
     monkeypatch.setenv(allocator.ENV, "1")
     assert demo.serving_client_env()[allocator.ENV] == "1"
+
+
+CHILD = """
+import json, os
+import tf_electra
+from tf_electra.utils.environment import without_our_choice
+peer = without_our_choice(os.environ)
+print(json.dumps(dict(ours=os.environ.get("{name}"), peer=peer.get("{name}"), record="{record}" in peer)))
+"""
+
+
+@pytest.mark.parametrize("user_value", [None, "false"])
+def test_a_child_that_imports_tf_electra_still_tells_our_choice_from_the_users(user_value):
+    """A benchmark driver started by a process that imported tf_electra (a test, a notebook) inherits our value: it
+    must still start its peers without it, and keep a value the user set."""
+    env = {k: v for k, v in os.environ.items() if k not in (allocator.ENV, allocator.LIMIT_ENV, environment.RECORD_ENV)}
+    if user_value is not None:
+        env[allocator.ENV] = user_value
+    child = CHILD.format(name=allocator.ENV, record=environment.RECORD_ENV)
+    parent = f"import subprocess, sys; import tf_electra; subprocess.run([sys.executable, '-c', {child!r}], check=True)"
+    run = subprocess.run([sys.executable, "-c", parent], env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    facts = json.loads(run.stdout.strip().splitlines()[-1])
+    assert facts == dict(ours=user_value or "true", peer=user_value, record=False)
+
+
+@pytest.mark.parametrize(
+    "record, kept",
+    [
+        ('{"TF_X": ["ours", null]}', True),  # our value still in place: the child knows it as ours
+        ('{"TF_X": ["other", null]}', False),  # changed since: the user's
+        ('{"TF_X": ["ours", "before"]}', True),
+        ("not json", False),
+        ("[]", False),
+        ('{"TF_X": "ours"}', False),
+        ('{"TF_X": ["ours"]}', False),
+        ('{"TF_X": [1, null]}', False),
+        ('{"TF_X": ["ours", 5]}', False),
+        ("", False),
+    ],
+)
+def test_an_inherited_record_is_read_only_where_it_is_sound(monkeypatch, record, kept):
+    monkeypatch.setattr(environment, "_chosen", {})
+    monkeypatch.setenv(environment.RECORD_ENV, "{}")  # (choose writes it: restored after the test)
+    monkeypatch.setenv(environment.RECORD_ENV, record)
+    monkeypatch.setenv("TF_X", "ours")
+    environment._inherit()  # as at import
+    assert ("TF_X" in environment._chosen) is kept
+    peer = environment.without_our_choice(os.environ)
+    assert environment.RECORD_ENV not in peer
+    assert peer.get("TF_X") == (("before" if "before" in record else None) if kept else "ours")

@@ -286,6 +286,7 @@ def test_the_peers_run_without_the_allocator_choice_that_importing_tf_electra_ma
     monkeypatch.delenv(allocator.ENV, raising=False)
     monkeypatch.delenv(allocator.LIMIT_ENV, raising=False)
     monkeypatch.setattr(environment, "_chosen", {})
+    monkeypatch.setenv(environment.RECORD_ENV, "{}")  # (choose writes it: restored after the test)
     assert allocator.prefer_bfc_allocator() is True  # as at `import tf_electra`
     assert os.environ[allocator.ENV] == "true"
     for name in ("KerasHub", "KerasHub XLA", "transformers-4 TF tf.function", "PyTorch fp32"):
@@ -304,6 +305,7 @@ def test_the_peers_run_without_the_xla_flags_that_importing_tf_electra_added(mon
     from tf_electra.utils import graph_rewrites
 
     monkeypatch.setattr(environment, "_chosen", {})
+    monkeypatch.setenv(environment.RECORD_ENV, "{}")  # (choose writes it: restored after the test)
     monkeypatch.setenv(graph_rewrites.XLA_ENV, "elementwise")
     if user_flags is None:
         monkeypatch.delenv("TF_XLA_FLAGS", raising=False)
@@ -330,6 +332,7 @@ def test_the_serving_processes_run_without_our_allocator_choice(monkeypatch):
     monkeypatch.delenv(allocator.ENV, raising=False)
     monkeypatch.delenv(allocator.LIMIT_ENV, raising=False)
     monkeypatch.setattr(environment, "_chosen", {})
+    monkeypatch.setenv(environment.RECORD_ENV, "{}")  # (choose writes it: restored after the test)
     allocator.prefer_bfc_allocator()
     seen = {}
 

@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 
 from tf_electra.errors import ConfigError
+from tf_electra.utils import environment
 from tf_electra.utils import graph_rewrites
+
+
+@pytest.fixture(autouse=True)
+def _own_record(monkeypatch):
+    """prepare_xla_flags records what it sets (utils/environment): each test starts and ends with the session's."""
+    monkeypatch.setattr(environment, "_chosen", dict(environment._chosen))
+    monkeypatch.setenv(environment.RECORD_ENV, os.environ.get(environment.RECORD_ENV, "{}"))
+
 
 TESTS = Path(__file__).parent
 
