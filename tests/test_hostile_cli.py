@@ -257,6 +257,30 @@ def test_one_clear_line(workspace, name, command, message):
 
 
 @pytest.mark.parametrize(
+    "command, message",
+    [
+        (["inspect", "/nonexistent/run"], "/nonexistent/run.index does not exist: pass a checkpoint prefix"),
+        (
+            ["import-google", "/nonexistent/run", "--model", "generator", "--output", "x"],
+            "/nonexistent/run.index does not exist",
+        ),
+        (["export", "/nonexistent", "--output", "x"], "/nonexistent does not exist (expected a model folder"),
+        (["finetune", "/nonexistent", "--task", "classification", "--train", "t.csv", "--output", "x"], "/nonexistent"),
+        (["predict", "/nonexistent", "--input", "t.csv"], "/nonexistent does not exist (expected a model folder"),
+        (["evaluate", "acme/absent", "--input", "t.csv"], "'acme/absent' is not a local folder and is not in the"),
+    ],
+    ids=["inspect", "import-google", "export", "finetune", "predict", "evaluate"],
+)
+def test_a_missing_model_or_checkpoint_is_refused_before_tensorflow_is_imported(tmp_path, command, message):
+    """TensorFlow made unimportable here: the refusal comes from the command's own check, run before the import."""
+    hidden = ",".join(filter(None, [os.environ.get("TF_ELECTRA_HIDDEN_PACKAGES", ""), "tensorflow"]))
+    result = run_cli(*command, env={"TF_ELECTRA_HIDDEN_PACKAGES": hidden}, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert result.stderr.startswith(f"tf-electra {command[0]}: error: {message}"), result.stderr[-2000:]
+    assert len(result.stderr.strip().splitlines()) == 1 and not os.listdir(tmp_path)
+
+
+@pytest.mark.parametrize(
     "command",
     [
         "import-google {ckpt} --model discriminator --output {root}/full_import",

@@ -40,8 +40,10 @@ def main(argv=None):
 
         if args.func in text_commands.COMMANDS:
             return getattr(text_commands, args.func)(args)
+        from tf_electra.cli.preflight import check_inputs
         from tf_electra.utils.quiet import import_tensorflow_quietly
 
+        check_inputs(args)  # a missing model folder or checkpoint: one line before TensorFlow's import
         import_tensorflow_quietly()
         from tf_electra.cli import commands
 
