@@ -56,7 +56,7 @@ def failed_check(error):
     """
     import re
 
-    text = str(error)
+    text = str(error).replace("\\'", "'")  # TensorFlow escapes the quotes of the messages it reports
     # A range check's (layers.checks.graph_range_assertion): message, first bad value, its position, how many
     found = re.search(
         r"assertion failed: \[(.+?): it holds\] \[(-?\d+)\] \[at position\] \[([\d ]+)\] "
@@ -66,8 +66,6 @@ def failed_check(error):
     if found:
         message, value, position, count = found.groups()
         position = ", ".join(position.split())
-        return f"{message}: it holds {value} at position ({position}); {count} value(s) out of range".replace(
-            "\\'", "'"
-        )
+        return f"{message}: it holds {value} at position ({position}); {count} value(s) out of range"
     found = re.search(r"assertion failed: \[(.+?)\] \[", text)
-    return found.group(1).replace("\\'", "'") if found else None
+    return found.group(1) if found else None
