@@ -60,15 +60,18 @@ def int8_problem():
     """None where this TensorFlow runs the int8 matrix product on this CPU, else why not (one line)."""
     import tensorflow as tf
 
+    no_onednn = (
+        "int8 export needs TensorFlow's oneDNN kernels (x86-64 pip wheels, with "
+        "TF_ENABLE_ONEDNN_OPTS not set to 0); this TensorFlow has no u8 x s8 QuantizedMatMulWithBias kernel"
+    )
+    if not _onednn_enabled():  # without oneDNN the op runs TensorFlow's own kernel, which returns nothing
+        return no_onednn
     a = tf.bitcast(tf.constant([[3]], tf.uint8), tf.quint8)
     b = tf.bitcast(tf.constant([[-2]], tf.int8), tf.qint8)
     try:
         out = tf.bitcast(_int8_matmul(tf, a, b, tf.zeros([1])), tf.int32)
     except (tf.errors.NotFoundError, tf.errors.InvalidArgumentError, tf.errors.UnimplementedError):
-        return (
-            "int8 export needs TensorFlow's oneDNN kernels (x86-64 pip wheels, with "
-            "TF_ENABLE_ONEDNN_OPTS not set to 0); this TensorFlow has no u8 x s8 QuantizedMatMulWithBias kernel"
-        )
+        return no_onednn
     if out.shape != (1, 1) or int(out[0, 0]) != -6:  # seen on AVX2 CPUs without AVX-512: an empty result
         return (
             "int8 export needs a CPU on which TensorFlow's oneDNN u8 x s8 product (QuantizedMatMulWithBias) works: "
@@ -76,6 +79,15 @@ def int8_problem():
             "export in float32 or bfloat16 here, and serve int8 only where this check passes"
         )
     return None
+
+
+def _onednn_enabled():
+    """Whether this TensorFlow runs oneDNN's kernels (off with TF_ENABLE_ONEDNN_OPTS=0); True where it cannot say."""
+    try:
+        from tensorflow.python.util import _pywrap_util_port
+    except ImportError:  # a TensorFlow that moved it: the product check below still catches a kernel that fails
+        return True
+    return bool(_pywrap_util_port.IsMklEnabled())
 
 
 def _int8_matmul(tf, a, b, zeros):
