@@ -192,9 +192,68 @@ def test_run_names_keep_the_whole_split_runs_as_before_and_name_the_subset_size(
     assert finetune_grid.run_name("electra", 500, 1e-3, 0) == "finetune-electra-n500-lr0.001-0"
 
 
+@pytest.mark.parametrize("text, expected", [("0,1", [0, 1]), ("1,0,1", [0, 1]), ("2", [2]), (" 0, 1", [0, 1])])
+def test_reinit_layer_counts_parse_sorted_and_once(text, expected):
+    assert finetune_grid.reinit_layers(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("a", "expected a whole number of at least 0, got 'a'"),
+        ("", "expected a whole number of at least 0, got ''"),
+        ("0,1.5", "expected a whole number of at least 0, got '1.5'"),
+        ("0,-1", "expected a whole number of at least 0, got -1"),
+    ],
+)
+def test_bad_reinit_layer_counts_are_refused_in_one_line(text, message):
+    with pytest.raises(argparse.ArgumentTypeError, match=message.replace("(", r"\(")):
+        finetune_grid.reinit_layers(text)
+
+
+def test_each_pre_trained_encoder_gets_a_row_per_reinit_count_and_its_own_label():
+    labels = {"electra": "ELECTRA", "mlm": "MLM"}
+    rows, reinit = finetune_grid.with_reinit({"electra": "e/", "mlm": "m/"}, labels, [0, 1, 2])
+    assert rows == {"electra": "e/", "electra reinit1": "e/", "electra reinit2": "e/", "mlm": "m/",
+                    "mlm reinit1": "m/", "mlm reinit2": "m/"}  # fmt: skip
+    assert reinit == {"electra": 0, "electra reinit1": 1, "electra reinit2": 2, "mlm": 0, "mlm reinit1": 1,
+                      "mlm reinit2": 2}  # fmt: skip
+    assert labels["electra reinit1"] == "ELECTRA, top 1 layer re-initialised"
+    assert labels["mlm reinit2"] == "MLM, top 2 layers re-initialised" and labels["mlm"] == "MLM"
+    only, counts = finetune_grid.with_reinit({"electra": "e/"}, dict(labels), [1])
+    assert only == {"electra reinit1": "e/"} and counts == {"electra reinit1": 1}
+
+
+def test_every_fine_tuning_run_gets_its_rows_reinit_count_and_a_record_of_its_own(tmp_path, monkeypatch):
+    import tf_electra
+    import tf_electra.training.predict
+
+    calls = []
+
+    def finetune(folder, task, rows, out, **options):
+        calls.append((folder, os.path.basename(out), options["reinit_layers"], options["seed"]))
+        return {"best": {"accuracy": 0.5 + 0.1 * options["reinit_layers"]}, "epochs": [{}]}
+
+    monkeypatch.setattr(tf_electra, "finetune", finetune)
+    monkeypatch.setattr(tf_electra.training.predict, "evaluate_file", lambda *a, **k: {"accuracy": 0.6})
+    train = [{"text": "a", "label": "x"}] * 4
+    encoders = {"electra": "e/", "electra reinit1": "e/", "random init": "r/"}
+    reinit = {"electra": 0, "electra reinit1": 1}
+    results = finetune_grid.finetune_all(encoders, (train, [], []), str(tmp_path), [0], [1e-3], [None], reinit)
+    assert sorted(calls) == [
+        ("e/", "finetune-electra-lr0.001-0", 0, 0),
+        ("e/", "finetune-electra-reinit1-lr0.001-0", 1, 0),
+        ("r/", "finetune-random-init-lr0.001-0", 0, 0),
+    ]
+    assert results[None]["electra reinit1"] == {1e-3: [(0.6, 0.6)]}
+    assert results[None]["electra"] == {1e-3: [(0.5, 0.6)]}
+    assert os.path.isfile(tmp_path / "finetune-electra-reinit1-lr0.001-0.json")
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
+        (["--reinit-layers", "-1"], "argument --reinit-layers: expected a whole number of at least 0, got -1"),
         (["--seeds", "0"], "argument --seeds: expected a positive integer, got 0"),
         (["--seeds", "-2"], "argument --seeds: expected a positive integer, got -2"),
         (["--minutes", "0"], "minutes must be a positive, finite number"),

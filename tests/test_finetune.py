@@ -230,6 +230,10 @@ ROWS = [{"text": "a good film", "label": "pos"}, {"text": "a bad film", "label":
         (lambda d, o: finetune(None, "classification", ROWS, o), "Finetune", "model_dir must be a folder path"),
         (lambda d, o: finetune(d, "classification", {"text": "a"}, o), "Finetune", "train must be a data file"),
         (lambda d, o: finetune(d, "classification", ROWS, o, seed=-1), "Finetune", r"seed must be an integer in \[0"),
+        (lambda d, o: finetune(d, "classification", ROWS, o, reinit_layers=-1), "Finetune", "at least 0, got -1"),
+        (lambda d, o: finetune(d, "classification", ROWS, o, reinit_layers="1"), "Finetune", "at least 0, got '1'"),
+        (lambda d, o: finetune(d, "classification", ROWS, o, reinit_layers=True), "Finetune", "at least 0, got True"),
+        (lambda d, o: finetune(d, "classification", ROWS, o, reinit_layers=3), "Finetune", "3 exceeds the model's 2"),
         (
             lambda d, o: finetune(config=FinetuneConfig(d, "classification", ROWS, o), epochs=3),
             "Finetune",
@@ -249,6 +253,21 @@ def test_bad_api_arguments_are_refused_before_any_work(model_dir, tmp_path, call
     with pytest.raises(errors[error], match=message):
         call(model_dir, str(tmp_path / "run"))
     assert not (tmp_path / "run" / "best").exists()
+
+
+def test_reinit_layers_draws_the_top_layers_afresh_before_training(model_dir, tmp_path):
+    out = tmp_path / "run"
+    history = finetune(
+        model_dir, "classification", ROWS, str(out), validation=ROWS, epochs=1, learning_rate=1e-9, reinit_layers=1
+    )
+    assert history["hyperparameters"]["reinit_layers"] == 1
+    source = tf_electra.TFElectraModel.from_pretrained(model_dir, warn_unmatched=False)
+    tuned = tf_electra.TFElectraForSequenceClassification.from_pretrained(str(out / "best"))
+    blocks = zip(source.electra.encoder.layer, tuned.electra.encoder.layer)
+    for i, (old, new) in enumerate(blocks):  # lr 1e-9: only the re-initialisation moves a weight
+        pairs = [(a, b) for a, b in zip(old.weights, new.weights) if "kernel" in a.path]
+        far = [np.abs(a.numpy() - b.numpy()).max() > 1e-3 for a, b in pairs]
+        assert all(far) if i == 1 else not any(far), (i, far)
 
 
 def test_xla_with_bfloat16_on_a_cpu_is_one_warning_line(model_dir, tmp_path):

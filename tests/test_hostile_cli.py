@@ -103,6 +103,17 @@ CASES = [
         "expected a positive integer",
     ),
     (
+        "finetune reinit-layers -1",
+        "finetune {root}/model --task classification --train {root}/train.csv --output {root}/or1 --reinit-layers -1",
+        "expected a whole number of at least 0, got -1",
+    ),
+    (
+        "finetune reinit-layers over the layers",
+        "finetune {root}/model --task classification --train {root}/train.csv --output {root}/or2 --max-length 16 "
+        "--reinit-layers 3",
+        "reinit_layers 3 exceeds the model's 2 encoder layers",
+    ),
+    (
         "finetune column without =",
         "finetune {root}/model --task classification --train {root}/train.csv --output {root}/o5 --column text",
         "expected NAME=COLUMN",

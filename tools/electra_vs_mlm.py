@@ -8,6 +8,10 @@ best with on the dev split. Beside it, a linear probe of each frozen encoder (a 
 classifier on its [CLS] and mean-pooled last hidden states, the penalty chosen on the dev split) shows
 what pre-training put into the features, apart from how fine-tuning moves them.
 
+Each pre-trained encoder is fine-tuned as it is and with its top layer drawn afresh (`--reinit-layers 0,1`;
+Zhang et al., ICLR 2021: a pre-trained encoder's top layers are the most specific to its pre-training task, and a
+briefly pre-trained discriminator's last layer maps every token to nearly one vector), each its own table row.
+
 Fine-tuning runs on the whole training split (3 epochs) and on each smaller labelled set that `--train-sizes`
 names (e.g. "all,500": a stratified 500-example subset, the same rows for every encoder and seed, with as many
 steps as the whole split's 3 epochs, at most 20 epochs): with few labels, what pre-training put into an encoder
@@ -47,7 +51,9 @@ from finetune_grid import labelled_subset
 from finetune_grid import learning_rates
 from finetune_grid import minutes
 from finetune_grid import recorded
+from finetune_grid import reinit_layers
 from finetune_grid import train_sizes
+from finetune_grid import with_reinit
 
 from tf_electra.cli.arguments import positive_int
 
@@ -229,6 +235,13 @@ def main():
         help="fine-tuning rates to try; each encoder gets the one with the best mean dev accuracy",
     )
     parser.add_argument(
+        "--reinit-layers",
+        type=reinit_layers,
+        default=[0, 1],
+        help="top encoder layers drawn afresh before fine-tuning a pre-trained encoder (Zhang et al., 2021), each "
+        'count its own table row, e.g. "0,1"',
+    )
+    parser.add_argument(
         "--train-sizes",
         type=train_sizes,
         default=[None],
@@ -252,10 +265,14 @@ def main():
     for size in args.train_sizes:
         labelled_subset(splits[0], size)  # a size larger than the split is refused before hours of pre-training
     encoders, record = pretrain_both(data, vocab, args.workdir, args.minutes)
+    labels = {"electra": "ELECTRA (replaced-token detection)", "mlm": "BERT-style masked LM"}
+    encoders, reinit = with_reinit(encoders, labels, args.reinit_layers)
     encoders["random init"] = random_encoder(args.workdir, vocab)
-    results = finetune_all(encoders, splits, args.workdir, range(args.seeds), args.learning_rates, args.train_sizes)
+    labels["random init"] = "none"
+    results = finetune_all(
+        encoders, splits, args.workdir, range(args.seeds), args.learning_rates, args.train_sizes, reinit
+    )
     summary = {}
-    labels = {"electra": "ELECTRA (replaced-token detection)", "mlm": "BERT-style masked LM", "random init": "none"}
     for size, by_encoder in results.items():
         train = labelled_subset(splits[0], size)
         probe_splits = (train, splits[1], splits[2])
@@ -272,12 +289,15 @@ def main():
                 "mean": float(np.mean(tests)),
                 "std": float(np.std(tests)),
                 "runs": {f"{rate:g}": v for rate, v in runs.items()},
-                "linear_probe": frozen_probe.linear_probe(encoders[name], probe_splits),
+                # the probe reads the encoder as pre-trained: none for a row whose top layers fine-tuning redraws
+                "linear_probe": None if reinit.get(name) else frozen_probe.linear_probe(encoders[name], probe_splits),
                 "epochs": epochs,
             }
-            pre = f"{record[name]['steps']:,} steps, {record[name]['seconds'] / 60:.1f} min" if name in record else "—"
+            source = record.get(name.split(" reinit")[0])
+            pre = f"{source['steps']:,} steps, {source['seconds'] / 60:.1f} min" if source else "—"
             tuned = f"{100 * s['mean']:.1f} ± {100 * s['std']:.1f}"
-            print(f"| {labels[name]} | {pre} | {lr:g} | {tuned} | {100 * s['linear_probe']:.1f} |", flush=True)
+            probe = "—" if s["linear_probe"] is None else f"{100 * s['linear_probe']:.1f}"
+            print(f"| {labels[name]} | {pre} | {lr:g} | {tuned} | {probe} |", flush=True)
     results_json = {"pretraining": record, "finetuning": summary, "sizes": SIZES}
     atomic_write_text(os.path.join(args.workdir, "results.json"), json.dumps(results_json, indent=2, default=str))
 

@@ -103,14 +103,38 @@ def run_name(name, size, lr, seed):
     return f"finetune-{name.replace(' ', '-')}{size_part}-lr{lr:g}-{seed}"
 
 
-def finetune_all(encoders, splits, workdir, seeds, rates, sizes):
-    """{size: {encoder: {lr: [(dev accuracy, test accuracy) per seed]}}}; each finished run is recorded once done."""
+def reinit_layers(text):
+    """`--reinit-layers`: comma-separated whole numbers, e.g. "0,1" (0: the encoder as pre-trained)."""
+    from tf_electra.cli.arguments import count
+
+    return sorted({count(part) for part in text.split(",")})
+
+
+def with_reinit(encoders, labels, counts):
+    """The pre-trained encoders once per count of top layers re-initialised before fine-tuning (0: as they are):
+    ({name: folder}, {name: count}); `labels` gains each new row's label."""
+    rows, reinit = {}, {}
+    for name, folder in encoders.items():
+        for n in counts:
+            row = name if n == 0 else f"{name} reinit{n}"
+            rows[row], reinit[row] = folder, n
+            if n:
+                labels[row] = f"{labels[name]}, top {n} layer{'s' if n > 1 else ''} re-initialised"
+    return rows, reinit
+
+
+def finetune_all(encoders, splits, workdir, seeds, rates, sizes, reinit=None):
+    """{size: {encoder: {lr: [(dev accuracy, test accuracy) per seed]}}}; each finished run is recorded once done.
+
+    `reinit` maps an encoder's name to the number of its top layers drawn afresh before fine-tuning (default 0).
+    """
+    reinit = reinit or {}
     import tf_electra
     import tf_electra.training.predict
 
     train, dev, test = splits
 
-    def finetune_one(folder, rows, out, lr, seed):
+    def finetune_one(folder, rows, out, lr, seed, layers):
         history = tf_electra.finetune(
             folder,
             "classification",
@@ -125,6 +149,7 @@ def finetune_all(encoders, splits, workdir, seeds, rates, sizes):
             seed=seed,
             overwrite=True,
             verbose=0,
+            reinit_layers=layers,
         )
         scores = tf_electra.training.predict.evaluate_file(out, test, max_length=64)
         return {"dev": history["best"]["accuracy"], "test": scores["accuracy"], "epochs": len(history["epochs"])}
@@ -136,7 +161,8 @@ def finetune_all(encoders, splits, workdir, seeds, rates, sizes):
             for lr in rates:
                 for seed in seeds:
                     out = os.path.join(workdir, run_name(name, size, lr, seed))
-                    run = recorded(out + ".json", lambda: finetune_one(folder, rows, out, lr, seed))
+                    layers = reinit.get(name, 0)
+                    run = recorded(out + ".json", lambda: finetune_one(folder, rows, out, lr, seed, layers))
                     by_rate = results.setdefault(size, {}).setdefault(name, {})
                     by_rate.setdefault(lr, []).append((run["dev"], run["test"]))
                     print(

@@ -16,14 +16,23 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescript
         return super()._get_help_string(action)
 
 
-def positive_int(text):
+def _int_at_least(text, low, what):
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    if value < low:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {value}")
     return value
+
+
+def positive_int(text):
+    return _int_at_least(text, 1, "a positive integer")
+
+
+def count(text):
+    """A whole number of at least 0 (e.g. --reinit-layers 0)."""
+    return _int_at_least(text, 0, "a whole number of at least 0")
 
 
 def sequence_length(text):

@@ -177,6 +177,7 @@ def finetune(args):
         warmup_ratio=args.warmup_ratio,
         weight_decay=args.weight_decay,
         max_length=args.max_length,
+        reinit_layers=args.reinit_layers,
         mixed_precision="bfloat16" if args.mixed_precision else None,
         jit_compile=args.jit_compile,
         strategy=args.strategy,

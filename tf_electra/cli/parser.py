@@ -6,6 +6,7 @@ from tf_electra import __version__
 from tf_electra.cli.arguments import HelpFormatter
 from tf_electra.cli.arguments import column
 from tf_electra.cli.arguments import command as _command
+from tf_electra.cli.arguments import count
 from tf_electra.cli.arguments import positive_int
 from tf_electra.cli.arguments import seed
 from tf_electra.cli.arguments import sequence_length
@@ -168,6 +169,12 @@ def _add_training_commands(sub):
     p.add_argument("--warmup-ratio", type=float, help="fraction of steps of linear warm-up (default: 0.1)")
     p.add_argument("--weight-decay", type=float, help="decoupled weight decay (default: 0.01)")
     p.add_argument("--max-length", type=positive_int, help="truncation length (default: 128; question answering 384)")
+    p.add_argument(
+        "--reinit-layers",
+        type=count,
+        default=0,
+        help="encoder layers, counted from the top, drawn afresh before training (Zhang et al., 2021)",
+    )
     p.add_argument("--mixed-precision", action="store_true", help="train in mixed_bfloat16")
     p.add_argument("--jit-compile", action="store_true", help="compile the train step with XLA")
     p.add_argument(

@@ -32,6 +32,14 @@ def check_max_length(model, max_length, explicit):
         raise FinetuneError(f"max_length {max_length} exceeds the model's max_position_embeddings {positions}{where}")
 
 
+def check_reinit_layers(model, num_layers):
+    """Refuses re-initialising more encoder blocks than the model has (before any training)."""
+    if num_layers > model.config.num_hidden_layers:
+        raise FinetuneError(
+            f"reinit_layers {num_layers} exceeds the model's {model.config.num_hidden_layers} encoder layers"
+        )
+
+
 def check_option_types(config):
     """Refuses FinetuneConfig values of the wrong type, which would otherwise be read loosely."""
     for name in ("jit_compile", "overwrite"):  # "no" would be truthy: an earlier run overwritten
@@ -47,5 +55,8 @@ def check_option_types(config):
         squad = isinstance(data, dict) and config.task == "question-answering"  # SQuAD's JSON object
         if not (isinstance(data, (str, os.PathLike, list, tuple)) or squad):
             raise FinetuneError(f"{name} must be a data file or a list of rows, got {type(data).__name__}")
+    reinit = config.reinit_layers
+    if not isinstance(reinit, int) or isinstance(reinit, bool) or reinit < 0:
+        raise FinetuneError(f"reinit_layers must be an integer of at least 0, got {reinit!r}")
     if not isinstance(config.seed, int) or isinstance(config.seed, bool) or not 0 <= config.seed < 2**32:
         raise FinetuneError(f"seed must be an integer in [0, 2**32), got {config.seed!r}")

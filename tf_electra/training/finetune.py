@@ -21,6 +21,7 @@ from tf_electra._deprecated import moved
 from tf_electra.errors import ConfigError
 from tf_electra.errors import FinetuneError
 from tf_electra.models.registry import model_folder
+from tf_electra.models.reinit import reinitialize_top_layers
 from tf_electra.presets import model_size_of
 from tf_electra.tasks.base import finetuning_tasks
 from tf_electra.tasks.base import get_task
@@ -30,6 +31,7 @@ from tf_electra.tokenization.tokenizer import ElectraTokenizer
 from tf_electra.training.callbacks import BestCheckpoint
 from tf_electra.training.checks import check_max_length
 from tf_electra.training.checks import check_option_types
+from tf_electra.training.checks import check_reinit_layers
 from tf_electra.training.checks import warn_if_slow
 from tf_electra.training.distribute import is_chief
 from tf_electra.training.distribute import make_strategy
@@ -68,6 +70,8 @@ class FinetuneConfig:
         seed: Seed of weights initialisation, shuffling and dropout.
         overwrite: Replace the artifacts of an earlier run in `output`.
         verbose: 0 silent, 1 progress bar, 2 one line per epoch.
+        reinit_layers: Encoder blocks, counted from the top, whose weights are drawn afresh before training
+            (Zhang et al., 2021; it can help a briefly pre-trained encoder, README); 0 keeps them all.
     """
 
     model_dir: str
@@ -91,6 +95,7 @@ class FinetuneConfig:
     seed: int = 0
     overwrite: bool = False
     verbose: int = 1
+    reinit_layers: int = 0
 
     def validate(self):
         """Checks every option up front; raises FinetuneError naming the first bad one."""
@@ -182,6 +187,8 @@ def _run(config, output, chief):
     with strategy.scope():
         model = load_head(task, source, config.mixed_precision, task.head_config(train_data))
         check_max_length(model, max_length, config.max_length is not None)
+        check_reinit_layers(model, config.reinit_layers)
+        reinitialize_top_layers(model, config.reinit_layers, seed=config.seed)
         hp, benchmark = hyperparameters(config, task, model)
         steps = int(np.ceil(len(train_data) / hp["batch_size"])) * hp["epochs"]
         optimizer = create_optimizer(
@@ -280,6 +287,7 @@ def hyperparameters(config, task, model):
         weight_decay=config.weight_decay,
     )
     hp["model_size"] = size
+    hp["reinit_layers"] = config.reinit_layers
     return hp, benchmark
 
 
