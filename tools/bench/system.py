@@ -111,7 +111,7 @@ class QuietWatch:
 
 
 def tf_cpu_allocator():
-    """ "bfc" or "default": the allocator of this process's TensorFlow CPU tensors (only BFC allocators keep
+    """ "bfc", "onednn" or "default": the allocator of this process's TensorFlow CPU tensors (only BFC allocators keep
     the statistics asked for); None where TensorFlow is not imported (a PyTorch worker). The same test as
     tf_electra.utils.allocator.in_use, written again because the peers' and the serving benchmark's processes must
     never import tf_electra (its import would choose their allocator)."""
@@ -122,7 +122,11 @@ def tf_cpu_allocator():
         tf.config.experimental.get_memory_info("CPU:0")
     except ValueError:
         return "default"
-    return "bfc"
+    if os.environ.get("TF_CPU_ALLOCATOR_USE_BFC", "").strip().lower() in ("true", "1"):
+        return "bfc"
+    # With oneDNN on (TensorFlow's default on CPUs with AVX-512 VNNI/BF16 or AMX) the default CPU allocator is
+    # oneDNN's own MklCPUAllocator, BFC-based too: it keeps the statistics, yet it is not the allocator we choose.
+    return "onednn"
 
 
 def reset_peak_rss():
